@@ -1,0 +1,100 @@
+// swift-tools-version:6.0
+// Mesokube: Kubernetes on a Mesos-style resource manager, as one Swift system.
+// Targets follow ARCHITECTURE.md §3: folder = target, arrows point at what a target may import.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Mesokube",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mesokube", targets: ["MesokubeCLI"]),
+        .executable(name: "mesokube-bench", targets: ["MesokubeBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // Pure value types and state machines: no I/O, no wall clock, no global randomness.
+        .target(name: "MesosModel", swiftSettings: strict),
+        .target(name: "Allocation", dependencies: ["MesosModel"], swiftSettings: strict),
+        .target(name: "MasterCore", dependencies: ["MesosModel", "Allocation"], swiftSettings: strict),
+        .target(name: "AgentCore", dependencies: ["MesosModel"], swiftSettings: strict),
+
+        // Storage protocol and drivers.
+        .target(name: "StateStore", swiftSettings: strict),
+        .target(
+            name: "StateStoreSQLite",
+            dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+
+        // Shells and the plumbing they share.
+        .target(name: "Containerizer", dependencies: ["MesosModel"], swiftSettings: strict),
+        .target(
+            name: "HTTPSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "FrameworkKit",
+            dependencies: ["MesosModel", "HTTPSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "Master",
+            dependencies: [
+                "MesosModel", "MasterCore", "Allocation", "StateStore", "HTTPSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "Agent",
+            dependencies: [
+                "MesosModel", "AgentCore", "Containerizer", "HTTPSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "MesokubeCLI",
+            dependencies: [
+                "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport", "MesosModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Benchmark harness: prints figures; tests never assert timings.
+        .executableTarget(
+            name: "MesokubeBench", dependencies: ["MesosModel", "Allocation"], swiftSettings: strict),
+
+        // Test-only support.
+        .target(name: "TestSupport", dependencies: ["MesosModel"], swiftSettings: strict),
+        .target(
+            name: "Simulation",
+            dependencies: ["MesosModel", "Allocation", "MasterCore", "AgentCore", "TestSupport"],
+            swiftSettings: strict),
+
+        .testTarget(name: "MesosModelTests", dependencies: ["MesosModel", "TestSupport"]),
+        .testTarget(name: "AllocationTests", dependencies: ["Allocation", "MesosModel", "TestSupport"]),
+        .testTarget(name: "MasterCoreTests", dependencies: ["MasterCore", "MesosModel", "TestSupport"]),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "MesosModel", "TestSupport"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "StateStoreSQLite"]),
+        .testTarget(name: "ContainerizerTests", dependencies: ["Containerizer", "MesosModel"]),
+        .testTarget(
+            name: "HTTPSupportTests",
+            dependencies: ["HTTPSupport", .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,157 @@
+import AgentCore
+import Containerizer
+import Foundation
+import HTTPSupport
+import Logging
+import MesosModel
+
+/// Settings of one agent (flags of `mesokube agent`).
+public struct AgentOptions: Sendable {
+    public var ip: String = "127.0.0.1"
+    public var port: Int = 5051
+    public var hostname: String?
+    public var master: String = "127.0.0.1:5050"
+    public var workDir: String
+    public var resources: [Resource] = []
+    public var attributes: [Attribute] = []
+    public var executorRegistrationTimeout: Double = 60
+    public var executorShutdownGracePeriod: Double = 5
+    /// First retry of an unacknowledged status update (Mesos: 10 s, doubling to 10 min).
+    public var statusUpdateRetryInterval: Double = 10
+    public var flags: [String: String] = [:]
+
+    public init(workDir: String) { self.workDir = workDir }
+}
+
+/// The agent shell: owns the `AgentCore`, keeps the link to the master, runs containers
+/// through the Containerizer and serves the executor, files and state APIs.
+public actor AgentServer {
+    let options: AgentOptions
+    let logger: Logger
+    let launcher = ProcessLauncher()
+    let files = SandboxFiles()
+    let client: HTTPClientSession
+    var core: AgentCore
+    var server: HTTPServer?
+    var executorStreams: [ExecutorKey: ResponseStream] = [:]
+    var containers: [ContainerID: Container] = [:]
+    var masterSession: String?
+    var masterLink: Task<Void, Never>?
+    var ticker: Task<Void, Never>?
+    var startTime: Double = 0
+    public private(set) var boundPort: Int = 0
+
+    struct Container {
+        var key: ExecutorKey
+        var handle: ProcessHandle
+        var directory: String
+        var startedAt: Double
+        var destroying = false
+    }
+
+    public init(options: AgentOptions, logger: Logger = Logger(label: "mesokube.agent")) {
+        self.options = options
+        self.logger = logger
+        self.client = HTTPClientSession()
+        let endpoint = "\(options.ip):\(options.port)"
+        var config = AgentCore.Config(
+            hostname: options.hostname ?? options.ip, endpoint: endpoint, resources: options.resources,
+            attributes: options.attributes)
+        config.executorRegistrationTimeout = options.executorRegistrationTimeout
+        config.executorShutdownGracePeriod = options.executorShutdownGracePeriod
+        config.statusRetryMin = options.statusUpdateRetryInterval
+        let saved = AgentServer.loadAgentID(workDir: options.workDir)
+        self.core = AgentCore(config: config, agentID: saved, seed: UInt64.random(in: 0...UInt64.max))
+    }
+
+    public var agentID: AgentID? { core.agentID }
+
+    /// Binds the port, cleans up containers a previous run left behind, connects to the master.
+    @discardableResult
+    public func start() async throws -> Int {
+        startTime = Date().timeIntervalSince1970
+        try FileManager.default.createDirectory(atPath: options.workDir, withIntermediateDirectories: true)
+        cleanUpOrphans()
+        let server = HTTPServer(host: options.ip, port: options.port, logger: logger) { [weak self] request in
+            guard let self else { return .text("Agent is shutting down", status: .serviceUnavailable) }
+            return await self.route(request)
+        }
+        boundPort = try await server.start()
+        self.server = server
+        if options.port == 0 {
+            core.config.endpoint = "\(options.ip):\(boundPort)"
+        }
+        masterLink = Task { [weak self] in await self?.runMasterLink() }
+        ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                await self?.tick()
+            }
+        }
+        logger.info("agent listening on \(options.ip):\(boundPort), master \(options.master)")
+        return boundPort
+    }
+
+    /// Stops serving. Running containers are left alone unless `killContainers` (dev mode
+    /// shutdown kills them so nothing outlives the cluster).
+    public func stop(killContainers: Bool) async {
+        masterLink?.cancel()
+        ticker?.cancel()
+        for stream in executorStreams.values { stream.finish() }
+        if killContainers {
+            for container in containers.values {
+                _ = launcher.signalGroup(container.handle, SIGKILL)
+            }
+            containers = [:]
+            saveContainerPIDs()
+        }
+        await server?.shutdown()
+        server = nil
+        try? await client.shutdown()
+    }
+
+    func tick() async {
+        await perform(core.tick(now: Date().timeIntervalSince1970))
+    }
+
+    /// Carries out the core's decisions in order.
+    func perform(_ actions: [AgentAction]) async {
+        for action in actions {
+            switch action {
+            case .launchContainer(let key, let containerID, let plan):
+                await launchContainer(key, containerID: containerID, plan: plan)
+            case .destroyContainer(_, let containerID, let grace):
+                destroyContainer(containerID, gracePeriod: grace)
+            case .sendToExecutor(let key, let event):
+                executorStreams[key]?.sendRecord(encodeRecord(event))
+            case .closeExecutorStream(let key):
+                executorStreams.removeValue(forKey: key)?.finish()
+            case .sendToMaster(let call):
+                sendToMaster(call)
+            case .checkpoint:
+                saveAgentID()
+            }
+        }
+    }
+
+    func encodeRecord<T: Encodable>(_ value: T) -> [UInt8] {
+        (try? MesosJSON.encodeBytes(value)) ?? Array("{}".utf8)
+    }
+
+    var metaDirectory: String { options.workDir + "/meta" }
+
+    static func loadAgentID(workDir: String) -> AgentID? {
+        guard let text = try? String(contentsOfFile: workDir + "/meta/agent-id", encoding: .utf8) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : AgentID(trimmed)
+    }
+
+    /// The agent id survives restarts so the master sees the same agent come back.
+    func saveAgentID() {
+        guard let id = core.agentID else { return }
+        let path = metaDirectory + "/agent-id"
+        if (try? String(contentsOfFile: path, encoding: .utf8)) == id.value { return }
+        try? FileManager.default.createDirectory(atPath: metaDirectory, withIntermediateDirectories: true)
+        try? id.value.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}

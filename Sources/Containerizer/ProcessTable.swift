@@ -1,0 +1,65 @@
+import Foundation
+import Glibc
+
+/// Read-only view of /proc, used to find group and session members that outlive their
+/// leader (a leader that exits leaves its background children in its group and session).
+enum ProcessTable {
+    /// The fields of /proc/<pid>/stat that process supervision needs.
+    struct Entry: Equatable {
+        var pid: Int32
+        /// One-letter state: R, S, D, Z (zombie), T, X (dead), ...
+        var state: Character
+        var parentPID: Int32
+        var processGroup: Int32
+        var session: Int32
+
+        /// Zombies and dead entries can no longer run, whatever signal they get.
+        var isLive: Bool { state != "Z" && state != "X" }
+    }
+
+    /// The stat line of one process, or nil if it is gone or unreadable.
+    static func entry(pid: Int32) -> Entry? {
+        let descriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        // comm is at most 15 bytes, so the fields we need sit well inside the first 512.
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        return parse(statLine: Array(buffer[0..<count]), pid: pid)
+    }
+
+    /// Parses "pid (comm) state ppid pgrp session ...". comm may hold spaces and
+    /// parentheses, so fields are taken after the last ')'.
+    static func parse(statLine: [UInt8], pid: Int32) -> Entry? {
+        guard let closingParen = statLine.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let rest = String(decoding: statLine[(closingParen + 1)...], as: UTF8.self)
+        let fields = rest.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 4, let state = fields[0].first,
+            let parent = Int32(fields[1]), let group = Int32(fields[2]), let session = Int32(fields[3])
+        else { return nil }
+        return Entry(pid: pid, state: state, parentPID: parent, processGroup: group, session: session)
+    }
+
+    /// Every process visible in /proc (empty if /proc is not mounted).
+    static func allEntries() -> [Entry] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name in
+            guard let pid = Int32(name) else { return nil }
+            return entry(pid: pid)
+        }
+    }
+
+    /// True while some member of the group can still run. `kill(-pgid, 0)` alone is not
+    /// enough: it also succeeds for zombies, and orphaned zombies linger until init reaps them.
+    static func groupHasLiveMembers(_ processGroup: Int32) -> Bool {
+        if kill(-processGroup, 0) != 0 && errno == ESRCH { return false }
+        guard FileManager.default.fileExists(atPath: "/proc/self/stat") else { return true }
+        return allEntries().contains { $0.processGroup == processGroup && $0.isLive }
+    }
+
+    /// Pids of live processes in the session, including ones that moved to another group.
+    static func liveMembers(ofSession session: Int32) -> [Int32] {
+        allEntries().filter { $0.session == session && $0.isLive }.map(\.pid)
+    }
+}

@@ -1,0 +1,219 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why the server could not start.
+public enum HTTPServerError: Error, Sendable, Equatable, CustomStringConvertible {
+    case addressInUse(host: String, port: Int)
+    case bindFailed(host: String, port: Int, reason: String)
+    case alreadyStarted
+    case alreadyShutDown
+
+    public var description: String {
+        switch self {
+        case .addressInUse(let host, let port): "Cannot listen on \(host):\(port): address already in use"
+        case .bindFailed(let host, let port, let reason): "Cannot listen on \(host):\(port): \(reason)"
+        case .alreadyStarted: "HTTP server already started"
+        case .alreadyShutDown: "HTTP server was shut down"
+        }
+    }
+}
+
+/// An HTTP/1.1 server on SwiftNIO, shared by every front door.
+///
+/// - Keep-alive by default; idle connections are never dropped unless `idleTimeout` is set
+///   (pymesos keeps one connection for all its calls and fails if it was silently closed).
+/// - `Connection: close` is honoured after complete responses; a streamed response is sent with
+///   chunked coding and lasts until its producer finishes or the client leaves, even when the
+///   request said `Connection: close` (pymesos SUBSCRIBE does).
+/// - Bodies over `maxBodyBytes` get 413 and the connection is closed; malformed HTTP gets 400.
+public final class HTTPServer: Sendable {
+    public let host: String
+    public let requestedPort: Int
+    public let maxBodyBytes: Int
+    public let idleTimeout: TimeAmount?
+    private let handler: any HTTPHandler
+    private let logger: Logger
+    private let eventLoopGroup: any EventLoopGroup
+
+    private enum Phase {
+        case idle
+        case starting
+        case running(serverChannel: any Channel, acceptTask: Task<Void, Never>, port: Int)
+        case shutDown
+    }
+
+    private struct State {
+        var phase = Phase.idle
+        var connections: [ObjectIdentifier: ConnectionWatch] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// - Parameters:
+    ///   - port: 0 picks a free ephemeral port; `start()` returns the bound one.
+    ///   - idleTimeout: close keep-alive connections idle this long; nil (default) never does.
+    public init(
+        host: String, port: Int, maxBodyBytes: Int = 16 << 20, idleTimeout: TimeAmount? = nil,
+        handler: any HTTPHandler, logger: Logger = Logger(label: "mesokube.http"),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.host = host
+        self.requestedPort = port
+        self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
+        self.handler = handler
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+    }
+
+    /// Convenience for a closure handler.
+    public convenience init(
+        host: String, port: Int, maxBodyBytes: Int = 16 << 20, idleTimeout: TimeAmount? = nil,
+        logger: Logger = Logger(label: "mesokube.http"),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+    ) {
+        self.init(
+            host: host, port: port, maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout,
+            handler: ClosureHTTPHandler(handler), logger: logger, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// The bound port while running.
+    public var port: Int? {
+        self.state.withLockedValue { state in
+            if case .running(_, _, let port) = state.phase { return port }
+            return nil
+        }
+    }
+
+    /// Binds and starts accepting connections; returns the bound port.
+    public func start() async throws -> Int {
+        try self.state.withLockedValue { state in
+            switch state.phase {
+            case .idle: state.phase = .starting
+            case .starting, .running: throw HTTPServerError.alreadyStarted
+            case .shutDown: throw HTTPServerError.alreadyShutDown
+            }
+        }
+        let serverChannel: NIOAsyncChannel<ServerConnectionChannel, Never>
+        do {
+            serverChannel = try await self.bind()
+        } catch {
+            self.state.withLockedValue { $0.phase = .idle }
+            throw self.describeBindError(error)
+        }
+        let port = serverChannel.channel.localAddress?.port ?? self.requestedPort
+        let acceptTask = Task { await self.acceptConnections(serverChannel) }
+        let shutDownMeanwhile: Bool = self.state.withLockedValue { state in
+            guard case .starting = state.phase else { return true }
+            state.phase = .running(serverChannel: serverChannel.channel, acceptTask: acceptTask, port: port)
+            return false
+        }
+        if shutDownMeanwhile {
+            serverChannel.channel.close(promise: nil)
+            await acceptTask.value
+            throw HTTPServerError.alreadyShutDown
+        }
+        self.logger.info("HTTP server listening", metadata: ["host": "\(self.host)", "port": "\(port)"])
+        return port
+    }
+
+    /// Stops listening and closes every connection; open streams end with `serverShutdown`.
+    /// Handlers still running are cancelled. Returns once all connection tasks have finished.
+    public func shutdown() async {
+        let (phase, connections) = self.state.withLockedValue { state in
+            let phase = state.phase
+            state.phase = .shutDown
+            return (phase, Array(state.connections.values))
+        }
+        guard case .running(let serverChannel, let acceptTask, _) = phase else { return }
+        try? await serverChannel.close().get()
+        for connection in connections {
+            connection.shutdown()
+        }
+        acceptTask.cancel()
+        await acceptTask.value
+        self.logger.info("HTTP server stopped", metadata: ["host": "\(self.host)"])
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<ServerConnectionChannel, Never> {
+        try await ServerBootstrap(group: self.eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .bind(host: self.host, port: self.requestedPort) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    try pipeline.addHandler(MalformedRequestResponder())
+                    return try ServerConnectionChannel(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    private func describeBindError(_ error: any Error) -> any Error {
+        if let ioError = error as? IOError, ioError.errnoCode == EADDRINUSE {
+            return HTTPServerError.addressInUse(host: self.host, port: self.requestedPort)
+        }
+        return HTTPServerError.bindFailed(host: self.host, port: self.requestedPort, reason: "\(error)")
+    }
+
+    private func acceptConnections(_ serverChannel: NIOAsyncChannel<ServerConnectionChannel, Never>) async {
+        await withDiscardingTaskGroup { group in
+            do {
+                try await serverChannel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            } catch {
+                self.logger.debug("HTTP accept loop ended", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func serve(_ connection: ServerConnectionChannel) async {
+        let watch = ConnectionWatch(channel: connection.channel, idleTimeout: self.idleTimeout)
+        let id = ObjectIdentifier(watch)
+        let accepted: Bool = self.state.withLockedValue { state in
+            switch state.phase {
+            case .starting, .running:
+                state.connections[id] = watch
+                return true
+            case .idle, .shutDown:
+                return false
+            }
+        }
+        guard accepted else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        defer { _ = self.state.withLockedValue { $0.connections.removeValue(forKey: id) } }
+        connection.channel.closeFuture.whenComplete { _ in watch.channelClosed() }
+        watch.connectionOpened()
+
+        let processor = HTTPConnection(
+            handler: self.handler, maxBodyBytes: self.maxBodyBytes, lingerTimeout: .seconds(2), watch: watch,
+            logger: self.logger)
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                try await processor.run(inbound: inbound, outbound: outbound)
+            }
+        } catch {
+            self.logger.debug(
+                "HTTP connection ended", metadata: ["peer": "\(watch.remoteAddress ?? "?")", "error": "\(error)"])
+        }
+    }
+}

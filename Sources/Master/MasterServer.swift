@@ -1,0 +1,186 @@
+import Foundation
+import HTTPSupport
+import Logging
+import MasterCore
+import MesosModel
+import NIOCore
+import NIOHTTP1
+import StateStore
+
+/// Settings of one master process (flags of `mesokube master`).
+public struct MasterOptions: Sendable {
+    public var ip: String = "127.0.0.1"
+    public var port: Int = 5050
+    public var hostname: String?
+    public var allocationInterval: Double = 1
+    public var offerTimeout: Double?
+    public var agentReregisterTimeout: Double = 600
+    public var minAllocatableResources: [[String: Double]] = [["cpus": 0.01], ["mem": 32]]
+    /// Until leader election arrives (etcd HA), a master may be started as a standby that
+    /// sends every client to a known leader; nil means this master leads.
+    public var leader: String?
+    /// Flags as given, echoed in `/flags` and `/master/state`.
+    public var flags: [String: String] = [:]
+    public var maxBodyBytes: Int = 16 << 20
+
+    public init() {}
+}
+
+/// The master shell: owns the `MasterCore`, serves the HTTP APIs, runs the timers,
+/// streams events and writes the registry to the store.
+public actor MasterServer {
+    static let registryKey = "/mesokube/master/registry"
+
+    let options: MasterOptions
+    let store: any StateStore
+    let logger: Logger
+    var core: MasterCore!
+    var server: HTTPServer?
+    var frameworkStreams: [String: ResponseStream] = [:]
+    var agentSessions: [String: AgentSession] = [:]
+    var operatorStreams: [UUID: ResponseStream] = [:]
+    var timers: [Task<Void, Never>] = []
+    var allocationPending = false
+    var electedTime: Double = 0
+    var lastAllocationMillis: Double = 0
+    public private(set) var boundPort: Int = 0
+
+    struct AgentSession {
+        var agentID: AgentID
+        var stream: ResponseStream
+    }
+
+    public init(options: MasterOptions, store: any StateStore, logger: Logger = Logger(label: "mesokube.master")) {
+        self.options = options
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Loads the registry, binds the port and starts the timers. Returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        let registry = try await store.getJSON(Self.registryKey, as: MasterRegistry.self) ?? MasterRegistry()
+        let now = wallClock()
+        var config = MasterCore.Config(
+            masterID: UUID().uuidString.lowercased(), hostname: options.hostname ?? options.ip, ip: options.ip,
+            port: options.port)
+        config.allocationIntervalSeconds = options.allocationInterval
+        config.offerTimeoutSeconds = options.offerTimeout
+        config.agentReregisterTimeoutSeconds = options.agentReregisterTimeout
+        config.minAllocatableResources = options.minAllocatableResources
+        core = MasterCore(config: config, registry: registry, now: now, seed: UInt64.random(in: 0...UInt64.max))
+        electedTime = now
+        let server = HTTPServer(
+            host: options.ip, port: options.port, maxBodyBytes: options.maxBodyBytes, logger: logger
+        ) { [weak self] request in
+            guard let self else { return .text("Master is shutting down", status: .serviceUnavailable) }
+            return await self.route(request)
+        }
+        boundPort = try await server.start()
+        self.server = server
+        if options.port == 0 {
+            core.config.port = boundPort
+        }
+        startTimers()
+        logger.info("master \(config.masterID) listening on \(options.ip):\(boundPort)")
+        return boundPort
+    }
+
+    public func stop() async {
+        for timer in timers { timer.cancel() }
+        timers = []
+        for stream in frameworkStreams.values { stream.finish() }
+        for session in agentSessions.values { session.stream.finish() }
+        for stream in operatorStreams.values { stream.finish() }
+        await server?.shutdown()
+        server = nil
+    }
+
+    private func startTimers() {
+        let interval = max(options.allocationInterval, 0.01)
+        timers.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                    await self?.tick()
+                }
+            })
+        let heartbeat = core.config.heartbeatIntervalSeconds
+        timers.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(heartbeat))
+                    await self?.sendHeartbeats()
+                }
+            })
+    }
+
+    func tick() async {
+        let actions = core.tick(now: wallClock())
+        await perform(actions)
+    }
+
+    func sendHeartbeats() {
+        let record = encodeRecord(SchedulerEvent.heartbeat)
+        for stream in frameworkStreams.values { stream.sendRecord(record) }
+        let agentRecord = encodeRecord(AgentEvent(type: .heartbeat))
+        for session in agentSessions.values { session.stream.sendRecord(agentRecord) }
+        let operatorRecord = encodeRecord(JSONValue.object(["type": .string("HEARTBEAT")]))
+        for stream in operatorStreams.values { stream.sendRecord(operatorRecord) }
+    }
+
+    /// Carries out the core's decisions in order.
+    func perform(_ actions: [MasterAction]) async {
+        for action in actions {
+            switch action {
+            case .sendToFramework(let streamID, let event):
+                frameworkStreams[streamID]?.sendRecord(encodeRecord(event))
+            case .closeFrameworkStream(let streamID):
+                frameworkStreams.removeValue(forKey: streamID)?.finish()
+            case .sendToAgent(let sessionID, let event):
+                agentSessions[sessionID]?.stream.sendRecord(encodeRecord(event))
+            case .closeAgentSession(let sessionID):
+                agentSessions.removeValue(forKey: sessionID)?.stream.finish()
+            case .persistRegistry:
+                await persistRegistry()
+            case .requestAllocation:
+                scheduleAllocation()
+            }
+        }
+    }
+
+    func persistRegistry() async {
+        do {
+            try await store.putJSON(Self.registryKey, core.registry)
+        } catch {
+            // A registry we cannot write must not be mistaken for one we did: stop serving.
+            logger.critical("failed to persist the registry: \(error)")
+        }
+    }
+
+    /// Event-driven allocation, coalesced: many triggers in a burst make one run.
+    func scheduleAllocation() {
+        guard !allocationPending else { return }
+        allocationPending = true
+        Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(5))
+            await self?.runRequestedAllocation()
+        }
+    }
+
+    func runRequestedAllocation() async {
+        allocationPending = false
+        let started = ContinuousClock.now
+        let actions = core.allocate(now: wallClock())
+        lastAllocationMillis = Double((ContinuousClock.now - started).components.attoseconds) / 1e15
+            + Double((ContinuousClock.now - started).components.seconds) * 1000
+        await perform(actions)
+    }
+
+    func encodeRecord<T: Encodable>(_ value: T) -> [UInt8] {
+        (try? MesosJSON.encodeBytes(value)) ?? Array("{}".utf8)
+    }
+}
+
+/// Seconds since the epoch: the shell's clock, handed to the core with every input.
+func wallClock() -> Double { Date().timeIntervalSince1970 }

@@ -1,0 +1,117 @@
+import Agent
+import ArgumentParser
+import Foundation
+import Logging
+import Master
+import MesosModel
+import StateStore
+import StateStoreSQLite
+
+struct MasterFlags: ParsableArguments {
+    @Option(help: "Address to listen on.") var ip: String = "127.0.0.1"
+    @Option(help: "Hostname to advertise (default: the --ip).") var hostname: String?
+    @Option(help: "Allocation interval, e.g. 1secs or 0.5.") var allocationInterval: DurationFlag = .init(seconds: 1)
+    @Option(help: "Rescind offers held longer than this (default: never).") var offerTimeout: DurationFlag?
+    @Option(help: "How long agents may take to re-register after a master restart or disconnect.")
+    var agentReregisterTimeout: DurationFlag = .init(seconds: 600)
+    @Option(help: "Minimum allocatable resources, e.g. 'cpus:0.01|mem:32'.")
+    var minAllocatableResources: String = "cpus:0.01|mem:32"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+
+    func masterOptions(port: Int, flags: [String: String]) throws -> MasterOptions {
+        var options = MasterOptions()
+        options.ip = ip
+        options.port = port
+        options.hostname = hostname
+        options.allocationInterval = allocationInterval.seconds
+        options.offerTimeout = offerTimeout?.seconds
+        options.agentReregisterTimeout = agentReregisterTimeout.seconds
+        options.minAllocatableResources = try parseMinAllocatable(minAllocatableResources)
+        options.flags = flags
+        return options
+    }
+
+    /// `cpus:0.01|mem:32` → any-of list of quantity sets (`;` joins names within one set).
+    func parseMinAllocatable(_ text: String) throws -> [[String: Double]] {
+        try text.split(separator: "|").map { alternative in
+            var quantities: [String: Double] = [:]
+            for part in alternative.split(separator: ";") {
+                let pieces = part.split(separator: ":")
+                guard pieces.count == 2, let value = Double(pieces[1]), value >= 0 else {
+                    throw ValidationError("Invalid --min-allocatable-resources entry '\(part)'")
+                }
+                quantities[String(pieces[0])] = value
+            }
+            return quantities
+        }
+    }
+}
+
+struct MasterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "master", abstract: "Run a master.")
+
+    @Option(help: "Directory for the master's registry.") var workDir: String = ".mesokube/master"
+    @Option(help: "Port to listen on.") var port: Int = 5050
+    @Option(help: "Send clients to this leader (a standby master) until leader election arrives.")
+    var leader: String?
+    @OptionGroup var master: MasterFlags
+
+    func run() async throws {
+        LogSetup.bootstrap(level: master.logLevel)
+        try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+        let store = try SQLiteStateStore(path: workDir + "/registry.sqlite")
+        var options = try master.masterOptions(port: port, flags: ["work_dir": workDir, "port": "\(port)"])
+        options.leader = leader
+        let server = MasterServer(options: options, store: store)
+        let bound = try await server.start()
+        say("mesokube master listening on http://\(master.ip):\(bound) (work dir \(workDir))")
+        await ShutdownSignal.wait()
+        await server.stop()
+        await store.close()
+    }
+}
+
+struct AgentFlags: ParsableArguments {
+    @Option(help: "Resources, e.g. 'cpus:4;mem:4096;ports:[31000-32000];cpus(role):2'.") var resources: String?
+    @Option(help: "Attributes, e.g. 'rack:a;zone:west'.") var attributes: String?
+    @Option(help: "How long a custom executor may take to subscribe.")
+    var executorRegistrationTimeout: DurationFlag = .init(seconds: 60)
+    @Option(help: "First retry of unacknowledged status updates (doubles up to 10 minutes).")
+    var statusUpdateRetryInterval: DurationFlag = .init(seconds: 10)
+}
+
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "agent", abstract: "Run an agent.")
+
+    @Option(help: "The master, HOST:PORT.") var master: String
+    @Option(help: "Directory for sandboxes and agent metadata.") var workDir: String = ".mesokube/agent"
+    @Option(help: "Address to listen on.") var ip: String = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port: Int = 5051
+    @Option(help: "Hostname to advertise (default: the --ip).") var hostname: String?
+    @OptionGroup var agent: AgentFlags
+    @Option(help: "Log level.") var logLevel: String = "info"
+
+    func run() async throws {
+        LogSetup.bootstrap(level: logLevel)
+        var options = AgentOptions(workDir: absolute(workDir))
+        options.ip = ip
+        options.port = port
+        options.hostname = hostname
+        options.master = master
+        options.resources = try HostResources.resolve(text: agent.resources, workDir: workDir)
+        options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
+        options.executorRegistrationTimeout = agent.executorRegistrationTimeout.seconds
+        options.statusUpdateRetryInterval = agent.statusUpdateRetryInterval.seconds
+        options.flags = ["work_dir": options.workDir, "port": "\(port)", "master": master]
+        let server = AgentServer(options: options)
+        let bound = try await server.start()
+        say("mesokube agent listening on http://\(ip):\(bound), master \(master) (work dir \(options.workDir))")
+        await ShutdownSignal.wait()
+        await server.stop(killContainers: false)
+    }
+}
+
+func absolute(_ path: String) -> String {
+    if path.hasPrefix("/") { return path }
+    return FileManager.default.currentDirectoryPath + "/" + path
+}

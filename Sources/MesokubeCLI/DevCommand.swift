@@ -1,0 +1,77 @@
+import Agent
+import ArgumentParser
+import Foundation
+import Logging
+import Master
+import MesosModel
+import StateStore
+import StateStoreSQLite
+
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev", abstract: "Run a master and agents in one process (state in SQLite).")
+
+    @Option(help: "Directory for all state.") var workDir: String = ".mesokube"
+    @Option(help: "Master port.") var masterPort: Int = 5050
+    @Option(help: "Port of the first agent; agent k listens on this + k.") var agentPort: Int = 5051
+    @Option(help: "Number of agents.") var agents: Int = 1
+    @Option(help: "Kubernetes API port (the API server arrives in a later release).") var kubePort: Int = 6443
+    @Option(help: "Marathon API port (arrives in a later release).") var marathonPort: Int = 8080
+    @Option(help: "DNS port (arrives in a later release).") var dnsPort: Int = 8053
+    @OptionGroup var master: MasterFlags
+    @OptionGroup var agent: AgentFlags
+
+    func validate() throws {
+        guard agents >= 1 && agents <= 64 else { throw ValidationError("--agents must be between 1 and 64") }
+        for port in [masterPort, agentPort, kubePort, marathonPort, dnsPort] where !(0...65535).contains(port) {
+            throw ValidationError("Port \(port) is out of range")
+        }
+    }
+
+    func run() async throws {
+        LogSetup.bootstrap(level: master.logLevel)
+        let root = absolute(workDir)
+        try FileManager.default.createDirectory(atPath: root + "/master", withIntermediateDirectories: true)
+        let store = try SQLiteStateStore(path: root + "/master/registry.sqlite")
+        let options = try master.masterOptions(
+            port: masterPort, flags: ["work_dir": root, "port": "\(masterPort)", "agents": "\(agents)"])
+        let masterServer = MasterServer(options: options, store: store)
+        let boundMaster = try await masterServer.start()
+        var agentServers: [AgentServer] = []
+        var lines = ["Mesokube dev cluster", "  master      http://\(master.ip):\(boundMaster)"]
+        for index in 0..<agents {
+            let server = try makeAgent(index: index, root: root, masterPort: boundMaster)
+            let bound = try await server.start()
+            agentServers.append(server)
+            lines.append("  agent \(index)     http://\(master.ip):\(bound)  (work dir \(root)/agent-\(index))")
+        }
+        lines.append("  kube API    port \(kubePort) reserved (not served yet)")
+        lines.append("  marathon    port \(marathonPort) reserved (not served yet)")
+        lines.append("  dns         port \(dnsPort) reserved (not served yet)")
+        lines.append("  state       \(root)")
+        lines.append("Stop with Ctrl-C.")
+        say(lines.joined(separator: "\n"))
+        await ShutdownSignal.wait()
+        say("Shutting down...")
+        for server in agentServers { await server.stop(killContainers: true) }
+        await masterServer.stop()
+        await store.close()
+        say("Stopped.")
+    }
+
+    func makeAgent(index: Int, root: String, masterPort: Int) throws -> AgentServer {
+        let workDir = root + "/agent-\(index)"
+        var options = AgentOptions(workDir: workDir)
+        options.ip = master.ip
+        options.port = agentPort == 0 ? 0 : agentPort + index
+        options.hostname = master.hostname
+        options.master = "\(master.ip):\(masterPort)"
+        options.resources = try HostResources.resolve(
+            text: agent.resources, workDir: root, share: agent.resources == nil ? agents : 1, index: index)
+        options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
+        options.executorRegistrationTimeout = agent.executorRegistrationTimeout.seconds
+        options.statusUpdateRetryInterval = agent.statusUpdateRetryInterval.seconds
+        options.flags = ["work_dir": workDir, "port": "\(options.port)"]
+        return AgentServer(options: options)
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+@main
+struct Mesokube: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mesokube",
+        abstract: "Kubernetes on a Mesos-style resource manager, as one Swift system.",
+        subcommands: [DevCommand.self, MasterCommand.self, AgentCommand.self])
+
+    /// Every flag may also come from a `MESOKUBE_<FLAG>` environment variable
+    /// (ARCHITECTURE.md §2); a flag on the command line wins.
+    static func main() async {
+        let arguments = EnvironmentFlags.merge(
+            arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+        do {
+            var command = try parseAsRoot(arguments)
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+enum EnvironmentFlags {
+    /// Turns `MESOKUBE_WORK_DIR=/x` into `--work-dir /x` unless `--work-dir` was given.
+    static func merge(arguments: [String], environment: [String: String]) -> [String] {
+        guard let subcommand = arguments.first, !subcommand.hasPrefix("-") else { return arguments }
+        var result = arguments
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("MESOKUBE_") {
+            let flag = "--" + name.dropFirst("MESOKUBE_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+            if arguments.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) { continue }
+            result.append(contentsOf: [flag, value])
+        }
+        return result
+    }
+}
+
+/// Mesos duration strings (`1secs`, `500ms`, `2mins`) or plain seconds.
+struct DurationFlag: ExpressibleByArgument, Sendable {
+    var seconds: Double
+
+    init(seconds: Double) { self.seconds = seconds }
+
+    init?(argument: String) {
+        let units: [(String, Double)] = [
+            ("ns", 1e-9), ("us", 1e-6), ("ms", 1e-3), ("secs", 1), ("sec", 1), ("s", 1), ("mins", 60), ("min", 60),
+            ("m", 60), ("hrs", 3600), ("hr", 3600), ("h", 3600), ("days", 86400), ("weeks", 604800),
+        ]
+        let text = argument.trimmingCharacters(in: .whitespaces)
+        if let value = Double(text), value >= 0 {
+            seconds = value
+            return
+        }
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value >= 0 {
+                seconds = value * factor
+                return
+            }
+        }
+        return nil
+    }
+
+    var defaultValueDescription: String { "\(seconds)secs" }
+}
+
+enum LogSetup {
+    static func bootstrap(level: String) {
+        let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = parsed
+            return handler
+        }
+    }
+}
+
+/// Waits for SIGINT or SIGTERM.
+enum ShutdownSignal {
+    static func wait() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        for await _ in stream { break }
+        for source in sources { source.cancel() }
+    }
+}
+
+/// Writes a line to stdout unbuffered, so supervisors and tests see it at once.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}

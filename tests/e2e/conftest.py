@@ -1,0 +1,84 @@
+"""Fixtures of the end-to-end suite: the real `mesokube` binary, driven by the real pymesos client.
+
+- `dev_cluster(agents=2, resources=..., **DevCluster options)` starts `mesokube dev` and returns a DevCluster.
+- `split_cluster(agents=2, ...)` starts `mesokube master` + `mesokube agent` processes (SplitCluster:
+  kill_master / restart_master / restart_agent).
+- `scheduler(cluster, **SchedulerProcess options)` runs programs/scheduler.py against a cluster.
+
+Everything started is ended at teardown, even when the test fails, and the logs of a failed test's
+processes are printed (pytest shows them under "Captured stdout teardown").
+"""
+import pytest
+
+from e2e_support.cluster import DEFAULT_RESOURCES, DevCluster, SplitCluster, mesokube_binary
+from e2e_support.scheduler import SchedulerProcess
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"_e2e_report_{report.when}", report)
+
+
+def _test_failed(request) -> bool:
+    reports = [getattr(request.node, f"_e2e_report_{when}", None) for when in ("setup", "call")]
+    return any(r is not None and r.failed for r in reports)
+
+
+@pytest.fixture(scope="session")
+def mesokube_bin():
+    """The binary under test; its absence fails the test (it is never skipped)."""
+    try:
+        return mesokube_binary()
+    except AssertionError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture
+def dev_cluster(tmp_path, request, mesokube_bin):
+    started = []
+
+    def start(agents: int = 2, resources: str = DEFAULT_RESOURCES, **options) -> DevCluster:
+        cluster = DevCluster(tmp_path / f"dev{len(started)}", agents=agents, resources=resources, **options)
+        started.append(cluster)
+        return cluster.start()
+
+    yield start
+    for cluster in started:
+        if _test_failed(request):
+            print(cluster.logs(lines=150))
+        cluster.stop()
+
+
+@pytest.fixture
+def split_cluster(tmp_path, request, mesokube_bin):
+    started = []
+
+    def start(agents: int = 2, resources: str = DEFAULT_RESOURCES, **options) -> SplitCluster:
+        cluster = SplitCluster(tmp_path / f"split{len(started)}", agents=agents, resources=resources, **options)
+        started.append(cluster)
+        return cluster.start()
+
+    yield start
+    for cluster in started:
+        if _test_failed(request):
+            print(cluster.logs(lines=150))
+        cluster.stop()
+
+
+@pytest.fixture
+def scheduler(tmp_path, request):
+    started = []
+
+    def start(cluster, **options) -> SchedulerProcess:
+        options.setdefault("tag", str(cluster.work_dir))
+        process = SchedulerProcess(cluster.master_address, tmp_path / "schedulers", **options)
+        started.append(process)
+        return process.start()
+
+    yield start
+    for process in started:
+        if _test_failed(request):
+            print(process.describe(last=80))
+        process.close()

@@ -1,0 +1,1 @@
+"""Helpers shared by the Mesokube end-to-end suite: cluster processes, HTTP clients, pymesos programs."""
