@@ -85,7 +85,6 @@ public struct MasterCore: Sendable {
         return AgentID("\(config.masterID)-S\(nextAgentNumber)")
     }
 
-    mutating func newStatusUUID() -> String { StatusUUID.make(using: &rng) }
 }
 
 /// What the shell must do after feeding the core an input.

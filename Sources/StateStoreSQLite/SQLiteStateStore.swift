@@ -167,6 +167,7 @@ public final class SQLiteStateStore: StateStore {
                     return .commit
                 }
                 guard let outcome else { throw StoreError.backend("transaction produced no outcome") }
+                if let r = outcome.1.first?.revision { try db.inTransaction { try SQLiteSchema.setRevision(db, r); return .commit } }
                 self.hub.publish(outcome.1)
                 return outcome.0
             }

@@ -43,7 +43,7 @@ import Testing
 
     @Test(arguments: [
         "cpus", "cpus:abc", "cpus:-1", "cpus(ads:1", "cpus()):1", "cpus():1", ":4", "ports:[5-1]",
-        "ports:[1-2-3]", "ports:[a-b]", "ports:[1-5", "disks:{a,b", "gpus:1.5", "cpus(*x):1",
+        "ports:[1-2-3]", "ports:[a-b]", "ports:[1-5", "disks:{a,b", "gpus:1.5", "cpus(*/x):1", "cpus(a b):1",
         "cpus(/a):1", "mem:nan", "mem:inf", "mem:0x10", "[{\"name\":\"cpus\"}]", "cpus:{a}",
     ])
     func rejectsBadText(_ text: String) {

@@ -90,6 +90,7 @@ import Testing
 
         let store = try SQLiteStateStore(path: path, options: .init(now: ManualTime().now))
         let revision = try await store.currentRevision()
+        print("CRASHDEBUG revision \(revision) acknowledged \(acknowledged)")
         #expect(revision >= acknowledged)
         // At most the write in flight when the kill came can be there beyond what was reported.
         #expect(revision <= acknowledged + 1)

@@ -193,13 +193,19 @@ class SchedulerProcess:
                              what="registered")["framework_id"]
 
     def describe(self, last: int = 40) -> str:
-        events = "\n".join(json.dumps({k: v for k, v in e.items() if k != "status"}, default=str)
-                           for e in self.snapshot()[-last:])
+        """The last events (offers and declines only counted: they would drown the rest) and stderr's tail."""
+        events = self.snapshot()
+        noisy = ("offer", "declined")
+        shown = [e for e in events if e.get("event") not in noisy][-last:]
+        lines = "\n".join(json.dumps({k: v for k, v in e.items() if k != "status"}, default=str) for e in shown)
+        offers = sum(1 for e in events if e.get("event") == "offer")
+        declines = sum(1 for e in events if e.get("event") == "declined")
         try:
             stderr = "\n".join(self.stderr_path.read_text(errors="replace").splitlines()[-40:])
         except FileNotFoundError:
             stderr = ""
-        return f"--- last events of {self.name} ---\n{events}\n--- stderr of {self.name} ---\n{stderr}"
+        return (f"--- events of {self.name}: {len(events)} in all, {offers} offers, {declines} declines;"
+                f" the last others ---\n{lines}\n--- stderr of {self.name} ---\n{stderr}")
 
 
 def _matches(event: Event, name: Optional[str], fields: Dict[str, Any]) -> bool:
