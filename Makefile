@@ -18,11 +18,11 @@ section = @printf '\n==================== %s ====================\n' "$(1)"
 
 deps-build:
 	$(call section,build prerequisites (apt))
-	scripts/install-test-deps --build
+	bash scripts/install-test-deps --build
 
 deps-test:
 	$(call section,test dependencies (apt + .venv))
-	scripts/install-test-deps
+	bash scripts/install-test-deps
 
 build: deps-build
 	$(call section,swift build)

@@ -96,5 +96,6 @@ let package = Package(
             name: "HTTPSupportTests",
             dependencies: ["HTTPSupport", .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
+        .testTarget(name: "FrameworkKitTests", dependencies: ["FrameworkKit", "Master", "Agent", "StateStore", "MesosModel"]),
     ]
 )

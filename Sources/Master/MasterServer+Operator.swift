@@ -231,3 +231,46 @@ extension JSONValue {
         return nil
     }
 }
+
+extension MasterServer {
+    /// Renders a change for operator SUBSCRIBE streams (v1 `master.proto` Event shapes).
+    func publish(_ observation: MasterObservation) {
+        guard !operatorStreams.isEmpty else { return }
+        let event: JSONValue
+        switch observation {
+        case .taskAdded(let frameworkID, let taskID):
+            guard let task = core.frameworks[frameworkID]?.tasks[taskID] else { return }
+            event = .object(["type": .string("TASK_ADDED"), "task_added": .object(["task": v1TaskJSON(task)])])
+        case .taskUpdated(let frameworkID, let status):
+            event = .object([
+                "type": .string("TASK_UPDATED"),
+                "task_updated": .object([
+                    "framework_id": .object(["value": .string(frameworkID.value)]),
+                    "status": encodeJSON(status), "state": .string(status.state.rawValue),
+                ]),
+            ])
+        case .agentAdded(let agentID):
+            guard let agent = (v1Agents()["agents"].flatMap { list -> JSONValue? in
+                guard case .array(let items) = list else { return nil }
+                return items.first { $0["agent_info"]?["id"]?["value"]?.stringValue == agentID.value }
+            }) else { return }
+            event = .object(["type": .string("AGENT_ADDED"), "agent_added": .object(["agent": agent])])
+        case .agentRemoved(let agentID):
+            event = .object([
+                "type": .string("AGENT_REMOVED"),
+                "agent_removed": .object(["agent_id": .object(["value": .string(agentID.value)])]),
+            ])
+        case .frameworkAdded(let id), .frameworkUpdated(let id):
+            guard let record = core.frameworks[id] else { return }
+            let name = observation == .frameworkAdded(id) ? "FRAMEWORK_ADDED" : "FRAMEWORK_UPDATED"
+            event = .object(["type": .string(name), name.lowercased(): .object(["framework": v1Framework(record)])])
+        case .frameworkRemoved(let info):
+            event = .object([
+                "type": .string("FRAMEWORK_REMOVED"),
+                "framework_removed": .object(["framework_info": encodeJSON(info)]),
+            ])
+        }
+        let record = encodeRecord(event)
+        for stream in operatorStreams.values { stream.sendRecord(record) }
+    }
+}

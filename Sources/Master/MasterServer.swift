@@ -145,6 +145,8 @@ public actor MasterServer {
                 await persistRegistry()
             case .requestAllocation:
                 scheduleAllocation()
+            case .observed(let observation):
+                publish(observation)
             }
         }
     }

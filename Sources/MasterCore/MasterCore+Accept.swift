@@ -149,6 +149,7 @@ extension MasterCore {
             launched.executor = executor
         }
         recordLaunch(launched, executorToStart: executorToStart, plan: &plan)
+        plan.actions.append(.observed(.taskAdded(plan.frameworkID, launched.taskID)))
         guard let session = agents[plan.agentID]?.sessionID, let info = frameworks[plan.frameworkID]?.info else {
             return
         }

@@ -40,6 +40,7 @@ extension MasterCore {
         registry.agents[id.value] = MasterRegistry.AdmittedAgent(info: info, endpoint: registration.endpoint)
         actions.insert(.persistRegistry, at: 0)
         actions.insert(.sendToAgent(sessionID: sessionID, .registered(id, master: masterInfo)), at: 1)
+        actions.append(.observed(.agentAdded(id)))
         actions.append(.requestAllocation)
         return .success((id, actions))
     }
@@ -165,6 +166,7 @@ extension MasterCore {
         agent.recovered = false
         agents[agentID] = agent
         counters.agentRemovals += 1
+        actions.append(.observed(.agentRemoved(agentID)))
         return actions
     }
 
@@ -187,7 +189,8 @@ extension MasterCore {
         framework.tasks[task.id] = updated
         if state.isTerminal { completeTask(task.id, in: &framework) }
         frameworks[framework.id] = framework
-        guard let stream = framework.streamID else { return [] }
-        return [.sendToFramework(streamID: stream, .update(status))]
+        let observed = MasterAction.observed(.taskUpdated(framework.id, status))
+        guard let stream = framework.streamID else { return [observed] }
+        return [observed, .sendToFramework(streamID: stream, .update(status))]
     }
 }

@@ -42,6 +42,7 @@ extension MasterCore {
                 id, roles: record.roles, suppressedRoles: suppressed, active: true, used: [:])
             registerFrameworkInRegistry(record)
             actions.append(.persistRegistry)
+            actions.append(.observed(.frameworkAdded(id)))
         }
         actions.insert(contentsOf: subscribedEvents(id, streamID: streamID), at: 0)
         actions.append(.requestAllocation)
@@ -72,14 +73,13 @@ extension MasterCore {
             frameworks[id] = record
             allocator.addFramework(id, roles: record.roles, suppressedRoles: suppressed, active: true, used: [:])
             registerFrameworkInRegistry(record)
-            return [.persistRegistry]
+            return [.persistRegistry, .observed(.frameworkAdded(id))]
         }
         if let old = record.streamID, old != streamID {
             actions.append(.sendToFramework(streamID: old, .error("Framework failed over")))
             actions.append(.closeFrameworkStream(streamID: old))
         }
         actions += recoverOffers(of: id, sendRescind: false)
-        let oldRoles = record.roles
         record.info = info
         record.streamID = streamID
         record.active = true
@@ -89,14 +89,11 @@ extension MasterCore {
         record.failoverDeadline = nil
         record.suppressedRoles = suppressed
         frameworks[id] = record
-        if oldRoles != record.roles {
-            allocator.updateFramework(id, roles: record.roles, suppressedRoles: suppressed)
-        } else {
-            allocator.updateFramework(id, roles: record.roles, suppressedRoles: suppressed)
-        }
+        allocator.updateFramework(id, roles: record.roles, suppressedRoles: suppressed)
         allocator.activateFramework(id)
         registerFrameworkInRegistry(record)
         actions.append(.persistRegistry)
+        actions.append(.observed(.frameworkUpdated(id)))
         for agent in agents.values where agent.connected && frameworkHasWork(id, on: agent.id) {
             actions.append(.sendToAgent(sessionID: agent.sessionID!, .updateFramework(info)))
         }
@@ -199,6 +196,7 @@ extension MasterCore {
         if registry.removedFrameworks.count > 1000 { registry.removedFrameworks.removeFirst() }
         counters.frameworkRemovals += 1
         actions.append(.persistRegistry)
+        actions.append(.observed(.frameworkRemoved(record.info)))
         actions.append(.requestAllocation)
         return actions
     }

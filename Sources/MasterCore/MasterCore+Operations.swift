@@ -47,6 +47,7 @@ extension MasterCore {
             task.executor = executor
             plan.launchedIDs.insert(task.taskID)
             recordLaunch(task, executorToStart: newExecutor && launchedTasks.isEmpty ? executor : nil, plan: &plan)
+            plan.actions.append(.observed(.taskAdded(plan.frameworkID, task.taskID)))
             task.executor = nil
             launchedTasks.append(task)
         }

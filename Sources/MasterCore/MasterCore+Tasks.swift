@@ -42,6 +42,7 @@ extension MasterCore {
             }
             frameworks[framework.id] = framework
         }
+        actions.append(.observed(.taskUpdated(framework.id, status)))
         if let stream = framework.streamID {
             actions.append(.sendToFramework(streamID: stream, .update(status)))
         }

@@ -100,6 +100,19 @@ public enum MasterAction: Hashable, Sendable {
     case persistRegistry
     /// Something happened that may make new offers possible; run an allocation soon.
     case requestAllocation
+    /// A change operator-API subscribers are told about (TASK_ADDED, AGENT_REMOVED, ...).
+    case observed(MasterObservation)
+}
+
+/// Changes reported on the operator event stream (`POST /api/v1` SUBSCRIBE).
+public enum MasterObservation: Hashable, Sendable {
+    case taskAdded(FrameworkID, TaskID)
+    case taskUpdated(FrameworkID, TaskStatus)
+    case agentAdded(AgentID)
+    case agentRemoved(AgentID)
+    case frameworkAdded(FrameworkID)
+    case frameworkUpdated(FrameworkID)
+    case frameworkRemoved(FrameworkInfo)
 }
 
 /// An error answered synchronously to an HTTP call, in Mesos' convention (status + plain message).

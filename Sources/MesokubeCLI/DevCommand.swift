@@ -67,7 +67,7 @@ struct DevCommand: AsyncParsableCommand {
         options.hostname = master.hostname
         options.master = "\(master.ip):\(masterPort)"
         options.resources = try HostResources.resolve(
-            text: agent.resources, workDir: root, share: agent.resources == nil ? agents : 1, index: index)
+            text: agent.resources, workDir: root, share: agents, index: index)
         options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
         options.executorRegistrationTimeout = agent.executorRegistrationTimeout.seconds
         options.statusUpdateRetryInterval = agent.statusUpdateRetryInterval.seconds

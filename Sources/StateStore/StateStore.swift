@@ -84,6 +84,14 @@ extension StateStore {
         return (items, revision)
     }
 
+    /// Discards history except the last `revisions` revisions. Nothing compacts on its own: the
+    /// owner of a store calls this periodically (as the Kubernetes API server does with etcd), or
+    /// history grows without bound.
+    public func compact(keepingLast revisions: Int64) async throws {
+        let current = try await currentRevision()
+        try await compact(before: current - max(0, revisions) + 1)
+    }
+
     /// Creates a key without a lease.
     @discardableResult
     public func create(_ key: String, value: Data) async throws -> KeyValue {

@@ -152,6 +152,7 @@ enum SQLiteSchema {
                     previous?.version, previous?.lease,
                 ])
         }
+        try setRevision(db, revision)
     }
 
     private static func event(_ row: Row) -> WatchEvent {

@@ -42,18 +42,23 @@ extension SQLiteStateStore {
 
     /// Revokes every lease whose TTL has run out, deleting their keys in one revision. The
     /// background sweep calls this; tests with a manual clock call it directly.
+    ///
+    /// The expired leases are picked on the writer queue, so a call that returns has seen the end
+    /// of any sweep running at the same time: afterwards no key of a lease expired by then is left.
     public func expireLeases() async throws {
-        let now = self.now()
-        let expired = timers.withLock { $0.takeExpired(at: now) }
-        guard !expired.isEmpty else { return }
-        do {
-            try await write { db, next in ((), try Self.revoke(expired, db: db, revision: next)) }
-        } catch {
-            // Put them back as already expired so that the next sweep tries again.
-            timers.withLock { timers in
-                for id in expired { timers.leases[id] = (.zero, now) }
+        try await onWriter { db in
+            let now = self.now()
+            let expired = self.timers.withLock { $0.takeExpired(at: now) }
+            guard !expired.isEmpty else { return }
+            do {
+                try self.transact(db) { db, next in ((), try Self.revoke(expired, db: db, revision: next)) }
+            } catch {
+                // Put them back as already expired so that the next sweep tries again.
+                self.timers.withLock { timers in
+                    for id in expired { timers.leases[id] = (.zero, now) }
+                }
+                throw error
             }
-            throw error
         }
     }
 

@@ -148,32 +148,31 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    /// Runs `body` in an immediate write transaction. `body` receives the next revision and returns
-    /// its result and the events of that revision (empty when it wrote no key). The events are
-    /// applied in the same transaction and published after commit, still on the serial writer
-    /// queue, so watchers see revisions in order.
+    /// Runs `body` in an immediate write transaction on the serial writer queue; see `transact`.
     func write<T: Sendable>(
         _ body: @escaping @Sendable (Database, _ nextRevision: Int64) throws -> (T, [WatchEvent])
     ) async throws -> T {
-        try checkOpen()
-        do {
-            return try await pool.writeWithoutTransaction { db in
-                var outcome: (T, [WatchEvent])?
-                try db.inTransaction(.immediate) {
-                    let next = try SQLiteSchema.window(db).current + 1
-                    let result = try body(db, next)
-                    try SQLiteSchema.apply(db, result.1)
-                    outcome = result
-                    return .commit
-                }
-                guard let outcome else { throw StoreError.backend("transaction produced no outcome") }
-                if let r = outcome.1.first?.revision { try db.inTransaction { try SQLiteSchema.setRevision(db, r); return .commit } }
-                self.hub.publish(outcome.1)
-                return outcome.0
-            }
-        } catch {
-            throw Self.storeError(error)
+        try await onWriter { db in try self.transact(db, body) }
+    }
+
+    /// Runs `body` in an immediate transaction; must be called on the writer queue. `body`
+    /// receives the next revision and returns its result and the events of that revision (empty
+    /// when it wrote no key). The events are applied in the same transaction and published after
+    /// commit, still on the serial writer queue, so watchers see revisions in order.
+    func transact<T>(
+        _ db: Database, _ body: (Database, _ nextRevision: Int64) throws -> (T, [WatchEvent])
+    ) throws -> T {
+        var outcome: (T, [WatchEvent])?
+        try db.inTransaction(.immediate) {
+            let next = try SQLiteSchema.window(db).current + 1
+            let result = try body(db, next)
+            try SQLiteSchema.apply(db, result.1)
+            outcome = result
+            return .commit
         }
+        guard let outcome else { throw StoreError.backend("transaction produced no outcome") }
+        hub.publish(outcome.1)
+        return outcome.0
     }
 
     /// Runs `body` on the serial writer queue outside a transaction.

@@ -23,7 +23,7 @@ import Testing
         allocator.addFramework(fw("a"), roles: ["r"], used: [:])
         allocator.addFramework(fw("b"), roles: ["r"], used: [:])
         #expect(allocator.allocate(now: 0).map(\.framework) == [fw("b")])
-        #expect(allocator.share(framework: fw("b"), role: "r") == 7.0 / 8.0)
+        #expect(allocator.share(framework: fw("b"), role: "r") == 504.0 / 512.0)
     }
 
     @Test func weightsDivideShares() {

@@ -47,10 +47,6 @@ struct AllocatorScenario {
         problems.append("seed \(seed) t=\(now): \(message)")
     }
 
-    func pick<T>(_ items: [T]) -> T? {
-        items.isEmpty ? nil : items[Int(seed &* 0) + 0 < 0 ? 0 : 0]
-    }
-
     mutating func choose<T>(_ items: [T]) -> T? {
         items.isEmpty ? nil : items[Int.random(in: 0..<items.count, using: &random)]
     }

@@ -162,8 +162,10 @@ import Testing
         let reservation = Resource.Reservation(type: .dynamic, role: "eng", principal: "p")
         let from = res("cpus:2").allocated(to: "eng")
         let to = res("cpus:2").pushingReservation(reservation).allocated(to: "eng")
-        #expect(allocator.transformAllocation(framework: fw("f"), agent: agent("a"), from: from, to: to))
-        #expect(!allocator.transformAllocation(framework: fw("f"), agent: agent("a"), from: from + from, to: to))
+        let applied = allocator.transformAllocation(framework: fw("f"), agent: agent("a"), from: from, to: to)
+        #expect(applied)
+        let overdrawn = allocator.transformAllocation(framework: fw("f"), agent: agent("a"), from: from + from, to: to)
+        #expect(!overdrawn)
         #expect(allocator.total(ofAgent: agent("a"))!.reserved(for: "eng").cpus == 2)
         #expect(allocator.reserved(role: "eng") == ResourceQuantities(["cpus": 2]))
         allocator.recoverResources(

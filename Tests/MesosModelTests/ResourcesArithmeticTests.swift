@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Testing
 
 @testable import MesosModel
@@ -155,9 +160,3 @@ private func parsed(_ text: String, _ defaultRole: String = "*") -> Resources {
         #expect(!quantities.contains(ResourceQuantities(["gpus": 1])))
     }
 }
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif

@@ -4,7 +4,7 @@ import StateStoreSQLite
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The writer half of the SIGKILL test. The test binary re-runs itself with only that test
@@ -20,9 +20,9 @@ enum CrashChild {
     /// Re-running the test binary needs /proc/self/exe and the Swift Testing command line.
     static var canSpawn: Bool {
         #if os(Linux)
-        executable != nil
+            executable != nil
         #else
-        false
+            false
         #endif
     }
 

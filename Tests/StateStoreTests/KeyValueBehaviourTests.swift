@@ -9,8 +9,11 @@ import Testing
         try await driver.withStore { h in
             let store = h.store
             let created = try await store.create("pods/a", value: Data(text: "v1"))
-            #expect(created == KeyValue(
-                key: "pods/a", value: Data(text: "v1"), createRevision: 1, modRevision: 1, version: 1, lease: nil))
+            #expect(
+                created
+                    == KeyValue(
+                        key: "pods/a", value: Data(text: "v1"), createRevision: 1, modRevision: 1, version: 1,
+                        lease: nil))
             #expect(try await store.get("pods/a") == created)
             #expect(try await store.get("pods/missing") == nil)
             #expect(await storeError { try await store.create("pods/a", value: Data()) } == .keyExists("pods/a"))
@@ -92,7 +95,8 @@ import Testing
             #expect(isInvalid(await storeError { try await store.get("") }))
             #expect(isInvalid(await storeError { try await store.list(prefix: "", limit: 0) }))
             #expect(isInvalid(await storeError { try await store.grantLease(ttl: .zero) }))
-            #expect(isInvalid(await storeError { try await store.list(prefix: "", limit: 1, startKey: nil, revision: -1) }))
+            #expect(
+                isInvalid(await storeError { try await store.list(prefix: "", limit: 1, startKey: nil, revision: -1) }))
             #expect(try await store.currentRevision() == 0)
         }
     }
@@ -192,8 +196,9 @@ import Testing
                 for i in 0..<contenders {
                     group.addTask {
                         do {
-                            return .success(try await store.update(
-                                "counter", value: Data(text: "\(i)"), expectedModRevision: start.modRevision))
+                            return .success(
+                                try await store.update(
+                                    "counter", value: Data(text: "\(i)"), expectedModRevision: start.modRevision))
                         } catch {
                             return .failure(error)
                         }

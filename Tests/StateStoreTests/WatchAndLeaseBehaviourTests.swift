@@ -82,10 +82,15 @@ import Testing
             #expect(try await lost.waitForFailure() as? StoreError == .compacted(requested: 4, compactedAt: 5))
             let k5 = try await store.create("k5", value: Data())
             #expect(try await fromNext.waitFor(count: 1) == [.put(k5, previous: nil)])
+            // Keeping only the last revision: history then starts at the current one (6).
+            try await store.create("k6", value: Data())
+            try await store.compact(keepingLast: 1)
+            let beforeLast = WatchProbe(store.watch(prefix: "", fromRevision: 5))
+            #expect(try await beforeLast.waitForFailure() as? StoreError == .compacted(requested: 5, compactedAt: 6))
             // Compacting backwards is a no-op.
             try await store.compact(before: 2)
             let stillLost = WatchProbe(store.watch(prefix: "", fromRevision: 4))
-            #expect(try await stillLost.waitForFailure() as? StoreError == .compacted(requested: 4, compactedAt: 5))
+            #expect(try await stillLost.waitForFailure() as? StoreError == .compacted(requested: 4, compactedAt: 6))
         }
     }
 
@@ -131,11 +136,12 @@ import Testing
             #expect(try await store.get("session/durable") != nil)
             #expect(try await store.currentRevision() == 5)
             let events = try await probe.waitFor(count: 3)
-            #expect(events == [
-                .put(k2b, previous: k2),
-                .delete(key: "session/1", previous: k1, revision: 5),
-                .delete(key: "session/2", previous: k2b, revision: 5),
-            ])
+            #expect(
+                events == [
+                    .put(k2b, previous: k2),
+                    .delete(key: "session/1", previous: k1, revision: 5),
+                    .delete(key: "session/2", previous: k2b, revision: 5),
+                ])
             #expect(await storeError { try await store.keepAlive(lease: lease) } == .leaseNotFound(lease))
             #expect(await storeError { try await store.revokeLease(lease) } == .leaseNotFound(lease))
             let late = await storeError { try await store.create("session/3", value: Data(), lease: lease) }

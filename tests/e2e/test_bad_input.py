@@ -151,7 +151,8 @@ def test_clients_vanishing_mid_stream_do_not_hurt_the_master(cluster):
     subscription.close(reset=True)
     # And one that sends half a request and leaves.
     with socket.create_connection(("127.0.0.1", cluster.master_port), timeout=10) as sock:
-        sock.sendall(b"POST /api/v1/scheduler HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{")
+        sock.sendall(b"POST /api/v1/scheduler HTTP/1.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 500\r\n\r\n{")
 
     def removed():
         _, where = cluster.master.framework(framework_id)

@@ -38,6 +38,11 @@ def test_command_tasks_finish_and_their_output_is_readable(dev_cluster, schedule
                              f"sandbox of {task_id} in agent /state")
         text = agent.wait_for_file_text(f"{sandbox}/stdout", expected)
         assert expected in text
+        listed = [entry["path"] for entry in agent.browse(sandbox)]
+        assert f"{sandbox}/stdout" in listed and f"{sandbox}/stderr" in listed, listed
+        # Mesos' virtual path for the latest run of an executor reads the same file.
+        virtual = f"/frameworks/{framework_id}/executors/{task_id}/runs/latest/stdout"
+        assert expected in agent.read_file(virtual)
 
     # pymesos acknowledged the terminal updates, so the master moved the tasks to completed_tasks.
     def completed_states():

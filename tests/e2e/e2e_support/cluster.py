@@ -10,12 +10,30 @@ from typing import List, Optional, Sequence
 from .http import AgentClient, MasterClient
 from .ports import free_port, free_port_block
 from .processes import ManagedProcess, kill_processes_under
-from .waiting import wait_until
+from .waiting import StopWaiting, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_RESOURCES = "cpus:2;mem:2048;disk:4096;ports:[31000-31999]"
 DEFAULT_ALLOCATION_INTERVAL = "0.2secs"
 STARTUP_TIMEOUT = 90.0  # a debug build on a loaded 2-core machine
+# Once a start has timed out, the binary is most likely broken: later starts wait less, so a broken build
+# fails the suite in minutes instead of eating CI's time budget test by test.
+STARTUP_TIMEOUT_AFTER_FAILURE = 20.0
+_startup_failed = False
+
+
+def startup_timeout() -> float:
+    return STARTUP_TIMEOUT_AFTER_FAILURE if _startup_failed else STARTUP_TIMEOUT
+
+
+def wait_for_startup(probe, what: str) -> None:
+    """wait_until with the startup timeout, remembering a failure for the starts that follow."""
+    global _startup_failed
+    try:
+        wait_until(probe, startup_timeout(), what)
+    except AssertionError:
+        _startup_failed = True
+        raise
 
 
 def mesokube_binary() -> Path:
@@ -81,16 +99,16 @@ class DevCluster:
         return self
 
     def _check_running(self) -> None:
-        assert self.process is not None and self.process.alive(), \
-            f"mesokube dev exited early:\n{self.logs()}"
+        if self.process is None or not self.process.alive():
+            raise StopWaiting(f"mesokube dev exited early:\n{self.logs()}")
 
-    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
+    def wait_ready(self) -> None:
         """Master and every agent answer /health, and the master lists every agent as active."""
         def ready() -> bool:
             self._check_running()
             return (self.master.healthy() and all(a.healthy() for a in self.agents)
                     and self.master.active_agent_count() >= self.agent_count)
-        wait_until(ready, timeout, f"dev cluster with {self.agent_count} registered agents")
+        wait_for_startup(ready, f"dev cluster with {self.agent_count} registered agents")
 
     def agent_by_id(self, agent_id: str) -> AgentClient:
         for agent in self.agents:
@@ -111,7 +129,7 @@ class SplitCluster:
     """`mesokube master` and `mesokube agent` processes, each restartable with its work directory kept."""
 
     def __init__(self, work_dir: Path, agents: int = 2, resources: str = DEFAULT_RESOURCES,
-                 allocation_interval: Optional[str] = None):
+                 allocation_interval: Optional[str] = DEFAULT_ALLOCATION_INTERVAL):
         self.work_dir = Path(work_dir)
         self.agent_count = agents
         self.resources = resources
@@ -138,8 +156,8 @@ class SplitCluster:
             argv += ["--allocation-interval", self.allocation_interval]
         self.master_process = ManagedProcess("mesokube-master", argv, self.work_dir / "logs" / "master.log",
                                              cwd=self.work_dir).start()
-        wait_until(lambda: self._alive(self.master_process, "master") and self.master.healthy(),
-                   STARTUP_TIMEOUT, "master /health")
+        wait_for_startup(lambda: self._alive(self.master_process, "master") and self.master.healthy(),
+                         "master /health")
 
     def kill_master(self) -> None:
         """kill -9: the master gets no chance to write anything more."""
@@ -162,8 +180,8 @@ class SplitCluster:
         process = ManagedProcess(f"mesokube-agent-{index}", argv, self.work_dir / "logs" / f"agent-{index}.log",
                                  cwd=self.work_dir).start()
         self.agent_processes[index] = process
-        wait_until(lambda: self._alive(process, f"agent {index}") and self.agents[index].healthy(),
-                   STARTUP_TIMEOUT, f"agent {index} /health")
+        wait_for_startup(lambda: self._alive(process, f"agent {index}") and self.agents[index].healthy(),
+                         f"agent {index} /health")
 
     def stop_agent(self, index: int, kill: bool = False) -> None:
         process = self.agent_processes[index]
@@ -184,13 +202,14 @@ class SplitCluster:
         self.wait_agents_registered()
         return self
 
-    def wait_agents_registered(self, timeout: float = STARTUP_TIMEOUT) -> None:
-        wait_until(lambda: self._alive(self.master_process, "master")
-                   and self.master.active_agent_count() >= self.agent_count,
-                   timeout, f"{self.agent_count} active agents in /master/state")
+    def wait_agents_registered(self) -> None:
+        wait_for_startup(lambda: self._alive(self.master_process, "master")
+                         and self.master.active_agent_count() >= self.agent_count,
+                         f"{self.agent_count} active agents in /master/state")
 
     def _alive(self, process: Optional[ManagedProcess], what: str) -> bool:
-        assert process is not None and process.alive(), f"{what} exited early:\n{self.logs()}"
+        if process is None or not process.alive():
+            raise StopWaiting(f"{what} exited early:\n{self.logs()}")
         return True
 
     def agent_by_id(self, agent_id: str) -> AgentClient:

@@ -142,6 +142,10 @@ class AgentClient(HttpEndpoint):
         answer = self.get_json("/files/read", params={"path": path, "offset": offset, "length": length})
         return answer["data"]
 
+    def browse(self, path: str) -> List[Dict[str, Any]]:
+        """GET /files/browse: the entries of a sandbox directory ({path, size, mode, ...})."""
+        return self.get_json("/files/browse", params={"path": path})
+
     def wait_for_file_text(self, path: str, needle: str, timeout: float = 30.0) -> str:
         """Polls /files/read until the file holds `needle` (a task's stdout is written asynchronously)."""
         return wait_until(lambda: (lambda text: text if needle in text else None)(self.read_file(path)),

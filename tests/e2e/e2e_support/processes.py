@@ -8,7 +8,6 @@ the test's unique work directory.
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence
 
@@ -162,14 +161,3 @@ def task_process_roots(variable: str, value: str) -> List[int]:
     """
     marked = {pid for pid in _proc_pids() if _environ(pid).get(variable) == value}
     return sorted(pid for pid in marked if _ppid(pid) not in marked)
-
-
-def wait_for_exit(pids: Sequence[int], timeout: float) -> List[int]:
-    """Returns the pids still alive after up to `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    alive = list(pids)
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in alive if Path(f"/proc/{p}").exists() and _environ(p)]
-        if alive:
-            time.sleep(0.1)
-    return alive

@@ -154,10 +154,12 @@ class SchedulerProcess:
         return [e for e in self.snapshot(since) if _matches(e, event, fields)]
 
     def wait_for(self, event: "str | Callable[[Event], bool]", timeout: float = 30.0, since: int = 0,
-                 what: Optional[str] = None, **fields: Any) -> Event:
+                 what: Optional[str] = None, fail_if: Optional[Callable[[Event], bool]] = None,
+                 **fields: Any) -> Event:
         """The first event (index >= since) named `event` with these field values, or satisfying a predicate.
 
-        Fails at once, with the program's output, if the program aborts or exits without producing it.
+        Fails at once, with the program's output, if the program aborts or exits without producing it, or
+        if an event satisfying `fail_if` comes first (so a wrong outcome does not cost the whole timeout).
         """
         predicate = event if callable(event) else (lambda e: _matches(e, event, fields))
         description = what or f"{event} {fields}"
@@ -169,6 +171,9 @@ class SchedulerProcess:
                         return candidate
                     if candidate.get("event") in ("driver_aborted", "callback_error"):
                         raise AssertionError(f"scheduler {self.name} reported {candidate}\n{self.describe()}")
+                    if fail_if is not None and fail_if(candidate):
+                        raise AssertionError(f"scheduler {self.name}: {candidate} came instead of {description}"
+                                             f"\n{self.describe()}")
                 remaining = deadline - time.monotonic()
                 exited = self._popen is not None and self._popen.poll() is not None
                 if remaining <= 0 or (exited and not self._reader_alive()):
@@ -179,8 +184,16 @@ class SchedulerProcess:
     def _reader_alive(self) -> bool:
         return self._reader is not None and self._reader.is_alive()
 
-    def wait_update(self, task_id: str, state: str, timeout: float = 60.0, since: int = 0, **fields: Any) -> Event:
-        return self.wait_for("update", timeout=timeout, since=since, task_id=task_id, state=state, **fields)
+    def wait_update(self, task_id: str, state: str, timeout: float = 45.0, since: int = 0, **fields: Any) -> Event:
+        """The first update of `task_id` to `state`; a different terminal state for the task fails at once.
+
+        TASK_LOST does not count as final: Mesos may report a lost task RUNNING again.
+        """
+        def wrong_end(e: Event) -> bool:
+            return (e.get("event") == "update" and e.get("task_id") == task_id and e.get("state") != state
+                    and e.get("state") in TERMINAL_STATES - {"TASK_LOST"})
+        return self.wait_for("update", timeout=timeout, since=since, fail_if=wrong_end,
+                             task_id=task_id, state=state, **fields)
 
     def updates(self, task_id: Optional[str] = None, since: int = 0) -> List[Event]:
         return [e for e in self.select("update", since) if task_id is None or e.get("task_id") == task_id]
@@ -188,7 +201,7 @@ class SchedulerProcess:
     def states(self, task_id: str, since: int = 0) -> List[str]:
         return [e["state"] for e in self.updates(task_id, since)]
 
-    def registered_framework_id(self, timeout: float = 60.0) -> str:
+    def registered_framework_id(self, timeout: float = 30.0) -> str:
         return self.wait_for(lambda e: e.get("event") in ("registered", "reregistered"), timeout=timeout,
                              what="registered")["framework_id"]
 

@@ -3,11 +3,15 @@ import time
 from typing import Any, Callable
 
 
+class StopWaiting(AssertionError):
+    """Raised by a probe when waiting longer cannot help (the process under test has exited)."""
+
+
 def wait_until(probe: Callable[[], Any], timeout: float, what: str, interval: float = 0.2) -> Any:
     """Calls `probe` until it returns a truthy value, and returns that value.
 
-    Exceptions raised by `probe` count as "not yet" (a server that is still starting refuses connections);
-    the last value or exception is quoted when the deadline passes.
+    Exceptions raised by `probe` count as "not yet" (a server that is still starting refuses connections),
+    except StopWaiting, which ends the wait at once; the last value or exception is quoted at the deadline.
     """
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -17,6 +21,8 @@ def wait_until(probe: Callable[[], Any], timeout: float, what: str, interval: fl
             if value:
                 return value
             last = value
+        except StopWaiting:
+            raise
         except Exception as error:  # noqa: BLE001 - quoted in the failure below
             last = error
         if time.monotonic() >= deadline:
