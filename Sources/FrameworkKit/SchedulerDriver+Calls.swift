@@ -57,7 +57,7 @@ extension SchedulerDriver {
     /// SHUTDOWN a custom executor on an agent.
     public func shutdown(executorID: ExecutorID, agentID: AgentID) async throws {
         var call = SchedulerCall(type: .shutdown)
-        call.shutdown = try SchedulerCall.Shutdown(executorID: executorID, agentID: agentID)
+        call.shutdown = SchedulerCall.Shutdown(executorID: executorID, agentID: agentID)
         try await send(call)
     }
 
@@ -82,7 +82,7 @@ extension SchedulerDriver {
     /// MESSAGE: best-effort bytes to an executor.
     public func message(agentID: AgentID, executorID: ExecutorID, data: [UInt8]) async throws {
         var call = SchedulerCall(type: .message)
-        call.message = try SchedulerCall.Message(agentID: agentID, executorID: executorID, data: data)
+        call.message = SchedulerCall.Message(agentID: agentID, executorID: executorID, data: Base64.encode(data))
         try await send(call)
     }
 

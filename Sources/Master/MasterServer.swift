@@ -43,6 +43,7 @@ public actor MasterServer {
     var allocationPending = false
     var electedTime: Double = 0
     var lastAllocationMillis: Double = 0
+    var registryWrites = 0
     public private(set) var boundPort: Int = 0
 
     struct AgentSession {
@@ -154,9 +155,15 @@ public actor MasterServer {
     func persistRegistry() async {
         do {
             try await store.putJSON(Self.registryKey, core.registry)
+            registryWrites += 1
+            // Only the latest registry matters; old revisions are history nobody reads.
+            if registryWrites % 100 == 0 { try await store.compact(keepingLast: 10) }
         } catch {
-            // A registry we cannot write must not be mistaken for one we did: stop serving.
-            logger.critical("failed to persist the registry: \(error)")
+            // Mesos' registrar does the same: a master whose decisions can no longer be made
+            // durable must not go on acting on them. The supervisor restarts it from the
+            // last registry that was written (each write is one transaction).
+            logger.critical("failed to persist the registry, exiting: \(error)")
+            exit(70)
         }
     }
 
@@ -174,8 +181,8 @@ public actor MasterServer {
         allocationPending = false
         let started = ContinuousClock.now
         let actions = core.allocate(now: wallClock())
-        lastAllocationMillis = Double((ContinuousClock.now - started).components.attoseconds) / 1e15
-            + Double((ContinuousClock.now - started).components.seconds) * 1000
+        let elapsed = (ContinuousClock.now - started).components
+        lastAllocationMillis = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
         await perform(actions)
     }
 

@@ -90,6 +90,10 @@ public struct SchedulerCall: Codable, Hashable, Sendable {
             case executorID = "executor_id"
             case agentID = "agent_id"
         }
+        public init(executorID: ExecutorID, agentID: AgentID) {
+            self.executorID = executorID
+            self.agentID = agentID
+        }
     }
 
     public struct Acknowledge: Codable, Hashable, Sendable {
@@ -133,11 +137,17 @@ public struct SchedulerCall: Codable, Hashable, Sendable {
     public struct Message: Codable, Hashable, Sendable {
         public var agentID: AgentID
         public var executorID: ExecutorID
+        /// Base64 of the message bytes.
         public var data: String
         enum CodingKeys: String, CodingKey {
             case data
             case agentID = "agent_id"
             case executorID = "executor_id"
+        }
+        public init(agentID: AgentID, executorID: ExecutorID, data: String) {
+            self.agentID = agentID
+            self.executorID = executorID
+            self.data = data
         }
     }
 

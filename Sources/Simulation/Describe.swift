@@ -4,6 +4,13 @@ import MesosModel
 /// Compact, deterministic descriptions for the trace (no reflection, no dictionary order).
 func shortUUID(_ uuid: String) -> String { String(uuid.prefix(6)) }
 
+/// A resource amount with three decimals (Mesos' precision), independent of summation order.
+func amount(_ value: Double) -> String {
+    let millis = Int((value * 1000).rounded())
+    let fraction = String(abs(millis) % 1000)
+    return "\(millis / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+}
+
 func describe(_ status: TaskStatus) -> String {
     var text = "\(status.taskID) \(status.state.rawValue)"
     if let reason = status.reason { text += " \(reason)" }
@@ -17,7 +24,7 @@ func describe(_ event: SchedulerEvent) -> String {
     case .offers(let offers):
         let list = offers.map { offer -> String in
             let resources = Resources(offer.resources)
-            return "\(offer.id)@\(offer.agentID)(cpus \(resources.cpus), mem \(resources.mem))"
+            return "\(offer.id)@\(offer.agentID)(cpus \(amount(resources.cpus)), mem \(amount(resources.mem)))"
         }
         return "OFFERS \(list.joined(separator: " "))"
     case .rescind(let id): return "RESCIND \(id)"

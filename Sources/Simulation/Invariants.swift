@@ -33,7 +33,7 @@ extension SimulationRun {
             where sums[position] > agent.totalResources.scalar(name) + 0.0005 {
                 violation(
                     "over-allocation",
-                    "\(agentID): \(name) offered+used \(sums[position]) > total \(agent.totalResources.scalar(name))")
+                    "\(agentID): \(name) offered+used \(amount(sums[position])) > total \(amount(agent.totalResources.scalar(name)))")
             }
             guard !agent.recovered, master.allocator.total(ofAgent: agentID) != nil else { continue }
             var held: [Double] = [0, 0, 0]
@@ -43,7 +43,7 @@ extension SimulationRun {
             for (position, name) in Self.checkedScalars.enumerated() where abs(held[position] - sums[position]) > 0.0005 {
                 violation(
                     "allocator-drift",
-                    "\(agentID): allocator holds \(name) \(held[position]), master's offers+tasks \(sums[position])")
+                    "\(agentID): allocator holds \(name) \(amount(held[position])), master's offers+tasks \(amount(sums[position]))")
             }
         }
     }
@@ -74,7 +74,7 @@ extension SimulationRun {
         }
         let total = Resources(agents[index].core.config.resources)
         for name in running.names.sorted() where running.scalar(name) > total.scalar(name) + 0.0005 {
-            violation("agent-overcommitted", "\(agents[index].name) runs \(name) \(running.scalar(name)) of \(total.scalar(name))")
+            violation("agent-overcommitted", "\(agents[index].name) runs \(name) \(amount(running.scalar(name))) of \(amount(total.scalar(name)))")
         }
     }
 
