@@ -15,7 +15,9 @@ extension AgentCore {
             for task in (executor.tasks.values.map { $0 } + executor.queuedTasks).sorted(by: { $0.taskID < $1.taskID }) {
                 let key = TaskKey(executor.key.frameworkID, task.taskID)
                 let stream = streams[key]
-                let state = stream?.pending.first?.state ?? executor.taskStates[task.taskID] ?? .staging
+                // The newest state, so the master charges only live tasks; the unacknowledged
+                // head travels in `statuses` so it knows what the framework was last told.
+                let state = stream?.latestState ?? executor.taskStates[task.taskID] ?? .staging
                 tasks.append(
                     AgentTaskReport(
                         frameworkID: executor.key.frameworkID,
@@ -30,8 +32,8 @@ extension AgentCore {
             guard let head = stream.pending.first, let task = completedTask(stream.key) else { continue }
             tasks.append(
                 AgentTaskReport(
-                    frameworkID: stream.key.frameworkID, executorID: head.executorID, task: task, state: head.state,
-                    statusUUID: head.uuid, statuses: [head]))
+                    frameworkID: stream.key.frameworkID, executorID: head.executorID, task: task,
+                    state: stream.latestState, statusUUID: head.uuid, statuses: [head]))
         }
         call.register = AgentRegistration(
             agentInfo: agentInfo, endpoint: config.endpoint, version: mesosAPIVersion, tasks: tasks,

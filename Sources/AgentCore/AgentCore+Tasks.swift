@@ -127,6 +127,8 @@ extension AgentCore {
     public mutating func killTask(_ kill: AgentEvent.KillTask, now: Double) -> [AgentAction] {
         let taskKey = TaskKey(kill.frameworkID, kill.taskID)
         guard let key = executorKey(for: taskKey), var executor = executors[key] else {
+            // Already ended (its terminal update may still await acknowledgement): nothing to kill.
+            if streams[taskKey] != nil || completedTask(taskKey) != nil { return [] }
             // Unknown here: report it lost so the framework learns the truth.
             return statusUpdate(key: taskKey, executorID: nil, state: .lost,
                 message: "Cannot kill a task unknown to the agent", source: .agent,
@@ -187,8 +189,14 @@ extension AgentCore {
         return [.sendToExecutor(key, .shutdown), .closeExecutorStream(key)]
     }
 
+    /// SHUTDOWN_FRAMEWORK: the master has removed the framework. Its executors are stopped and
+    /// its pending status updates dropped (Mesos' status-update manager cleans them up too):
+    /// nobody is left to acknowledge them.
     public mutating func shutdownFramework(_ frameworkID: FrameworkID, now: Double) -> [AgentAction] {
-        var actions: [AgentAction] = []
+        var actions: [AgentAction] = [.checkpoint]
+        for key in streams.keys where key.frameworkID == frameworkID {
+            streams[key] = nil
+        }
         for key in executors.keys.sorted() where key.frameworkID == frameworkID {
             actions += shutdownExecutor(key, now: now)
         }

@@ -61,10 +61,13 @@ extension MasterCore {
         var actions: [MasterAction] = []
         let reported = Set(registration.tasks.map { "\($0.frameworkID.value)/\($0.task.taskID.value)" })
         for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
-            for task in framework.tasks.values where task.agentID == agentID {
-                if !reported.contains("\(framework.id.value)/\(task.id.value)") && task.state != .staging {
+            // Includes STAGING tasks: a RUN_TASK sent on the agent's previous session is lost
+            // with it, and the framework must hear so rather than wait forever.
+            for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) where task.agentID == agentID {
+                if !reported.contains("\(framework.id.value)/\(task.id.value)") {
                     actions += loseTask(task, reason: TaskStatusReason.agentRestarted,
-                        message: "Task is not known to the re-registered agent", now: now)
+                        message: "Task is not known to the re-registered agent", now: now,
+                        partitionAwareState: .dropped)
                 }
             }
             frameworks[framework.id]?.executors[agentID] = nil
@@ -81,10 +84,12 @@ extension MasterCore {
             guard var framework = frameworks[report.frameworkID] else { continue }
             let resources = Resources(report.task.resources ?? [])
             let role = resources.allocationRoles.first ?? executorRole(framework)
+            // `state` is the newest state the agent knows; the unacknowledged head update (if
+            // any) is what the framework has been told, Mesos' `status_update_state`.
             var record = TaskRecord(
                 info: report.task, frameworkID: report.frameworkID, agentID: agentID, executorID: report.executorID,
                 role: role, resources: resources.allocationRoles.isEmpty ? resources.allocated(to: role) : resources,
-                state: report.state, latestState: report.state)
+                state: report.statuses?.first?.state ?? report.state, latestState: report.state)
             record.statuses = report.statuses ?? []
             record.pendingUUID = report.statusUUID
             record.resourcesRecovered = report.state.isTerminal
@@ -170,10 +175,16 @@ extension MasterCore {
         return actions
     }
 
-    /// Master-generated loss of a task (no uuid, not retried).
-    mutating func loseTask(_ task: TaskRecord, reason: String, message: String, now: Double) -> [MasterAction] {
+    /// Master-generated loss of a task (no uuid, not retried). Frameworks that are not
+    /// partition-aware hear TASK_LOST; partition-aware ones hear `partitionAwareState`:
+    /// TASK_UNREACHABLE while the agent may come back, TASK_DROPPED when the agent is back
+    /// and does not have the task.
+    mutating func loseTask(
+        _ task: TaskRecord, reason: String, message: String, now: Double,
+        partitionAwareState: TaskState = .unreachable
+    ) -> [MasterAction] {
         guard var framework = frameworks[task.frameworkID] else { return [] }
-        let state: TaskState = framework.info.isPartitionAware ? .unreachable : .lost
+        let state: TaskState = framework.info.isPartitionAware ? partitionAwareState : .lost
         let status = TaskStatus(
             taskID: task.id, state: state, message: message, source: .master, reason: reason, agentID: task.agentID,
             executorID: task.executorID, timestamp: now)

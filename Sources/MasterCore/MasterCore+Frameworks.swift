@@ -94,7 +94,7 @@ extension MasterCore {
         registerFrameworkInRegistry(record)
         actions.append(.persistRegistry)
         actions.append(.observed(.frameworkUpdated(id)))
-        for agent in agents.values where agent.connected && frameworkHasWork(id, on: agent.id) {
+        for agent in agents.values.sorted(by: { $0.id < $1.id }) where agent.connected && frameworkHasWork(id, on: agent.id) {
             actions.append(.sendToAgent(sessionID: agent.sessionID!, .updateFramework(info)))
         }
         return actions
@@ -146,14 +146,15 @@ extension MasterCore {
 
     /// TEARDOWN, failover timeout, or an operator TEARDOWN: kill everything and forget the framework.
     public mutating func removeFramework(_ id: FrameworkID, now: Double) -> [MasterAction] {
-        guard var record = frameworks.removeValue(forKey: id) else { return [] }
+        // Offers first, while the record still lists them.
         var actions = recoverOffers(of: id, sendRescind: false)
-        for agentID in Set(record.tasks.values.map(\.agentID)).union(record.executors.keys) {
+        guard var record = frameworks.removeValue(forKey: id) else { return actions }
+        for agentID in Set(record.tasks.values.map(\.agentID)).union(record.executors.keys).sorted() {
             if let session = agents[agentID]?.sessionID {
                 actions.append(.sendToAgent(sessionID: session, .shutdownFramework(id)))
             }
         }
-        for (taskID, var task) in record.tasks {
+        for (taskID, var task) in record.tasks.sorted(by: { $0.key < $1.key }) {
             if !task.resourcesRecovered {
                 allocator.recoverResources(
                     framework: id, agent: task.agentID, resources: task.resources, refuseSeconds: nil, now: now)
@@ -170,8 +171,8 @@ extension MasterCore {
             record.completedTasks.append(task)
         }
         record.tasks = [:]
-        for (agentID, executors) in record.executors {
-            for executor in executors.values {
+        for (agentID, executors) in record.executors.sorted(by: { $0.key < $1.key }) {
+            for executor in executors.values.sorted(by: { $0.executorID < $1.executorID }) {
                 allocator.recoverResources(
                     framework: id, agent: agentID,
                     resources: Resources(executor.resources ?? []).allocated(to: executorRole(record)),

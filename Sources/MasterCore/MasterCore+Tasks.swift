@@ -22,13 +22,30 @@ extension MasterCore {
         if update.latestStateOnly == true {
             return refreshLatestState(update, framework: &framework, now: now)
         }
+        if framework.tasks[status.taskID] == nil, let uuid = status.uuid,
+            framework.completedTasks.contains(where: { done in
+                done.id == status.taskID && done.statuses.contains { $0.uuid == uuid }
+            })
+        {
+            // A late retry of an update the master already handled for a task that has since
+            // completed: the framework must not see the task regress. Updates the master has
+            // not seen are forwarded even for completed tasks, as Mesos does.
+            return []
+        }
         if var task = framework.tasks[status.taskID] {
             if status.executorID == nil { status.executorID = task.executorID ?? ExecutorID(task.id.value) }
-            task.state = status.state
-            task.latestState = update.latestState ?? status.state
-            task.pendingUUID = status.uuid
-            task.statuses.append(status)
-            if task.statuses.count > 32 { task.statuses.removeFirst() }
+            let seen = status.uuid != nil && task.statuses.contains { $0.uuid == status.uuid }
+            if seen && status.uuid != task.pendingUUID {
+                // A stale retry (HTTP calls can overtake each other): keep the newer state.
+                return refreshLatestState(update, framework: &framework, now: now)
+            }
+            if !seen {
+                task.state = status.state
+                task.pendingUUID = status.uuid
+                task.statuses.append(status)
+                if task.statuses.count > 32 { task.statuses.removeFirst() }
+            }
+            task.latestState = Self.newer(task.latestState, update.latestState ?? status.state)
             if task.latestState.isTerminal && !task.resourcesRecovered {
                 allocator.recoverResources(
                     framework: framework.id, agent: task.agentID, resources: task.resources, refuseSeconds: nil,
@@ -54,7 +71,8 @@ extension MasterCore {
     mutating func refreshLatestState(
         _ update: AgentCall.StatusUpdate, framework: inout FrameworkRecord, now: Double
     ) -> [MasterAction] {
-        guard var task = framework.tasks[update.status.taskID], let latest = update.latestState else { return [] }
+        guard var task = framework.tasks[update.status.taskID], let reported = update.latestState else { return [] }
+        let latest = Self.newer(task.latestState, reported)
         task.latestState = latest
         var actions: [MasterAction] = []
         if latest.isTerminal && !task.resourcesRecovered {
@@ -66,6 +84,12 @@ extension MasterCore {
         framework.tasks[task.id] = task
         frameworks[framework.id] = framework
         return actions
+    }
+
+    /// Latest states only move forward: a message that was overtaken cannot bring a
+    /// finished task back to life.
+    static func newer(_ current: TaskState, _ reported: TaskState) -> TaskState {
+        current.isTerminal && !reported.isTerminal ? current : reported
     }
 
     /// Moves a task whose terminal update was acknowledged to the completed list.
@@ -85,19 +109,20 @@ extension MasterCore {
             counters.invalidStatusUpdateAcknowledgements += 1
             return .failure(.badRequest("'acknowledge.uuid' must be the base64 of 16 bytes"))
         }
-        guard var framework = frameworks[frameworkID], let task = framework.tasks[ack.taskID],
+        if var framework = frameworks[frameworkID], let task = framework.tasks[ack.taskID],
             task.agentID == ack.agentID
-        else {
-            // Mesos accepts the call and drops an acknowledgement it cannot match.
+        {
+            counters.validStatusUpdateAcknowledgements += 1
+            if task.pendingUUID == ack.uuid {
+                framework.tasks[ack.taskID]?.pendingUUID = nil
+                if task.state.isTerminal { completeTask(ack.taskID, in: &framework) }
+                frameworks[frameworkID] = framework
+            }
+        } else {
             counters.invalidStatusUpdateAcknowledgements += 1
-            return .success([])
         }
-        counters.validStatusUpdateAcknowledgements += 1
-        if task.pendingUUID == ack.uuid {
-            framework.tasks[ack.taskID]?.pendingUUID = nil
-            if task.state.isTerminal { completeTask(ack.taskID, in: &framework) }
-            frameworks[frameworkID] = framework
-        }
+        // Forwarded even when the master no longer tracks the task (it may have completed
+        // it already): only the agent knows which update it is waiting on, as in Mesos.
         guard let session = agents[ack.agentID]?.sessionID else { return .success([]) }
         return .success([
             .sendToAgent(

@@ -11,41 +11,55 @@ extension SimulationRun {
     }
 
     /// Offered + used ≤ total on every agent, and the allocator agrees with the master's books.
-    /// Sums scalars by hand: building `Resources` values here would dominate the run time.
     func checkMasterAccounting(_ master: MasterCore) {
         var committed: [AgentID: [Double]] = [:]
-        func charge(_ agentID: AgentID, _ resources: Resources) {
+        func charge(_ agentID: AgentID, _ amounts: [Double]) {
             var sums = committed[agentID] ?? [0, 0, 0]
-            for (position, name) in Self.checkedScalars.enumerated() { sums[position] += resources.scalar(name) }
+            for position in sums.indices { sums[position] += amounts[position] }
             committed[agentID] = sums
         }
         for framework in master.frameworks.values {
-            for task in framework.tasks.values where !task.resourcesRecovered { charge(task.agentID, task.resources) }
+            for task in framework.tasks.values where !task.resourcesRecovered {
+                charge(task.agentID, scalars(of: task.resources, key: "\(framework.id.value)/\(task.id.value)"))
+            }
             for (agentID, executors) in framework.executors {
-                for executor in executors.values { charge(agentID, Resources(executor.resources ?? [])) }
+                for executor in executors.values { charge(agentID, scalars(of: Resources(executor.resources ?? []), key: nil)) }
             }
         }
-        for offer in master.offers.values { charge(offer.agentID, offer.resources) }
+        for offer in master.offers.values { charge(offer.agentID, scalars(of: offer.resources, key: offer.id.value)) }
         for agentID in master.agents.keys.sorted() {
             guard let agent = master.agents[agentID], !agent.removed else { continue }
-            let sums = committed[agentID] ?? [0, 0, 0]
-            for (position, name) in Self.checkedScalars.enumerated()
-            where sums[position] > agent.totalResources.scalar(name) + 0.0005 {
-                violation(
-                    "over-allocation",
-                    "\(agentID): \(name) offered+used \(amount(sums[position])) > total \(amount(agent.totalResources.scalar(name)))")
-            }
-            guard !agent.recovered, master.allocator.total(ofAgent: agentID) != nil else { continue }
-            var held: [Double] = [0, 0, 0]
-            for resources in master.allocator.allocated(onAgent: agentID).values {
-                for (position, name) in Self.checkedScalars.enumerated() { held[position] += resources.scalar(name) }
-            }
-            for (position, name) in Self.checkedScalars.enumerated() where abs(held[position] - sums[position]) > 0.0005 {
-                violation(
-                    "allocator-drift",
-                    "\(agentID): allocator holds \(name) \(amount(held[position])), master's offers+tasks \(amount(sums[position]))")
-            }
+            checkAgentBooks(master, agent, committed: committed[agentID] ?? [0, 0, 0])
         }
+    }
+
+    private func checkAgentBooks(_ master: MasterCore, _ agent: AgentRecord, committed sums: [Double]) {
+        let agentID = agent.id
+        for (position, name) in Self.checkedScalars.enumerated()
+        where sums[position] > agent.totalResources.scalar(name) + 0.0005 {
+            violation(
+                "over-allocation",
+                "\(agentID): \(name) offered+used \(amount(sums[position])) > total \(amount(agent.totalResources.scalar(name)))")
+        }
+        guard !agent.recovered, master.allocator.total(ofAgent: agentID) != nil else { return }
+        var held: [Double] = [0, 0, 0]
+        for resources in master.allocator.allocated(onAgent: agentID).values {
+            for (position, name) in Self.checkedScalars.enumerated() { held[position] += resources.scalar(name) }
+        }
+        for (position, name) in Self.checkedScalars.enumerated() where abs(held[position] - sums[position]) > 0.0005 {
+            violation(
+                "allocator-drift",
+                "\(agentID): allocator holds \(name) \(amount(held[position])), master's offers+tasks \(amount(sums[position]))")
+        }
+    }
+
+    /// Scalar amounts of an immutable resource bag (a task's or an offer's), memoised by id
+    /// because summing `Resources` on every step would dominate a debug-build run.
+    func scalars(of resources: Resources, key: String?) -> [Double] {
+        if let key, let cached = scalarCache[key] { return cached }
+        let amounts = Self.checkedScalars.map { resources.scalar($0) }
+        if let key { scalarCache[key] = amounts }
+        return amounts
     }
 
     /// The scalars agents have in the simulation.
@@ -66,15 +80,29 @@ extension SimulationRun {
         }
     }
 
-    /// Ground truth: the containers running on an agent fit in its resources.
+    /// Ground truth: the containers running on an agent fit in its resources. Containers of
+    /// tasks the master has already ended itself (framework removed, agent removed) are left
+    /// out: like Mesos, the master frees their resources when it sends the kill, while the
+    /// processes are still in their grace period.
     func checkAgentCapacity(_ index: Int) {
         var running = Resources()
         for containerID in containers.keys.sorted() where containers[containerID]?.agent == index {
+            let key = containers[containerID]!.taskKey
+            if let master, master.frameworks[key.frameworkID]?.tasks[key.taskID].map({ $0.resourcesRecovered }) ?? true {
+                continue
+            }
             running += containers[containerID]!.resources
         }
         let total = Resources(agents[index].core.config.resources)
         for name in running.names.sorted() where running.scalar(name) > total.scalar(name) + 0.0005 {
-            violation("agent-overcommitted", "\(agents[index].name) runs \(name) \(amount(running.scalar(name))) of \(amount(total.scalar(name)))")
+            let tasks = containers.keys.sorted().compactMap { id -> String? in
+                guard let container = containers[id], container.agent == index else { return nil }
+                let known = master?.frameworks[container.taskKey.frameworkID]?.tasks[container.taskKey.taskID]
+                return "\(container.taskKey.taskID)(\(amount(container.resources.scalar(name))), master: \(known?.latestState.rawValue ?? "untracked"))"
+            }
+            violation(
+                "agent-overcommitted",
+                "\(agents[index].name) runs \(name) \(amount(running.scalar(name))) of \(amount(total.scalar(name))): \(tasks.joined(separator: " "))")
         }
     }
 
@@ -97,7 +125,9 @@ extension SimulationRun {
                     violation("update-dropped-twice", "\(key.taskID) update \(shortUUID(uuid))")
                 }
                 droppedUUIDs.insert(uuid)
-                if !frameworkAcked.contains(uuid) && !ackedOnBehalf.contains(uuid) {
+                if !frameworkAcked.contains(uuid) && !ackedOnBehalf.contains(uuid)
+                    && !removedFrameworks.contains(key.frameworkID)
+                {
                     violation(
                         "update-dropped-without-ack",
                         "\(agents[index].name) dropped \(key.taskID) update \(shortUUID(uuid)) nobody acknowledged")

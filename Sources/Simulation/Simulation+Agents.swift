@@ -62,6 +62,10 @@ extension SimulationRun {
         case .agent(let event):
             log("\(agents[index].name) <- \(describe(event))")
             if event.type == .registered { agents[index].failures = 0 }
+            if event.type == .shutdownFramework, let frameworkID = event.executor?.frameworkID {
+                // The master removed the framework: the agent may drop its pending updates.
+                removedFrameworks.insert(frameworkID)
+            }
             agentInput(index) { $0.handleMasterEvent(event, now: now) }
         case .closed:
             agentLostLink(index, stream: stream)

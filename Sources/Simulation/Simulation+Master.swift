@@ -64,6 +64,7 @@ extension SimulationRun {
     /// consecutive agent sends is put in session order (per-session order is kept), which keeps
     /// replays exact without changing what any agent receives.
     func canonicalOrder(_ actions: [MasterAction]) -> [MasterAction] {
+        if actions.count < 2 { return actions }
         var result: [MasterAction] = []
         var run: [(session: String, action: MasterAction)] = []
         func flush() {

@@ -60,6 +60,10 @@ final class SimulationRun {
     var droppedUUIDs: Set<String> = []
     var frameworkAcked: Set<String> = []
     var ackedOnBehalf: Set<String> = []
+    /// Frameworks whose SHUTDOWN_FRAMEWORK reached an agent (updates for them may be dropped unacknowledged).
+    var removedFrameworks: Set<FrameworkID> = []
+    /// Memoised scalar sums of tasks and offers (their resources never change).
+    var scalarCache: [String: [Double]] = [:]
 
     init(config: SimulationConfig) {
         self.config = config
@@ -82,7 +86,7 @@ final class SimulationRun {
             if !violations.isEmpty { stopped = true }
         }
         return SimulationReport(
-            seed: config.seed, traceHash: trace.hasher.value, violations: violations, traceTail: trace.tailLines,
+            seed: config.seed, isSoak: config.isSoak, traceHash: trace.hasher.value, violations: violations, traceTail: trace.tailLines,
             fullTrace: trace.full, stats: stats)
     }
 

@@ -25,8 +25,22 @@ public struct SimulationConfig: Sendable {
     public var traceTailLength = 80
     /// Deliberately broken behaviour, to show that the invariant checks can fail.
     public var sabotage: Sabotage?
+    /// True for `soak(seed:)` runs; failure reports then say how to replay them.
+    public var isSoak = false
 
     public init(seed: UInt64) { self.seed = seed }
+
+    /// A longer, busier run for soak testing (minutes of simulated time, more peers).
+    public static func soak(seed: UInt64) -> SimulationConfig {
+        var config = SimulationConfig(seed: seed)
+        config.agentCount = 4
+        config.frameworkCount = 3
+        config.activeDuration = 120
+        config.quiesceDuration = 200
+        config.agentReregisterTimeout = 30
+        config.isSoak = true
+        return config
+    }
 }
 
 /// Ways to break the simulated world on purpose (tests of the checkers themselves).
@@ -104,6 +118,7 @@ public struct SimulationStats: Sendable, Hashable {
 /// The outcome of one run: the trace hash (same seed ⇒ same hash) and any violations.
 public struct SimulationReport: Sendable {
     public var seed: UInt64
+    public var isSoak: Bool
     public var traceHash: UInt64
     public var violations: [Violation]
     /// The last trace lines, oldest first.
@@ -116,7 +131,8 @@ public struct SimulationReport: Sendable {
 
     /// What to print when a seed fails: how to replay it, the violations and the trace tail.
     public var failureDescription: String {
-        var lines = ["simulation seed \(seed) failed (replay with MESOKUBE_SIM_SEED=\(seed))"]
+        let replay = "MESOKUBE_SIM_SEED=\(seed)" + (isSoak ? " MESOKUBE_SIM_SOAK=1" : "")
+        var lines = ["simulation seed \(seed) failed (replay with \(replay))"]
         lines += violations.prefix(10).map { "  violation: \($0)" }
         lines.append("  stats: \(stats)")
         lines.append("  trace tail (\(traceTail.count) lines):")

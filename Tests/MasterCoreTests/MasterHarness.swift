@@ -99,6 +99,7 @@ struct MasterHarness {
     }
 
     /// The agent's status update as the agent shell forwards it.
+    @discardableResult
     mutating func agentUpdate(
         _ task: TaskID, _ state: TaskState, framework: FrameworkID, agent: AgentID, uuid: String?,
         latest: TaskState? = nil

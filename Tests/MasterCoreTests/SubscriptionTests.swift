@@ -133,18 +133,14 @@ struct SubscriptionTests {
     func teardownRecoversOffers() {
         var (harness, framework, stream, agent, _, _) = MasterHarness.withOffer()
         harness.call(SchedulerCalls.teardown(framework), stream: stream)
-        withKnownIssue("MasterCore.removeFramework removes the framework before recovering its offers") {
-            #expect(harness.core.offers.isEmpty)
-            #expect(harness.core.allocatedScalar("cpus", on: agent) == 0)
-        }
+        #expect(harness.core.offers.isEmpty)
+        #expect(harness.core.allocatedScalar("cpus", on: agent) == 0)
         let other = harness.subscribe(makeFrameworkInfo(name: "other"))
         let offers = harness.offers(for: other.stream)
-        withKnownIssue("the leaked offer's resources are offered again while the old offer still exists") {
-            #expect(offers.count == 1)
-            let offered = offers.reduce(0) { $0 + Resources($1.resources).cpus }
-            let outstanding = harness.core.offers.values.reduce(0) { $0 + $1.resources.cpus }
-            #expect(outstanding <= 4, "more cpus are on offer (\(outstanding)) than the agent has (4); offered now \(offered)")
-        }
+        #expect(offers.count == 1)
+        let offered = offers.reduce(0) { $0 + Resources($1.resources).cpus }
+        let outstanding = harness.core.offers.values.reduce(0) { $0 + $1.resources.cpus }
+        #expect(outstanding <= 4, "more cpus are on offer (\(outstanding)) than the agent has (4); offered now \(offered)")
     }
 }
 

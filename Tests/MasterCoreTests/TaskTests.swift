@@ -80,9 +80,7 @@ struct TaskTests {
         let forwarded = harness.agentUpdate(TaskID("t1"), .lost, framework: framework, agent: agent, uuid: late)
         #expect(forwarded.updates(for: stream).first?.uuid == late)
         let ack = harness.call(SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: late), stream: stream)
-        withKnownIssue("unmatched acknowledgements are dropped, so the agent retries the update forever") {
-            #expect(ack.agentEvents(for: session) == [.acknowledge(.init(frameworkID: framework, taskID: TaskID("t1"), uuid: late))])
-        }
+        #expect(ack.agentEvents(for: session) == [.acknowledge(.init(frameworkID: framework, taskID: TaskID("t1"), uuid: late))])
     }
 
     @Test("KILL of a known task goes to its agent with the kill policy")
