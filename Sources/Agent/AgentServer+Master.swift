@@ -1,6 +1,7 @@
 import AgentCore
 import Foundation
 import HTTPSupport
+import Logging
 import MesosModel
 import NIOHTTP1
 
@@ -63,23 +64,34 @@ extension AgentServer {
         ["Content-Type": "application/json", "Accept": "application/json"]
     }
 
-    /// One-shot calls ride on the current session. A failed send is not fatal: status
-    /// updates are retried by the core and resent after re-registration.
+    /// One-shot calls ride on the current session and leave in order through one outbox, so
+    /// a task's updates cannot overtake each other on the way. A failed send is not fatal:
+    /// status updates are retried by the core and resent after re-registration.
     func sendToMaster(_ call: AgentCall) {
         guard let session = masterSession, let body = try? MesosJSON.encodeBytes(call) else { return }
-        let client = self.client
-        let url = masterURL
-        var headers = jsonHeaders
-        headers.add(name: "Mesokube-Agent-Session", value: session)
-        let logger = self.logger
-        Task {
+        outbox.yield(OutgoingCall(name: call.type.rawValue, body: body, session: session))
+    }
+
+    struct OutgoingCall: Sendable {
+        var name: String
+        var body: [UInt8]
+        var session: String
+    }
+
+    /// Drains the outbox one call at a time.
+    nonisolated static func deliver(
+        _ calls: AsyncStream<OutgoingCall>, client: HTTPClientSession, url: String, logger: Logger
+    ) async {
+        for await call in calls {
+            var headers: HTTPHeaders = ["Content-Type": "application/json", "Accept": "application/json"]
+            headers.add(name: "Mesokube-Agent-Session", value: call.session)
             do {
-                let response = try await client.post(url: url, body: body, headers: headers)
+                let response = try await client.post(url: url, body: call.body, headers: headers, timeout: .seconds(10))
                 if response.status.code >= 300 {
-                    logger.debug("master answered \(response.status) to \(call.type.rawValue)")
+                    logger.debug("master answered \(response.status.code) to \(call.name)")
                 }
             } catch {
-                logger.debug("\(call.type.rawValue) to master failed: \(error)")
+                logger.debug("\(call.name) to master failed: \(error)")
             }
         }
     }

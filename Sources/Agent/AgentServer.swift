@@ -38,6 +38,9 @@ public actor AgentServer {
     var masterSession: String?
     var masterLink: Task<Void, Never>?
     var ticker: Task<Void, Never>?
+    var courier: Task<Void, Never>?
+    let outbox: AsyncStream<OutgoingCall>.Continuation
+    let outgoing: AsyncStream<OutgoingCall>
     var startTime: Double = 0
     public private(set) var boundPort: Int = 0
 
@@ -53,6 +56,7 @@ public actor AgentServer {
         self.options = options
         self.logger = logger
         self.client = HTTPClientSession()
+        (self.outgoing, self.outbox) = AsyncStream<OutgoingCall>.makeStream()
         let endpoint = "\(options.ip):\(options.port)"
         var config = AgentCore.Config(
             hostname: options.hostname ?? options.ip, endpoint: endpoint, resources: options.resources,
@@ -82,6 +86,9 @@ public actor AgentServer {
             core.config.endpoint = "\(options.ip):\(boundPort)"
         }
         masterLink = Task { [weak self] in await self?.runMasterLink() }
+        courier = Task { [outgoing, client, masterURL, logger] in
+            await AgentServer.deliver(outgoing, client: client, url: masterURL, logger: logger)
+        }
         ticker = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
@@ -97,6 +104,8 @@ public actor AgentServer {
     public func stop(killContainers: Bool) async {
         masterLink?.cancel()
         ticker?.cancel()
+        outbox.finish()
+        courier?.cancel()
         for stream in executorStreams.values { stream.finish() }
         if killContainers {
             for container in containers.values {

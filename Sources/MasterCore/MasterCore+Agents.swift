@@ -74,12 +74,18 @@ extension MasterCore {
         }
         let infos = Dictionary(registration.frameworks.compactMap { info in info.id.map { ($0, info) } },
             uniquingKeysWith: { first, _ in first })
-        for executor in registration.executors where !executor.isCommandExecutor {
+        // Work of frameworks that were removed while the agent was away is shut down, not adopted.
+        let removed = Set(registration.tasks.map(\.frameworkID) + registration.executors.map(\.frameworkID))
+            .filter(isRemovedFramework).sorted()
+        if !removed.isEmpty, let session = agents[agentID]?.sessionID {
+            actions += removed.map { .sendToAgent(sessionID: session, .shutdownFramework($0)) }
+        }
+        for executor in registration.executors where !executor.isCommandExecutor && !removed.contains(executor.frameworkID) {
             ensureFramework(executor.frameworkID, info: infos[executor.frameworkID], now: now)
             frameworks[executor.frameworkID]?.executors[agentID, default: [:]][executor.executor.executorID] =
                 executor.executor
         }
-        for report in registration.tasks {
+        for report in registration.tasks where !removed.contains(report.frameworkID) {
             ensureFramework(report.frameworkID, info: infos[report.frameworkID], now: now)
             guard var framework = frameworks[report.frameworkID] else { continue }
             let resources = Resources(report.task.resources ?? [])
@@ -97,6 +103,11 @@ extension MasterCore {
             frameworks[report.frameworkID] = framework
         }
         return actions
+    }
+
+    func isRemovedFramework(_ id: FrameworkID) -> Bool {
+        frameworks[id] == nil
+            && (registry.removedFrameworks.contains(id.value) || completedFrameworks.contains { $0.id == id })
     }
 
     /// A framework mentioned by an agent but not subscribed (yet) after a master restart.
