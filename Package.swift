@@ -4,7 +4,7 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -96,6 +96,7 @@ let package = Package(
             name: "HTTPSupportTests",
             dependencies: ["HTTPSupport", .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
-        .testTarget(name: "FrameworkKitTests", dependencies: ["FrameworkKit", "Master", "Agent", "StateStore", "MesosModel"]),
+        .testTarget(
+            name: "FrameworkKitTests", dependencies: ["FrameworkKit", "Master", "Agent", "StateStore", "MesosModel"]),
     ]
 )

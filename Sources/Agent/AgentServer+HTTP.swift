@@ -25,7 +25,8 @@ extension AgentServer {
         case (.GET, "/version"):
             return .json(JSONValue.object(["version": .string(mesosAPIVersion), "build_user": .string("mesokube")]))
         case (.GET, "/state"): return .json(await stateJSON())
-        case (.GET, "/flags"): return .json(JSONValue.object(["flags": .object(options.flags.mapValues(JSONValue.string))]))
+        case (.GET, "/flags"):
+            return .json(JSONValue.object(["flags": .object(options.flags.mapValues(JSONValue.string))]))
         case (.GET, "/monitor/statistics"): return .json(await statisticsJSON())
         case (.GET, "/files/browse"): return filesBrowse(request)
         case (.GET, "/files/read"): return filesRead(request)
@@ -80,8 +81,10 @@ extension AgentServer {
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let contentType else { return HTTPError.badRequest("Expecting 'Content-Type' to be present").response }
         guard contentType == "application/json" else {
-            return HTTPError.unsupportedMediaType("Content-Type '\(contentType)' is not supported; send application/json")
-                .response
+            return HTTPError.unsupportedMediaType(
+                "Content-Type '\(contentType)' is not supported; send application/json"
+            )
+            .response
         }
         let call: ExecutorCall
         do {

@@ -40,7 +40,8 @@ extension AgentServer {
             return false
         }
         guard response.status == .ok else {
-            logger.warning("master refused registration (\(response.status)): \(String(decoding: response.body, as: UTF8.self))")
+            logger.warning(
+                "master refused registration (\(response.status)): \(String(decoding: response.body, as: UTF8.self))")
             return false
         }
         masterSession = response.headers.first(name: "Mesokube-Agent-Session")

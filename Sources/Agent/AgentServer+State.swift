@@ -29,20 +29,21 @@ extension AgentServer {
             completedByFramework[executor.key.frameworkID, default: []].append(executorJSON(executor))
         }
         let ids = Set(byFramework.keys).union(completedByFramework.keys).union(core.frameworks.keys)
-        object["frameworks"] = .array(ids.sorted().filter { byFramework[$0] != nil || core.frameworks[$0] != nil }.map { id in
-            let info = core.frameworks[id]
-            return .object([
-                "id": .string(id.value),
-                "name": .string(info?.name ?? ""),
-                "user": .string(info?.user ?? ""),
-                "failover_timeout": .number(info?.failoverTimeout ?? 0),
-                "checkpoint": .bool(info?.checkpoint ?? false),
-                "hostname": .string(info?.hostname ?? ""),
-                "role": .string(info?.effectiveRoles.first ?? "*"),
-                "executors": .array(byFramework[id] ?? []),
-                "completed_executors": .array(completedByFramework[id] ?? []),
-            ])
-        })
+        object["frameworks"] = .array(
+            ids.sorted().filter { byFramework[$0] != nil || core.frameworks[$0] != nil }.map { id in
+                let info = core.frameworks[id]
+                return .object([
+                    "id": .string(id.value),
+                    "name": .string(info?.name ?? ""),
+                    "user": .string(info?.user ?? ""),
+                    "failover_timeout": .number(info?.failoverTimeout ?? 0),
+                    "checkpoint": .bool(info?.checkpoint ?? false),
+                    "hostname": .string(info?.hostname ?? ""),
+                    "role": .string(info?.effectiveRoles.first ?? "*"),
+                    "executors": .array(byFramework[id] ?? []),
+                    "completed_executors": .array(completedByFramework[id] ?? []),
+                ])
+            })
         object["completed_frameworks"] = .array([])
         return .object(object)
     }
@@ -110,14 +111,15 @@ extension AgentServer {
             for task in executor.tasks.values { resources += Resources(task.resources ?? []) }
             stats["cpus_limit"] = .number(resources.cpus)
             stats["mem_limit_bytes"] = .number(resources.mem * 1024 * 1024)
-            list.append(.object([
-                "executor_id": .string(container.key.executorID.value),
-                "executor_name": .string(executor.info.name ?? ""),
-                "framework_id": .string(container.key.frameworkID.value),
-                "container_id": .string(containerID.value),
-                "source": .string(executor.info.source ?? ""),
-                "statistics": .object(stats),
-            ]))
+            list.append(
+                .object([
+                    "executor_id": .string(container.key.executorID.value),
+                    "executor_name": .string(executor.info.name ?? ""),
+                    "framework_id": .string(container.key.frameworkID.value),
+                    "container_id": .string(containerID.value),
+                    "source": .string(executor.info.source ?? ""),
+                    "statistics": .object(stats),
+                ]))
         }
         return .array(list)
     }

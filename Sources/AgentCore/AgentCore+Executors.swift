@@ -32,7 +32,9 @@ extension AgentCore {
         agent.id = agentID
         actions.append(
             .sendToExecutor(
-                key, .subscribed(executorInfo: info, frameworkInfo: framework, agentInfo: agent,
+                key,
+                .subscribed(
+                    executorInfo: info, frameworkInfo: framework, agentInfo: agent,
                     containerID: executor.containerID)))
         // A reconnecting executor tells us which tasks it already has; do not launch those twice.
         let known = Set((call.subscribe?.unacknowledgedTasks ?? []).map(\.taskID))
@@ -134,12 +136,14 @@ extension AgentCore {
                 reason = TaskStatusReason.executorTerminated
             }
             let text = executor.isCommandExecutor ? message : "Executor terminated: \(message)"
-            actions += statusUpdate(key: taskKey, executorID: key.executorID, state: state, message: text,
+            actions += statusUpdate(
+                key: taskKey, executorID: key.executorID, state: state, message: text,
                 source: executor.isCommandExecutor ? .executor : .agent, reason: reason, now: now)
         }
         if !executor.isCommandExecutor {
             var exited = AgentCall(type: .executorExited, agentID: agentID)
-            exited.executorExited = .init(frameworkID: key.frameworkID, executorID: key.executorID,
+            exited.executorExited = .init(
+                frameworkID: key.frameworkID, executorID: key.executorID,
                 status: exitCode ?? signal.map { 128 + $0 })
             actions.append(.sendToMaster(exited))
             actions.append(.closeExecutorStream(key))

@@ -12,7 +12,8 @@ extension AgentCore {
                 AgentExecutorReport(
                     frameworkID: executor.key.frameworkID, executor: executor.info,
                     isCommandExecutor: executor.isCommandExecutor))
-            for task in (executor.tasks.values.map { $0 } + executor.queuedTasks).sorted(by: { $0.taskID < $1.taskID }) {
+            for task in (executor.tasks.values.map { $0 } + executor.queuedTasks).sorted(by: { $0.taskID < $1.taskID })
+            {
                 let key = TaskKey(executor.key.frameworkID, task.taskID)
                 let stream = streams[key]
                 // The newest state, so the master charges only live tasks; the unacknowledged
@@ -28,7 +29,8 @@ extension AgentCore {
         }
         // Tasks whose executor is gone but whose terminal update is not yet acknowledged.
         for stream in streams.values.sorted(by: { $0.key < $1.key })
-        where !tasks.contains(where: { $0.frameworkID == stream.key.frameworkID && $0.task.taskID == stream.key.taskID }) {
+        where !tasks.contains(where: { $0.frameworkID == stream.key.frameworkID && $0.task.taskID == stream.key.taskID }
+        ) {
             guard let head = stream.pending.first, let task = completedTask(stream.key) else { continue }
             tasks.append(
                 AgentTaskReport(
@@ -91,7 +93,9 @@ extension AgentCore {
         case .frameworkMessage:
             guard let message = event.frameworkMessage else { return [] }
             let key = ExecutorKey(message.frameworkID, message.executorID)
-            guard let executor = executors[key], executor.phase == .running, !executor.isCommandExecutor else { return [] }
+            guard let executor = executors[key], executor.phase == .running, !executor.isCommandExecutor else {
+                return []
+            }
             return [.sendToExecutor(key, .message(data: message.data))]
         case .updateFramework:
             guard let info = event.frameworkInfo, let id = info.id else { return [] }

@@ -18,7 +18,8 @@ extension AgentCore {
 
     /// Appends to the task's stream; sends it at once if nothing else is in flight.
     mutating func enqueue(_ status: TaskStatus, key: TaskKey, now: Double) -> [AgentAction] {
-        var stream = streams[key] ?? StatusStream(key: key, latestState: status.state, retryInterval: config.statusRetryMin)
+        var stream =
+            streams[key] ?? StatusStream(key: key, latestState: status.state, retryInterval: config.statusRetryMin)
         stream.pending.append(status)
         stream.latestState = status.state
         streams[key] = stream

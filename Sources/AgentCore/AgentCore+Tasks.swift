@@ -48,7 +48,8 @@ extension AgentCore {
             frameworkUser: frameworks[frameworkID]?.user ?? "", taskID: task.taskID)
         let taskKey = TaskKey(frameworkID, task.taskID)
         var actions: [AgentAction] = [.launchContainer(key, containerID, plan)]
-        actions += statusUpdate(key: taskKey, executorID: executorID, state: .starting, message: nil,
+        actions += statusUpdate(
+            key: taskKey, executorID: executorID, state: .starting, message: nil,
             source: .executor, reason: nil, now: now)
         return actions
     }
@@ -58,7 +59,8 @@ extension AgentCore {
         guard let executor = executors[key], executor.isCommandExecutor,
             let taskID = executor.tasks.keys.first
         else { return [] }
-        return statusUpdate(key: TaskKey(key.frameworkID, taskID), executorID: key.executorID, state: .running,
+        return statusUpdate(
+            key: TaskKey(key.frameworkID, taskID), executorID: key.executorID, state: .running,
             message: nil, source: .executor, reason: nil, now: now)
     }
 
@@ -69,7 +71,8 @@ extension AgentCore {
         executors[key] = executor
         var actions: [AgentAction] = []
         for taskID in (executor.tasks.keys.map { $0 } + executor.queuedTasks.map(\.taskID)).sorted() {
-            actions += statusUpdate(key: TaskKey(key.frameworkID, taskID), executorID: key.executorID, state: .failed,
+            actions += statusUpdate(
+                key: TaskKey(key.frameworkID, taskID), executorID: key.executorID, state: .failed,
                 message: "Failed to launch container: \(message)", source: .agent,
                 reason: TaskStatusReason.containerLaunchFailed, now: now)
         }
@@ -78,7 +81,9 @@ extension AgentCore {
     }
 
     /// A task for a custom executor: queue it until the executor subscribes, starting the executor if needed.
-    mutating func deliver(_ task: TaskInfo, executor info: ExecutorInfo, frameworkID: FrameworkID, now: Double)
+    mutating func deliver(
+        _ task: TaskInfo, executor info: ExecutorInfo, frameworkID: FrameworkID, now: Double
+    )
         -> [AgentAction]
     {
         let key = ExecutorKey(frameworkID, info.executorID)
@@ -107,9 +112,11 @@ extension AgentCore {
             actions.append(.sendToExecutor(key, .launch(task)))
         case .terminating, .terminated:
             executors[key] = executor
-            return actions + statusUpdate(key: TaskKey(frameworkID, task.taskID), executorID: key.executorID,
-                state: .lost, message: "Executor is terminating", source: .agent,
-                reason: TaskStatusReason.executorTerminated, now: now)
+            return actions
+                + statusUpdate(
+                    key: TaskKey(frameworkID, task.taskID), executorID: key.executorID,
+                    state: .lost, message: "Executor is terminating", source: .agent,
+                    reason: TaskStatusReason.executorTerminated, now: now)
         }
         executors[key] = executor
         return actions
@@ -130,7 +137,8 @@ extension AgentCore {
             // Already ended (its terminal update may still await acknowledgement): nothing to kill.
             if streams[taskKey] != nil || completedTask(taskKey) != nil { return [] }
             // Unknown here: report it lost so the framework learns the truth.
-            return statusUpdate(key: taskKey, executorID: nil, state: .lost,
+            return statusUpdate(
+                key: taskKey, executorID: nil, state: .lost,
                 message: "Cannot kill a task unknown to the agent", source: .agent,
                 reason: TaskStatusReason.taskUnknown, now: now)
         }
@@ -138,7 +146,8 @@ extension AgentCore {
             let task = executor.queuedTasks.remove(at: index)
             executor.tasks[task.taskID] = task
             executors[key] = executor
-            var actions = statusUpdate(key: taskKey, executorID: key.executorID, state: .killed,
+            var actions = statusUpdate(
+                key: taskKey, executorID: key.executorID, state: .killed,
                 message: "Killed before delivery to the executor", source: .agent,
                 reason: TaskStatusReason.taskKilledDuringLaunch, now: now)
             if executor.queuedTasks.isEmpty && executor.tasks.values.allSatisfy({ isTerminal(key, $0.taskID) }) {
@@ -150,11 +159,13 @@ extension AgentCore {
         executor.killing.insert(kill.taskID)
         executors[key] = executor
         if executor.isCommandExecutor {
-            let grace = kill.killPolicy?.gracePeriod?.seconds
+            let grace =
+                kill.killPolicy?.gracePeriod?.seconds
                 ?? executor.tasks[kill.taskID]?.killPolicy?.gracePeriod?.seconds ?? 3
             var actions: [AgentAction] = []
             if frameworks[key.frameworkID]?.hasTaskKillingState == true {
-                actions += statusUpdate(key: taskKey, executorID: key.executorID, state: .killing, message: nil,
+                actions += statusUpdate(
+                    key: taskKey, executorID: key.executorID, state: .killing, message: nil,
                     source: .executor, reason: nil, now: now)
             }
             return actions + [.destroyContainer(key, executor.containerID, gracePeriod: max(grace, 0))]

@@ -11,7 +11,9 @@ extension HierarchicalAllocator {
     /// inside a role frameworks in DRF order. A framework gets everything on the agent that its
     /// role may use (unreserved plus reserved for the role or an ancestor), trimmed by quota,
     /// unless it is suppressed, the offer is below its minimum, or a refuse filter covers it.
-    public mutating func allocate<G: RandomNumberGenerator>(now: Double, using generator: inout G)
+    public mutating func allocate<G: RandomNumberGenerator>(
+        now: Double, using generator: inout G
+    )
         -> [OfferAllocation]
     {
         allocationRequested = false
@@ -129,7 +131,8 @@ extension HierarchicalAllocator {
         guard let held = agents[agent]?.allocated[framework], held.contains(source) else { return false }
         let released = release(source, of: framework, on: agent)
         let total = agents[agent]!.total
-        updateTotalKeepingRequestFlag(agent, total: total - released.withoutAllocationInfo() + target.withoutAllocationInfo())
+        updateTotalKeepingRequestFlag(
+            agent, total: total - released.withoutAllocationInfo() + target.withoutAllocationInfo())
         recordOnAgent(agent, framework: framework, target)
         for (role, part) in target.allocations {
             track(framework, role: role, part, adding: true, countsAsAllocation: false)
@@ -145,7 +148,9 @@ extension HierarchicalAllocator {
 
     // MARK: - Filters
 
-    func isFiltered(_ candidate: Resources, framework: FrameworkID, role: String, agent: AgentID, now: Double)
+    func isFiltered(
+        _ candidate: Resources, framework: FrameworkID, role: String, agent: AgentID, now: Double
+    )
         -> Bool
     {
         guard let active = filters[framework]?[FilterKey(role: role, agent: agent)] else { return false }

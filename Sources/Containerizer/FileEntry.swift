@@ -61,28 +61,30 @@ struct OwnerNames {
 
     mutating func userName(_ uid: uid_t) -> String {
         if let cached = users[uid] { return cached }
-        let name = Self.lookUp { buffer, size in
-            var entry = passwd()
-            var result: UnsafeMutablePointer<passwd>?
-            guard getpwuid_r(uid, &entry, buffer, size, &result) == 0, result != nil,
-                let pointer = entry.pw_name
-            else { return nil }
-            return String(cString: pointer)
-        } ?? String(uid)
+        let name =
+            Self.lookUp { buffer, size in
+                var entry = passwd()
+                var result: UnsafeMutablePointer<passwd>?
+                guard getpwuid_r(uid, &entry, buffer, size, &result) == 0, result != nil,
+                    let pointer = entry.pw_name
+                else { return nil }
+                return String(cString: pointer)
+            } ?? String(uid)
         users[uid] = name
         return name
     }
 
     mutating func groupName(_ gid: gid_t) -> String {
         if let cached = groups[gid] { return cached }
-        let name = Self.lookUp { buffer, size in
-            var entry = group()
-            var result: UnsafeMutablePointer<group>?
-            guard getgrgid_r(gid, &entry, buffer, size, &result) == 0, result != nil,
-                let pointer = entry.gr_name
-            else { return nil }
-            return String(cString: pointer)
-        } ?? String(gid)
+        let name =
+            Self.lookUp { buffer, size in
+                var entry = group()
+                var result: UnsafeMutablePointer<group>?
+                guard getgrgid_r(gid, &entry, buffer, size, &result) == 0, result != nil,
+                    let pointer = entry.gr_name
+                else { return nil }
+                return String(cString: pointer)
+            } ?? String(gid)
         groups[gid] = name
         return name
     }

@@ -7,12 +7,14 @@ enum GNUSpawnExtensions {
     /// `POSIX_SPAWN_SETSID` from <spawn.h>: the child calls `setsid()` before `exec`.
     static let setsidFlag: Int32 = 0x80
 
-    typealias AddChdir = @convention(c) (
-        UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?
-    ) -> Int32
-    typealias AddCloseFrom = @convention(c) (
-        UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32
-    ) -> Int32
+    typealias AddChdir =
+        @convention(c) (
+            UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?
+        ) -> Int32
+    typealias AddCloseFrom =
+        @convention(c) (
+            UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32
+        ) -> Int32
 
     static let addChdir: AddChdir? = lookup("posix_spawn_file_actions_addchdir_np")
     static let addCloseFrom: AddCloseFrom? = lookup(
@@ -115,7 +117,7 @@ private func withCStringArray<Result>(
     _ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> Result
 ) -> Result {
     let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
-    defer { pointers.forEach { free($0) } }
+    defer { for pointer in pointers { free(pointer) } }
     return body(pointers)
 }
 

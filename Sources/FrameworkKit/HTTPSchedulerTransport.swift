@@ -38,7 +38,9 @@ public struct HTTPSchedulerTransport: SchedulerTransport {
         get async { await target.current }
     }
 
-    public func subscribe(_ call: SchedulerCall) async throws -> (
+    public func subscribe(
+        _ call: SchedulerCall
+    ) async throws -> (
         streamID: String, events: AsyncThrowingStream<SchedulerEvent, any Error>
     ) {
         var url = await target.current

@@ -314,7 +314,8 @@ public actor SchedulerDriver {
         info.id = frameworkID
         var call = SchedulerCall(type: .subscribe, frameworkID: frameworkID)
         let suppressed = suppressedRoles.intersection(info.effectiveRoles).sorted()
-        call.subscribe = SchedulerCall.Subscribe(frameworkInfo: info, suppressedRoles: suppressed.isEmpty ? nil : suppressed)
+        call.subscribe = SchedulerCall.Subscribe(
+            frameworkInfo: info, suppressedRoles: suppressed.isEmpty ? nil : suppressed)
         return call
     }
 }

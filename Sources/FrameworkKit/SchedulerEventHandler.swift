@@ -11,7 +11,9 @@ public struct Subscription: Sendable, Hashable {
     /// True when the framework already had this id (failover / reconnection), like pymesos's `reregistered`.
     public var isResubscription: Bool
 
-    public init(frameworkID: FrameworkID, heartbeatIntervalSeconds: Double, masterInfo: MasterInfo?, isResubscription: Bool) {
+    public init(
+        frameworkID: FrameworkID, heartbeatIntervalSeconds: Double, masterInfo: MasterInfo?, isResubscription: Bool
+    ) {
         self.frameworkID = frameworkID
         self.heartbeatIntervalSeconds = heartbeatIntervalSeconds
         self.masterInfo = masterInfo

@@ -7,7 +7,9 @@ public protocol SchedulerTransport: Sendable {
     /// The stream finishes when the master ends it and throws when the connection breaks;
     /// cancelling its consumer closes the connection. Throws `SchedulerCallError` when the
     /// master refuses the subscription with a non-200 status.
-    func subscribe(_ call: SchedulerCall) async throws -> (
+    func subscribe(
+        _ call: SchedulerCall
+    ) async throws -> (
         streamID: String, events: AsyncThrowingStream<SchedulerEvent, any Error>
     )
 
@@ -33,7 +35,8 @@ public struct SchedulerCallError: Error, Sendable, Hashable, CustomStringConvert
     public var isRetryable: Bool { status >= 500 || status == 307 || status == 408 || status == 429 }
 
     public var description: String {
-        message.isEmpty ? "Scheduler call failed with status \(status)" : "Scheduler call failed (\(status)): \(message)"
+        message.isEmpty
+            ? "Scheduler call failed with status \(status)" : "Scheduler call failed (\(status)): \(message)"
     }
 }
 

@@ -37,7 +37,9 @@ public final class HTTPClientSession: Sendable {
     public struct TimeoutError: Error, Sendable, CustomStringConvertible {
         public let url: String
         public let timeout: TimeAmount
-        public var description: String { "HTTP call to \(self.url) timed out after \(self.timeout.nanoseconds / 1_000_000) ms" }
+        public var description: String {
+            "HTTP call to \(self.url) timed out after \(self.timeout.nanoseconds / 1_000_000) ms"
+        }
     }
 
     /// A process-wide session (never shut down).

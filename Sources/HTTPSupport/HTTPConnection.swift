@@ -70,7 +70,8 @@ struct HTTPConnection {
             try await self.writeComplete(response, to: head, keepAlive: keepAlive, outbound: outbound)
             return keepAlive
         case .stream(let stream):
-            return try await self.writeStream(response, stream: stream, to: head, keepAlive: keepAlive, outbound: outbound)
+            return try await self.writeStream(
+                response, stream: stream, to: head, keepAlive: keepAlive, outbound: outbound)
         }
     }
 
@@ -100,7 +101,8 @@ struct HTTPConnection {
     /// Streams a chunked body until the producer finishes or the connection ends.
     /// A `Connection: close` on the request only means "close after the stream", never earlier.
     private func writeStream(
-        _ response: HTTPResponse, stream: ResponseStream, to request: HTTPRequestHead, keepAlive requestedKeepAlive: Bool,
+        _ response: HTTPResponse, stream: ResponseStream, to request: HTTPRequestHead,
+        keepAlive requestedKeepAlive: Bool,
         outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws -> Bool {
         if let reason = self.watch.attach(stream) {

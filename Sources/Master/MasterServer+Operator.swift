@@ -8,10 +8,14 @@ import NIOHTTP1
 /// The operator API (`POST /api/v1`) and the legacy operator endpoints.
 extension MasterServer {
     struct OperatorCall: Decodable {
-        struct Weights: Decodable { var weightInfos: [WeightInfo]
+        struct Weights: Decodable {
+            var weightInfos: [WeightInfo]
             enum CodingKeys: String, CodingKey { case weightInfos = "weight_infos" }
         }
-        struct WeightInfo: Decodable { var role: String; var weight: Double }
+        struct WeightInfo: Decodable {
+            var role: String
+            var weight: Double
+        }
         struct Quota: Decodable {
             var force: Bool?
             var quotaConfigs: [QuotaConfig]
@@ -250,10 +254,13 @@ extension MasterServer {
                 ]),
             ])
         case .agentAdded(let agentID):
-            guard let agent = (v1Agents()["agents"].flatMap { list -> JSONValue? in
-                guard case .array(let items) = list else { return nil }
-                return items.first { $0["agent_info"]?["id"]?["value"]?.stringValue == agentID.value }
-            }) else { return }
+            guard
+                let agent =
+                    (v1Agents()["agents"].flatMap { list -> JSONValue? in
+                        guard case .array(let items) = list else { return nil }
+                        return items.first { $0["agent_info"]?["id"]?["value"]?.stringValue == agentID.value }
+                    })
+            else { return }
             event = .object(["type": .string("AGENT_ADDED"), "agent_added": .object(["agent": agent])])
         case .agentRemoved(let agentID):
             event = .object([

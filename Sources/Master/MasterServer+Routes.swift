@@ -17,7 +17,9 @@ extension MasterServer {
     }
 
     /// Paths a standby answers itself; everything else is redirected to the leader.
-    nonisolated static let servedByStandby: Set<String> = ["/version", "/health", "/redirect", "/metrics/snapshot", "/flags"]
+    nonisolated static let servedByStandby: Set<String> = [
+        "/version", "/health", "/redirect", "/metrics/snapshot", "/flags",
+    ]
 
     nonisolated func route(_ request: HTTPRequest) async -> HTTPResponse {
         let path = Self.canonicalPath(request.path)
@@ -39,7 +41,8 @@ extension MasterServer {
         case (.GET, "/weights"): return await jsonp(request, await weightsJSON())
         case (.PUT, "/weights"): return await putWeights(request)
         case (.GET, "/quota"): return await jsonp(request, await quotaJSON())
-        case (.GET, "/flags"): return .json(JSONValue.object(["flags": .object(options.flags.mapValues(JSONValue.string))]))
+        case (.GET, "/flags"):
+            return .json(JSONValue.object(["flags": .object(options.flags.mapValues(JSONValue.string))]))
         case (.GET, "/metrics/snapshot"): return await jsonp(request, await metricsSnapshot())
         case (.POST, "/teardown"): return await teardownEndpoint(request)
         case (.POST, "/reserve"): return await reserveEndpoint(request, reserve: true)
@@ -102,7 +105,9 @@ extension MasterServer {
         guard let contentType = request.headers.first(name: "Content-Type") else {
             throw HTTPError.badRequest("Expecting 'Content-Type' to be present")
         }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let mediaType = contentType.split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
         switch mediaType {
         case "application/json": break
         case "application/x-protobuf":
@@ -119,7 +124,8 @@ extension MasterServer {
 
     nonisolated func acceptsJSON(_ header: String) -> Bool {
         header.split(separator: ",").contains { part in
-            let type = part.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            let type =
+                part.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             return type == "application/json" || type == "*/*" || type == "application/*"
                 || type == "application/recordio"
         }

@@ -27,9 +27,10 @@ extension MasterServer {
     }
 
     func weightsJSON() -> JSONValue {
-        .array(core.registry.weights.sorted(by: { $0.key < $1.key }).map {
-            .object(["role": .string($0.key), "weight": .number($0.value)])
-        })
+        .array(
+            core.registry.weights.sorted(by: { $0.key < $1.key }).map {
+                .object(["role": .string($0.key), "weight": .number($0.value)])
+            })
     }
 
     func quotaJSON() -> JSONValue { .object(["infos": .array(quotaInfos())]) }
@@ -150,7 +151,11 @@ extension MasterServer {
         var unreachable: [JSONValue] = []
         for framework in core.frameworks.values.sorted(by: { $0.id < $1.id }) {
             for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) {
-                if task.state == .unreachable { unreachable.append(v1TaskJSON(task)) } else { tasks.append(v1TaskJSON(task)) }
+                if task.state == .unreachable {
+                    unreachable.append(v1TaskJSON(task))
+                } else {
+                    tasks.append(v1TaskJSON(task))
+                }
             }
             completed += framework.completedTasks.map(v1TaskJSON)
         }
@@ -163,9 +168,11 @@ extension MasterServer {
         for framework in core.frameworks.values.sorted(by: { $0.id < $1.id }) {
             for (agentID, executors) in framework.executors.sorted(by: { $0.key < $1.key }) {
                 for executor in executors.values.sorted(by: { $0.executorID < $1.executorID }) {
-                    list.append(.object([
-                        "executor_info": encodeJSON(executor), "agent_id": .object(["value": .string(agentID.value)]),
-                    ]))
+                    list.append(
+                        .object([
+                            "executor_info": encodeJSON(executor),
+                            "agent_id": .object(["value": .string(agentID.value)]),
+                        ]))
                 }
             }
         }
@@ -181,18 +188,19 @@ extension MasterServer {
                 continue
             }
             let usage = core.agentUsage(agent.id)
-            agents.append(.object([
-                "agent_info": encodeJSON(agent.info),
-                "active": .bool(agent.connected),
-                "deactivated": .bool(false),
-                "version": .string(agent.version),
-                "pid": .string(agent.pid),
-                "registered_time": .object(["nanoseconds": .number((agent.registeredTime * 1e9).rounded())]),
-                "total_resources": encodeJSON(agent.totalResources.list),
-                "allocated_resources": encodeJSON(usage.used.list),
-                "offered_resources": encodeJSON(usage.offered.list),
-                "capabilities": encodeJSON(agent.info.capabilities ?? []),
-            ]))
+            agents.append(
+                .object([
+                    "agent_info": encodeJSON(agent.info),
+                    "active": .bool(agent.connected),
+                    "deactivated": .bool(false),
+                    "version": .string(agent.version),
+                    "pid": .string(agent.pid),
+                    "registered_time": .object(["nanoseconds": .number((agent.registeredTime * 1e9).rounded())]),
+                    "total_resources": encodeJSON(agent.totalResources.list),
+                    "allocated_resources": encodeJSON(usage.used.list),
+                    "offered_resources": encodeJSON(usage.offered.list),
+                    "capabilities": encodeJSON(agent.info.capabilities ?? []),
+                ]))
         }
         return ["agents": .array(agents), "recovered_agents": .array(recovered)]
     }
@@ -204,15 +212,16 @@ extension MasterServer {
             "connected": .bool(record.connected),
             "recovered": .bool(record.recovered),
             "registered_time": .object(["nanoseconds": .number((record.registeredTime * 1e9).rounded())]),
-            "offers": .array(record.offerIDs.sorted().compactMap { id in
-                core.offers[id].map { offer in
-                    .object([
-                        "id": .object(["value": .string(id.value)]),
-                        "agent_id": .object(["value": .string(offer.agentID.value)]),
-                        "resources": encodeJSON(offer.resources.list),
-                    ])
-                }
-            }),
+            "offers": .array(
+                record.offerIDs.sorted().compactMap { id in
+                    core.offers[id].map { offer in
+                        .object([
+                            "id": .object(["value": .string(id.value)]),
+                            "agent_id": .object(["value": .string(offer.agentID.value)]),
+                            "resources": encodeJSON(offer.resources.list),
+                        ])
+                    }
+                }),
         ]
         if let time = record.reregisteredTime {
             object["reregistered_time"] = .object(["nanoseconds": .number((time * 1e9).rounded())])
@@ -238,30 +247,32 @@ extension MasterServer {
 
     func v1Roles() -> JSONValue {
         let usage = core.roleUsage()
-        return .array(usage.keys.sorted().map { name in
-            let entry = usage[name]!
-            return .object([
-                "name": .string(name),
-                "weight": .number(core.registry.weights[name] ?? 1),
-                "frameworks": .array(entry.frameworks.sorted().map { .object(["value": .string($0.value)]) }),
-                "resources": encodeJSON((entry.allocated + entry.offered).list),
-                "allocated": encodeJSON(entry.allocated.list),
-                "offered": encodeJSON(entry.offered.list),
-                "reserved": encodeJSON(entry.reserved.list),
-            ])
-        })
+        return .array(
+            usage.keys.sorted().map { name in
+                let entry = usage[name]!
+                return .object([
+                    "name": .string(name),
+                    "weight": .number(core.registry.weights[name] ?? 1),
+                    "frameworks": .array(entry.frameworks.sorted().map { .object(["value": .string($0.value)]) }),
+                    "resources": encodeJSON((entry.allocated + entry.offered).list),
+                    "allocated": encodeJSON(entry.allocated.list),
+                    "offered": encodeJSON(entry.offered.list),
+                    "reserved": encodeJSON(entry.reserved.list),
+                ])
+            })
     }
 
     func v1Weights() -> JSONValue { weightsJSON() }
 
     func v1Quota() -> JSONValue {
         .object([
-            "configs": .array(core.registry.quotas.sorted(by: { $0.key < $1.key }).map { role, limits in
-                .object([
-                    "role": .string(role),
-                    "limits": .object(limits.mapValues { .object(["value": .number($0)]) }),
-                ])
-            })
+            "configs": .array(
+                core.registry.quotas.sorted(by: { $0.key < $1.key }).map { role, limits in
+                    .object([
+                        "role": .string(role),
+                        "limits": .object(limits.mapValues { .object(["value": .number($0)]) }),
+                    ])
+                })
         ])
     }
 }

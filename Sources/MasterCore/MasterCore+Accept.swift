@@ -13,7 +13,9 @@ extension MasterCore {
             return .failure(
                 .badRequest("Offer operation '\(operation.type)' is not supported (see docs/mesos-compat.md)"))
         }
-        guard let framework = frameworks[frameworkID] else { return .failure(.forbidden("Framework is not subscribed")) }
+        guard let framework = frameworks[frameworkID] else {
+            return .failure(.forbidden("Framework is not subscribed"))
+        }
         if let invalid = invalidOffersReason(accept.offerIDs, frameworkID: frameworkID) {
             return .success(rejectAccept(accept, framework: framework, reason: invalid, now: now))
         }
@@ -99,7 +101,9 @@ extension MasterCore {
     }
 
     /// Master-generated TASK_ERROR (no uuid, never retried).
-    func taskError(_ task: TaskInfo, message: String, streamID: String?, agentID: AgentID, now: Double) -> [MasterAction] {
+    func taskError(
+        _ task: TaskInfo, message: String, streamID: String?, agentID: AgentID, now: Double
+    ) -> [MasterAction] {
         guard let streamID else { return [] }
         let status = TaskStatus(
             taskID: task.taskID, state: .error, message: message, source: .master,
@@ -186,7 +190,8 @@ extension MasterCore {
     }
 
     /// Mesos' task validation. On success returns the task's own resources (allocation-tagged).
-    func validateTask(_ task: TaskInfo, framework: FrameworkRecord, plan: AcceptPlan) -> Result<Resources, TaskInvalid> {
+    func validateTask(_ task: TaskInfo, framework: FrameworkRecord, plan: AcceptPlan) -> Result<Resources, TaskInvalid>
+    {
         if let error = validateID(task.taskID.value, kind: "Task ID") { return .failure(TaskInvalid(error)) }
         if task.agentID != plan.agentID {
             return .failure(TaskInvalid("Task uses agent \(task.agentID) but the offer is for agent \(plan.agentID)"))
@@ -195,7 +200,8 @@ extension MasterCore {
             return .failure(TaskInvalid("Task has duplicate ID: \(task.taskID)"))
         }
         if (task.command == nil) == (task.executor == nil) {
-            return .failure(TaskInvalid("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"))
+            return .failure(
+                TaskInvalid("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"))
         }
         if let unsupported = unsupportedTaskField(task) { return .failure(TaskInvalid(unsupported)) }
         let raw = task.resources ?? []
@@ -231,7 +237,9 @@ extension MasterCore {
             var comparable = executor
             comparable.frameworkID = framework.id
             comparable.resources = comparable.resources.map { injectAllocation($0, role: plan.role) }
-            if comparable.command != existing.command || Resources(comparable.resources ?? []) != Resources(existing.resources ?? []) {
+            if comparable.command != existing.command
+                || Resources(comparable.resources ?? []) != Resources(existing.resources ?? [])
+            {
                 return "ExecutorInfo is not compatible with the running executor '\(executor.executorID)'"
             }
         }

@@ -57,7 +57,8 @@ extension MasterCore {
 
     /// Takes in the tasks and executors an agent reports. Tasks the master believed were
     /// on that agent but the agent no longer has are lost.
-    mutating func adoptReportedWork(_ registration: AgentRegistration, agentID: AgentID, now: Double) -> [MasterAction] {
+    mutating func adoptReportedWork(_ registration: AgentRegistration, agentID: AgentID, now: Double) -> [MasterAction]
+    {
         var actions: [MasterAction] = []
         let reported = Set(registration.tasks.map { "\($0.frameworkID.value)/\($0.task.taskID.value)" })
         for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
@@ -65,14 +66,16 @@ extension MasterCore {
             // with it, and the framework must hear so rather than wait forever.
             for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) where task.agentID == agentID {
                 if !reported.contains("\(framework.id.value)/\(task.id.value)") {
-                    actions += loseTask(task, reason: TaskStatusReason.agentRestarted,
+                    actions += loseTask(
+                        task, reason: TaskStatusReason.agentRestarted,
                         message: "Task is not known to the re-registered agent", now: now,
                         partitionAwareState: .dropped)
                 }
             }
             frameworks[framework.id]?.executors[agentID] = nil
         }
-        let infos = Dictionary(registration.frameworks.compactMap { info in info.id.map { ($0, info) } },
+        let infos = Dictionary(
+            registration.frameworks.compactMap { info in info.id.map { ($0, info) } },
             uniquingKeysWith: { first, _ in first })
         // Work of frameworks that were removed while the agent was away is shut down, not adopted.
         let removed = Set(registration.tasks.map(\.frameworkID) + registration.executors.map(\.frameworkID))
@@ -80,7 +83,8 @@ extension MasterCore {
         if !removed.isEmpty, let session = agents[agentID]?.sessionID {
             actions += removed.map { .sendToAgent(sessionID: session, .shutdownFramework($0)) }
         }
-        for executor in registration.executors where !executor.isCommandExecutor && !removed.contains(executor.frameworkID) {
+        for executor in registration.executors
+        where !executor.isCommandExecutor && !removed.contains(executor.frameworkID) {
             ensureFramework(executor.frameworkID, info: infos[executor.frameworkID], now: now)
             frameworks[executor.frameworkID]?.executors[agentID, default: [:]][executor.executor.executorID] =
                 executor.executor
@@ -119,7 +123,8 @@ extension MasterCore {
         frameworks[id] = FrameworkRecord(
             id: id, info: frameworkInfo, streamID: nil, active: false, recovered: true, registeredTime: now,
             failoverDeadline: now + max(timeout, 0), suppressedRoles: [])
-        allocator.addFramework(id, roles: Set(frameworkInfo.effectiveRoles), suppressedRoles: [], active: false, used: [:])
+        allocator.addFramework(
+            id, roles: Set(frameworkInfo.effectiveRoles), suppressedRoles: [], active: false, used: [:])
     }
 
     /// Resources in use on an agent per framework: live tasks plus custom executors.
@@ -132,7 +137,8 @@ extension MasterCore {
             }
             for executor in framework.executors[agentID]?.values.map({ $0 }) ?? [] {
                 let resources = Resources(executor.resources ?? [])
-                total += resources.allocationRoles.isEmpty ? resources.allocated(to: executorRole(framework)) : resources
+                total +=
+                    resources.allocationRoles.isEmpty ? resources.allocated(to: executorRole(framework)) : resources
             }
             if !total.isEmpty { used[framework.id] = total }
         }
@@ -169,12 +175,14 @@ extension MasterCore {
         var actions: [MasterAction] = []
         for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
             for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) where task.agentID == agentID {
-                actions += loseTask(task, reason: TaskStatusReason.agentRemoved, message: "Agent \(agentID) removed",
+                actions += loseTask(
+                    task, reason: TaskStatusReason.agentRemoved, message: "Agent \(agentID) removed",
                     now: now)
             }
             frameworks[framework.id]?.executors[agentID] = nil
             if let stream = framework.streamID {
-                actions.append(.sendToFramework(streamID: stream, .failure(agentID: agentID, executorID: nil, status: nil)))
+                actions.append(
+                    .sendToFramework(streamID: stream, .failure(agentID: agentID, executorID: nil, status: nil)))
             }
         }
         if !agent.recovered { allocator.removeAgent(agentID) }

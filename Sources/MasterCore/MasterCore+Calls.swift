@@ -32,7 +32,9 @@ extension MasterCore {
         }
         guard streamID == current else {
             return .failure(
-                .badRequest("The stream ID '\(streamID)' included in this request didn't match the stream ID currently associated with framework ID \(frameworkID)"))
+                .badRequest(
+                    "The stream ID '\(streamID)' included in this request didn't match the stream ID currently associated with framework ID \(frameworkID)"
+                ))
         }
         switch call.type {
         case .subscribe: return .success([])

@@ -53,7 +53,8 @@ extension MasterCore {
         [
             .sendToFramework(
                 streamID: streamID,
-                .subscribed(frameworkID: id, heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+                .subscribed(
+                    frameworkID: id, heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
                     masterInfo: masterInfo)),
             .sendToFramework(streamID: streamID, .heartbeat),
         ]
@@ -94,7 +95,8 @@ extension MasterCore {
         registerFrameworkInRegistry(record)
         actions.append(.persistRegistry)
         actions.append(.observed(.frameworkUpdated(id)))
-        for agent in agents.values.sorted(by: { $0.id < $1.id }) where agent.connected && frameworkHasWork(id, on: agent.id) {
+        for agent in agents.values.sorted(by: { $0.id < $1.id })
+        where agent.connected && frameworkHasWork(id, on: agent.id) {
             actions.append(.sendToAgent(sessionID: agent.sessionID!, .updateFramework(info)))
         }
         return actions
@@ -213,7 +215,8 @@ extension MasterCore {
     }
 
     /// UPDATE_FRAMEWORK: change roles, suppressed roles and descriptive fields in place.
-    public mutating func updateFramework(_ call: SchedulerCall, now: Double) -> Result<[MasterAction], MasterCallError> {
+    public mutating func updateFramework(_ call: SchedulerCall, now: Double) -> Result<[MasterAction], MasterCallError>
+    {
         guard let update = call.updateFramework else {
             return .failure(.badRequest("Expecting 'update_framework' to be present"))
         }

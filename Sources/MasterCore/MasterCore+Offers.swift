@@ -79,7 +79,8 @@ extension MasterCore {
         return removeOffer(offerID, rescind: true, refuseSeconds: nil, now: now)
     }
 
-    mutating func removeOffer(_ offerID: OfferID, rescind: Bool, refuseSeconds: Double?, now: Double) -> [MasterAction] {
+    mutating func removeOffer(_ offerID: OfferID, rescind: Bool, refuseSeconds: Double?, now: Double) -> [MasterAction]
+    {
         guard let offer = offers.removeValue(forKey: offerID) else { return [] }
         frameworks[offer.frameworkID]?.offerIDs.remove(offerID)
         allocator.recoverResources(

@@ -10,7 +10,8 @@ extension MasterCore {
         func failAll(_ message: String) {
             counters.tasksInvalid += group.taskGroup.tasks.count
             for task in group.taskGroup.tasks {
-                plan.actions += taskError(task, message: message, streamID: stream, agentID: plan.agentID, now: plan.now)
+                plan.actions += taskError(
+                    task, message: message, streamID: stream, agentID: plan.agentID, now: plan.now)
             }
         }
         if group.taskGroup.tasks.isEmpty { return failAll("Task group is empty") }
@@ -18,7 +19,8 @@ extension MasterCore {
             return failAll("ExecutorInfo.type must be DEFAULT or CUSTOM")
         }
         if executor.type == "DEFAULT" {
-            return failAll("The DEFAULT executor is not supported yet; use a CUSTOM executor (see docs/mesos-compat.md)")
+            return failAll(
+                "The DEFAULT executor is not supported yet; use a CUSTOM executor (see docs/mesos-compat.md)")
         }
         if let error = validateExecutor(executor, framework: framework, plan: plan) { return failAll(error) }
         var needed = Resources()
@@ -51,12 +53,16 @@ extension MasterCore {
             task.executor = nil
             launchedTasks.append(task)
         }
-        guard let session = agents[plan.agentID]?.sessionID, let info = frameworks[plan.frameworkID]?.info else { return }
+        guard let session = agents[plan.agentID]?.sessionID, let info = frameworks[plan.frameworkID]?.info else {
+            return
+        }
         plan.actions.append(
             .sendToAgent(
                 sessionID: session,
-                .runTask(.init(frameworkInfo: info, task: nil, executor: executor,
-                    taskGroup: TaskGroupInfo(tasks: launchedTasks)))))
+                .runTask(
+                    .init(
+                        frameworkInfo: info, task: nil, executor: executor,
+                        taskGroup: TaskGroupInfo(tasks: launchedTasks)))))
     }
 
     /// RESERVE from an offer: unreserved resources of the offer become reserved for its role.
@@ -115,7 +121,9 @@ extension MasterCore {
             guard let top = resource.reservations?.last, top.type == .dynamic else {
                 return "resource '\(resource.name)' carries no dynamic reservation"
             }
-            if top.role != role { return "reservation role '\(top.role ?? "")' differs from the offer's role '\(role)'" }
+            if top.role != role {
+                return "reservation role '\(top.role ?? "")' differs from the offer's role '\(role)'"
+            }
             if let principal, let given = top.principal, given != principal {
                 return "reservation principal '\(given)' differs from the framework's principal '\(principal)'"
             }

@@ -2,7 +2,9 @@ import MesosModel
 
 extension MasterCore {
     /// `PUT /weights` and UPDATE_WEIGHTS: weights are durable and take effect at the next allocation.
-    public mutating func updateWeights(_ weights: [(role: String, weight: Double)]) -> Result<[MasterAction], MasterCallError> {
+    public mutating func updateWeights(
+        _ weights: [(role: String, weight: Double)]
+    ) -> Result<[MasterAction], MasterCallError> {
         for entry in weights {
             if let error = isValidRoleName(entry.role) {
                 return .failure(.badRequest("Invalid role '\(entry.role)': \(error)"))
@@ -51,12 +53,14 @@ extension MasterCore {
         let reserved = Resources(raw).withoutAllocationInfo()
         if reserved.isEmpty { return .failure(.badRequest("No resources to reserve")) }
         if let error = reserved.validationError() { return .failure(.badRequest(error)) }
-        guard reserved.list.allSatisfy({ $0.reservations?.last?.type == .dynamic && $0.reservations?.last?.role != nil })
+        guard
+            reserved.list.allSatisfy({ $0.reservations?.last?.type == .dynamic && $0.reservations?.last?.role != nil })
         else { return .failure(.badRequest("Every resource must carry a DYNAMIC reservation with a role")) }
         let source = reserved.poppingReservation()
         // Offered resources count as free: their offers are rescinded below.
         guard freeResources(on: agentID).contains(source) else {
-            return .failure(MasterCallError(409, "Agent \(agentID) does not have \(source.summary) unreserved and unused"))
+            return .failure(
+                MasterCallError(409, "Agent \(agentID) does not have \(source.summary) unreserved and unused"))
         }
         var actions = rescindOffers(on: agentID, now: now)
         allocator.removeAgent(agentID)

@@ -42,7 +42,8 @@ extension MasterCore {
         let live = agents.values.filter { !$0.removed && !$0.recovered }.sorted(by: { $0.id < $1.id })
         return .object([
             "slaves": .array(live.map { agentJSON($0, full: true) }),
-            "recovered_slaves": .array(agents.values.filter(\.recovered).sorted(by: { $0.id < $1.id }).map(recoveredAgentJSON)),
+            "recovered_slaves": .array(
+                agents.values.filter(\.recovered).sorted(by: { $0.id < $1.id }).map(recoveredAgentJSON)),
         ])
     }
 
@@ -120,11 +121,12 @@ extension MasterCore {
         for id in record.offerIDs.sorted() {
             guard let offer = offers[id] else { continue }
             offered += offer.resources
-            offerList.append(.object([
-                "id": .string(id.value), "framework_id": .string(record.id.value),
-                "slave_id": .string(offer.agentID.value), "resources": .object(offer.resources.legacyJSON),
-                "allocation_info": .object(["role": .string(offer.role)]),
-            ]))
+            offerList.append(
+                .object([
+                    "id": .string(id.value), "framework_id": .string(record.id.value),
+                    "slave_id": .string(offer.agentID.value), "resources": .object(offer.resources.legacyJSON),
+                    "allocation_info": .object(["role": .string(offer.role)]),
+                ]))
         }
         var object: [String: JSONValue] = [
             "id": .string(record.id.value),
@@ -143,7 +145,8 @@ extension MasterCore {
             "used_resources": .object(used.legacyJSON),
             "offered_resources": .object(offered.legacyJSON),
             "resources": .object((used + offered).legacyJSON),
-            "tasks": .array(record.tasks.values.filter { $0.state != .unreachable }.sorted(by: { $0.id < $1.id }).map(taskJSON)),
+            "tasks": .array(
+                record.tasks.values.filter { $0.state != .unreachable }.sorted(by: { $0.id < $1.id }).map(taskJSON)),
             "unreachable_tasks": .array(record.tasks.values.filter { $0.state == .unreachable }.map(taskJSON)),
             "completed_tasks": .array(record.completedTasks.map(taskJSON)),
             "offers": .array(offerList),
@@ -164,16 +167,17 @@ extension MasterCore {
         var list: [JSONValue] = []
         for (agentID, executors) in record.executors.sorted(by: { $0.key < $1.key }) {
             for (id, executor) in executors.sorted(by: { $0.key < $1.key }) {
-                list.append(.object([
-                    "executor_id": .string(id.value),
-                    "name": .string(executor.name ?? ""),
-                    "framework_id": .string(record.id.value),
-                    "command": encodeToJSON(executor.command),
-                    "resources": .object(Resources(executor.resources ?? []).legacyJSON),
-                    "role": .string(executorRole(record)),
-                    "slave_id": .string(agentID.value),
-                    "type": .string(executor.type ?? "CUSTOM"),
-                ]))
+                list.append(
+                    .object([
+                        "executor_id": .string(id.value),
+                        "name": .string(executor.name ?? ""),
+                        "framework_id": .string(record.id.value),
+                        "command": encodeToJSON(executor.command),
+                        "resources": .object(Resources(executor.resources ?? []).legacyJSON),
+                        "role": .string(executorRole(record)),
+                        "slave_id": .string(agentID.value),
+                        "type": .string(executor.type ?? "CUSTOM"),
+                    ]))
             }
         }
         return list

@@ -135,7 +135,9 @@ extension MasterCore {
         _ call: SchedulerCall, frameworkID: FrameworkID, now: Double
     ) -> Result<[MasterAction], MasterCallError> {
         guard let kill = call.kill else { return .failure(.badRequest("Expecting 'kill' to be present")) }
-        guard let framework = frameworks[frameworkID] else { return .failure(.forbidden("Framework is not subscribed")) }
+        guard let framework = frameworks[frameworkID] else {
+            return .failure(.forbidden("Framework is not subscribed"))
+        }
         guard let task = framework.tasks[kill.taskID] else {
             let probe = SchedulerCall.Reconcile.Task(taskID: kill.taskID, agentID: kill.agentID)
             return .success(reconcileExplicit([probe], framework: framework, now: now))
@@ -143,7 +145,8 @@ extension MasterCore {
         guard let session = agents[task.agentID]?.sessionID else { return .success([]) }
         let policy = kill.killPolicy ?? task.info.killPolicy
         return .success([
-            .sendToAgent(sessionID: session, .kill(.init(frameworkID: frameworkID, taskID: kill.taskID, killPolicy: policy)))
+            .sendToAgent(
+                sessionID: session, .kill(.init(frameworkID: frameworkID, taskID: kill.taskID, killPolicy: policy)))
         ])
     }
 
@@ -151,7 +154,9 @@ extension MasterCore {
     public mutating func reconcile(
         _ call: SchedulerCall, frameworkID: FrameworkID, now: Double
     ) -> Result<[MasterAction], MasterCallError> {
-        guard let framework = frameworks[frameworkID] else { return .failure(.forbidden("Framework is not subscribed")) }
+        guard let framework = frameworks[frameworkID] else {
+            return .failure(.forbidden("Framework is not subscribed"))
+        }
         let tasks = call.reconcile?.tasks ?? []
         if tasks.isEmpty { return .success(reconcileImplicit(framework, now: now)) }
         return .success(reconcileExplicit(tasks, framework: framework, now: now))

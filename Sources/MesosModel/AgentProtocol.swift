@@ -102,7 +102,8 @@ public struct AgentCall: Codable, Hashable, Sendable {
             case latestState = "latest_state"
             case latestStateOnly = "latest_state_only"
         }
-        public init(frameworkID: FrameworkID, status: TaskStatus, latestState: TaskState?, latestStateOnly: Bool? = nil) {
+        public init(frameworkID: FrameworkID, status: TaskStatus, latestState: TaskState?, latestStateOnly: Bool? = nil)
+        {
             self.frameworkID = frameworkID
             self.status = status
             self.latestState = latestState

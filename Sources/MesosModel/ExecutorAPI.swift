@@ -47,7 +47,8 @@ public struct ExecutorCall: Codable, Hashable, Sendable {
 
 /// A v1 executor `Event`, written as `{"type": ..., "<lowercased type>": payload}`.
 public enum ExecutorEvent: Hashable, Sendable {
-    case subscribed(executorInfo: ExecutorInfo, frameworkInfo: FrameworkInfo, agentInfo: AgentInfo, containerID: ContainerID?)
+    case subscribed(
+        executorInfo: ExecutorInfo, frameworkInfo: FrameworkInfo, agentInfo: AgentInfo, containerID: ContainerID?)
     case launch(TaskInfo)
     case launchGroup(TaskGroupInfo)
     case kill(taskID: TaskID, killPolicy: KillPolicy?)

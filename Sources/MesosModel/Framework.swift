@@ -27,7 +27,8 @@ public struct FrameworkInfo: Codable, Hashable, Sendable {
         case offerFilters = "offer_filters"
     }
 
-    public init(user: String, name: String, id: FrameworkID? = nil, failoverTimeout: Double? = nil, role: String? = nil) {
+    public init(user: String, name: String, id: FrameworkID? = nil, failoverTimeout: Double? = nil, role: String? = nil)
+    {
         self.user = user
         self.name = name
         self.id = id
@@ -86,7 +87,8 @@ public struct MasterInfo: Codable, Hashable, Sendable {
     public var version: String?
     public var address: Address?
 
-    public init(id: String, ip: UInt32, port: Int, pid: String?, hostname: String?, version: String?, address: Address?) {
+    public init(id: String, ip: UInt32, port: Int, pid: String?, hostname: String?, version: String?, address: Address?)
+    {
         self.id = id
         self.ip = ip
         self.port = port

@@ -67,7 +67,9 @@ extension Resources: CustomStringConvertible {
     /// "ports":"[31000-31004, 31006-32000]","x":"{a, b}"}`, summed over reservations;
     /// cpus/gpus/mem/disk are always present; revocable resources get a `_revocable` suffix.
     public var legacyJSON: [String: JSONValue] {
-        var object: [String: JSONValue] = ["cpus": .number(0), "gpus": .number(0), "mem": .number(0), "disk": .number(0)]
+        var object: [String: JSONValue] = [
+            "cpus": .number(0), "gpus": .number(0), "mem": .number(0), "disk": .number(0),
+        ]
         for revocable in [false, true] {
             let part = filtered { ($0.key.extras?.revocable != nil) == revocable }
             let suffix = revocable ? "_revocable" : ""

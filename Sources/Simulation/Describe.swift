@@ -31,7 +31,8 @@ func describe(_ event: SchedulerEvent) -> String {
     case .update(let status): return "UPDATE \(describe(status))"
     case .message: return "MESSAGE"
     case .failure(let agent, let executor, let status):
-        return "FAILURE agent \(agent?.value ?? "-") executor \(executor?.value ?? "-") status \(status.map(String.init) ?? "-")"
+        return
+            "FAILURE agent \(agent?.value ?? "-") executor \(executor?.value ?? "-") status \(status.map(String.init) ?? "-")"
     case .error(let message): return "ERROR \(message)"
     case .heartbeat: return "HEARTBEAT"
     }
@@ -88,7 +89,8 @@ func describe(_ action: MasterAction) -> String {
 func describe(_ observation: MasterObservation) -> String {
     switch observation {
     case .taskAdded(let framework, let task): return "task added \(framework)/\(task)"
-    case .taskUpdated(let framework, let status): return "task updated \(framework)/\(status.taskID) \(status.state.rawValue)"
+    case .taskUpdated(let framework, let status):
+        return "task updated \(framework)/\(status.taskID) \(status.state.rawValue)"
     case .agentAdded(let agent): return "agent added \(agent)"
     case .agentRemoved(let agent): return "agent removed \(agent)"
     case .frameworkAdded(let framework): return "framework added \(framework)"

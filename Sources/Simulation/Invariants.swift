@@ -23,7 +23,9 @@ extension SimulationRun {
                 charge(task.agentID, scalars(of: task.resources, key: "\(framework.id.value)/\(task.id.value)"))
             }
             for (agentID, executors) in framework.executors {
-                for executor in executors.values { charge(agentID, scalars(of: Resources(executor.resources ?? []), key: nil)) }
+                for executor in executors.values {
+                    charge(agentID, scalars(of: Resources(executor.resources ?? []), key: nil))
+                }
             }
         }
         for offer in master.offers.values { charge(offer.agentID, scalars(of: offer.resources, key: offer.id.value)) }
@@ -39,7 +41,8 @@ extension SimulationRun {
         where sums[position] > agent.totalResources.scalar(name) + 0.0005 {
             violation(
                 "over-allocation",
-                "\(agentID): \(name) offered+used \(amount(sums[position])) > total \(amount(agent.totalResources.scalar(name)))")
+                "\(agentID): \(name) offered+used \(amount(sums[position])) > total \(amount(agent.totalResources.scalar(name)))"
+            )
         }
         guard !agent.recovered, master.allocator.total(ofAgent: agentID) != nil else { return }
         var held: [Double] = [0, 0, 0]
@@ -49,7 +52,8 @@ extension SimulationRun {
         for (position, name) in Self.checkedScalars.enumerated() where abs(held[position] - sums[position]) > 0.0005 {
             violation(
                 "allocator-drift",
-                "\(agentID): allocator holds \(name) \(amount(held[position])), master's offers+tasks \(amount(sums[position]))")
+                "\(agentID): allocator holds \(name) \(amount(held[position])), master's offers+tasks \(amount(sums[position]))"
+            )
         }
     }
 
@@ -70,7 +74,8 @@ extension SimulationRun {
         for offerID in master.offers.keys.sorted() {
             guard let offer = master.offers[offerID] else { continue }
             guard let agent = master.agents[offer.agentID], !agent.removed, agent.connected else {
-                violation("offer-on-gone-agent", "\(offerID) references \(offer.agentID), which is removed or disconnected")
+                violation(
+                    "offer-on-gone-agent", "\(offerID) references \(offer.agentID), which is removed or disconnected")
                 continue
             }
             if master.frameworks[offer.frameworkID]?.connected != true {
@@ -88,7 +93,8 @@ extension SimulationRun {
         var running = Resources()
         for containerID in containers.keys.sorted() where containers[containerID]?.agent == index {
             let key = containers[containerID]!.taskKey
-            if let master, master.frameworks[key.frameworkID]?.tasks[key.taskID].map({ $0.resourcesRecovered }) ?? true {
+            if let master, master.frameworks[key.frameworkID]?.tasks[key.taskID].map({ $0.resourcesRecovered }) ?? true
+            {
                 continue
             }
             running += containers[containerID]!.resources
@@ -98,11 +104,13 @@ extension SimulationRun {
             let tasks = containers.keys.sorted().compactMap { id -> String? in
                 guard let container = containers[id], container.agent == index else { return nil }
                 let known = master?.frameworks[container.taskKey.frameworkID]?.tasks[container.taskKey.taskID]
-                return "\(container.taskKey.taskID)(\(amount(container.resources.scalar(name))), master: \(known?.latestState.rawValue ?? "untracked"))"
+                return
+                    "\(container.taskKey.taskID)(\(amount(container.resources.scalar(name))), master: \(known?.latestState.rawValue ?? "untracked"))"
             }
             violation(
                 "agent-overcommitted",
-                "\(agents[index].name) runs \(name) \(amount(running.scalar(name))) of \(amount(total.scalar(name))): \(tasks.joined(separator: " "))")
+                "\(agents[index].name) runs \(name) \(amount(running.scalar(name))) of \(amount(total.scalar(name))): \(tasks.joined(separator: " "))"
+            )
         }
     }
 
@@ -145,11 +153,17 @@ extension SimulationRun {
             return
         }
         for agent in agents {
-            if !agent.core.registered { violation("agent-not-registered", "\(agent.name) is not registered at the end") }
+            if !agent.core.registered {
+                violation("agent-not-registered", "\(agent.name) is not registered at the end")
+            }
             for key in agent.core.streams.keys.sorted() {
-                let pending = agent.core.streams[key]!.pending.map { "\($0.state.rawValue)/\(shortUUID($0.uuid ?? ""))" }
-                let known = master.frameworks[key.frameworkID]?.tasks[key.taskID].map { $0.state.rawValue } ?? "untracked"
-                violation("update-unacknowledged", "\(agent.name) still holds \(key.taskID): \(pending) (master: \(known))")
+                let pending = agent.core.streams[key]!.pending.map {
+                    "\($0.state.rawValue)/\(shortUUID($0.uuid ?? ""))"
+                }
+                let known =
+                    master.frameworks[key.frameworkID]?.tasks[key.taskID].map { $0.state.rawValue } ?? "untracked"
+                violation(
+                    "update-unacknowledged", "\(agent.name) still holds \(key.taskID): \(pending) (master: \(known))")
             }
         }
         for fw in frameworks where !fw.removed {
@@ -177,21 +191,29 @@ extension SimulationRun {
             if generated != task.seenUUIDs {
                 violation(
                     "update-lost",
-                    "\(fw.name) saw \(task.seenUUIDs.count) of \(generated.count) updates the agent generated for \(taskID)")
+                    "\(fw.name) saw \(task.seenUUIDs.count) of \(generated.count) updates the agent generated for \(taskID)"
+                )
             }
             let masterTask = record?.tasks[taskID]
             if task.terminal {
                 if let masterTask, !masterTask.state.isTerminal {
-                    violation("views-disagree", "\(taskID): framework saw \(task.state!.rawValue), master has \(masterTask.state.rawValue)")
+                    violation(
+                        "views-disagree",
+                        "\(taskID): framework saw \(task.state!.rawValue), master has \(masterTask.state.rawValue)")
                 }
                 continue
             }
             guard let masterTask else {
-                violation("task-vanished", "\(taskID) (\(task.state?.rawValue ?? "no update")) is unknown to the master and never ended")
+                violation(
+                    "task-vanished",
+                    "\(taskID) (\(task.state?.rawValue ?? "no update")) is unknown to the master and never ended")
                 continue
             }
             if masterTask.state != task.state {
-                violation("views-disagree", "\(taskID): framework has \(task.state?.rawValue ?? "nothing"), master \(masterTask.state.rawValue)")
+                violation(
+                    "views-disagree",
+                    "\(taskID): framework has \(task.state?.rawValue ?? "nothing"), master \(masterTask.state.rawValue)"
+                )
             }
             if liveContainerByTask[key] == nil {
                 violation("task-not-running", "\(taskID) is \(masterTask.state.rawValue) but no container runs it")
@@ -210,13 +232,16 @@ extension SimulationRun {
             if fwGone || masterTask == nil || masterTask!.latestState.isTerminal {
                 violation(
                     "orphan-container",
-                    "\(agents[container.agent].name) still runs \(key.taskID) of \(fwGone ? "removed " : "")\(key.frameworkID); master has \(masterTask?.latestState.rawValue ?? "no task")")
+                    "\(agents[container.agent].name) still runs \(key.taskID) of \(fwGone ? "removed " : "")\(key.frameworkID); master has \(masterTask?.latestState.rawValue ?? "no task")"
+                )
             }
         }
         for frameworkID in master.frameworks.keys.sorted() {
             for task in master.frameworks[frameworkID]!.tasks.values.sorted(by: { $0.id < $1.id })
             where !task.latestState.isTerminal && liveContainerByTask[TaskKey(frameworkID, task.id)] == nil {
-                violation("ghost-task", "master tracks \(task.id) as \(task.latestState.rawValue) on \(task.agentID); nothing runs it")
+                violation(
+                    "ghost-task",
+                    "master tracks \(task.id) as \(task.latestState.rawValue) on \(task.agentID); nothing runs it")
             }
         }
     }

@@ -29,8 +29,14 @@ func naturalLog(_ value: Double) -> Double {
     precondition(value > 0)
     var mantissa = value
     var exponent = 0.0
-    while mantissa >= 1 { mantissa /= 2; exponent += 1 }
-    while mantissa < 0.5 { mantissa *= 2; exponent -= 1 }
+    while mantissa >= 1 {
+        mantissa /= 2
+        exponent += 1
+    }
+    while mantissa < 0.5 {
+        mantissa *= 2
+        exponent -= 1
+    }
     let y = (mantissa - 1) / (mantissa + 1)
     let y2 = y * y
     var term = y

@@ -176,7 +176,8 @@ extension SimulationRun {
     func containerExited(_ index: Int, _ containerID: ContainerID, exitCode: Int32?, signal: Int32?) {
         guard let container = containers[containerID] else { return }
         removeContainer(containerID)
-        let message = exitCode.map { "Command exited with status \($0)" } ?? "Command terminated with signal \(signal ?? 0)"
+        let message =
+            exitCode.map { "Command exited with status \($0)" } ?? "Command terminated with signal \(signal ?? 0)"
         log("\(agents[index].name) container of \(container.taskKey.taskID): \(message)")
         agentInput(index) {
             $0.containerExited(

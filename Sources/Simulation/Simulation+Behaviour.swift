@@ -34,12 +34,16 @@ extension SimulationRun {
         if rng.chance(0.15), let victim = rng.pick(open) {
             let grace: Double? = rng.chance(0.3) ? rng.uniform(0, 3) : nil
             log("\(frameworks[index].name) kills \(victim)")
-            call(index, SchedulerCalls.kill(frameworkID, task: victim, agent: frameworks[index].tasks[victim]?.agentID, gracePeriod: grace))
+            call(
+                index,
+                SchedulerCalls.kill(
+                    frameworkID, task: victim, agent: frameworks[index].tasks[victim]?.agentID, gracePeriod: grace))
         }
         if rng.chance(0.02) {
             let phantom = TaskID(nextTaskID(index) + "-phantom")
             let agentID = AgentID("nowhere")
-            frameworks[index].tasks[phantom] = FrameworkTask(agentID: agentID, state: nil, invalid: false, phantom: true)
+            frameworks[index].tasks[phantom] = FrameworkTask(
+                agentID: agentID, state: nil, invalid: false, phantom: true)
             log("\(frameworks[index].name) kills unknown \(phantom)")
             call(index, SchedulerCalls.kill(frameworkID, task: phantom))
         }

@@ -142,7 +142,8 @@ extension SimulationRun {
     func applyUpdate(_ index: Int, _ status: TaskStatus) {
         let fw = frameworks[index]
         guard let frameworkID = fw.id, var task = fw.tasks[status.taskID] else {
-            violation("unknown-task-update", "\(fw.name) got \(status.state.rawValue) for \(status.taskID) it never launched")
+            violation(
+                "unknown-task-update", "\(fw.name) got \(status.state.rawValue) for \(status.taskID) it never launched")
             return
         }
         if status.state == .error && !task.invalid {
@@ -162,7 +163,8 @@ extension SimulationRun {
             if position >= generated.count || generated[position] != uuid {
                 violation(
                     "update-order",
-                    "\(fw.name) got \(status.state.rawValue) for \(status.taskID) as update #\(position + 1), but the agent generated \(generated.map { shortUUID($0) }) and it saw \(task.seenUUIDs.map { shortUUID($0) })")
+                    "\(fw.name) got \(status.state.rawValue) for \(status.taskID) as update #\(position + 1), but the agent generated \(generated.map { shortUUID($0) }) and it saw \(task.seenUUIDs.map { shortUUID($0) })"
+                )
             }
             task.seenUUIDs.append(uuid)
             task.state = status.state
@@ -182,7 +184,9 @@ extension SimulationRun {
         guard let frameworkID = frameworks[index].id else { return }
         let open = frameworks[index].tasks.filter { !$0.value.terminal }.keys.sorted()
         if !open.isEmpty {
-            call(index, SchedulerCalls.reconcile(frameworkID, tasks: open.map { ($0, frameworks[index].tasks[$0]?.agentID) }))
+            call(
+                index,
+                SchedulerCalls.reconcile(frameworkID, tasks: open.map { ($0, frameworks[index].tasks[$0]?.agentID) }))
         }
         call(index, SchedulerCalls.reconcile(frameworkID))
     }

@@ -118,7 +118,9 @@ extension SimulationRun {
         generation += 1
         master = MasterCore(
             config: masterConfig(generation), registry: persistedRegistry, now: now, seed: rng.childSeed())
-        log("master restarts as \(masterConfig(generation).masterID) from registry with \(persistedRegistry.agents.count) agents, \(persistedRegistry.frameworks.count) frameworks")
+        log(
+            "master restarts as \(masterConfig(generation).masterID) from registry with \(persistedRegistry.agents.count) agents, \(persistedRegistry.frameworks.count) frameworks"
+        )
         schedule(.masterTick(generation: generation), after: 1)
     }
 
@@ -136,7 +138,9 @@ extension SimulationRun {
             streams[session]?.broken = true
             schedule(.agentRegisterFailed(index, attempt: attempt), after: networkDelay())
         case .success(let (agentID, actions)):
-            log("master: \(agents[index].name) registers as \(agentID) on \(session) (\(registration.tasks.count) tasks)")
+            log(
+                "master: \(agents[index].name) registers as \(agentID) on \(session) (\(registration.tasks.count) tasks)"
+            )
             masterAgentSessions[session] = agentID
             if agents[index].link == .connecting(attempt: attempt) {
                 agents[index].link = .linked(stream: session)
@@ -168,7 +172,10 @@ extension SimulationRun {
             let frameworkKnown = master!.frameworks[update.frameworkID] != nil
             actions = master!.statusUpdate(update, from: agentID, now: now)
             if !frameworkKnown, let uuid = update.status.uuid,
-                actions.contains(where: { if case .sendToAgent(_, let event) = $0 { return event.type == .acknowledge }; return false })
+                actions.contains(where: {
+                    if case .sendToAgent(_, let event) = $0 { return event.type == .acknowledge }
+                    return false
+                })
             {
                 ackedOnBehalf.insert(uuid)
             }

@@ -86,7 +86,8 @@ final class SimulationRun {
             if !violations.isEmpty { stopped = true }
         }
         return SimulationReport(
-            seed: config.seed, isSoak: config.isSoak, traceHash: trace.hasher.value, violations: violations, traceTail: trace.tailLines,
+            seed: config.seed, isSoak: config.isSoak, traceHash: trace.hasher.value, violations: violations,
+            traceTail: trace.tailLines,
             fullTrace: trace.full, stats: stats)
     }
 
@@ -94,7 +95,9 @@ final class SimulationRun {
         offerTimeout = rng.chance(0.5) ? nil : rng.uniform(10, 40)
         master = MasterCore(
             config: masterConfig(generation), registry: MasterRegistry(), now: now, seed: rng.childSeed())
-        log("master \(masterConfig(generation).masterID) starts (offer timeout \(offerTimeout.map(formatTime) ?? "none"))")
+        log(
+            "master \(masterConfig(generation).masterID) starts (offer timeout \(offerTimeout.map(formatTime) ?? "none"))"
+        )
         if case .success(let actions) = master!.updateWeights([("analytics", 2), ("web", 1.5)]) {
             performMaster(actions)
         }
@@ -113,7 +116,8 @@ final class SimulationRun {
     }
 
     func masterConfig(_ generation: Int) -> MasterCore.Config {
-        var masterConfig = MasterCore.Config(masterID: "sim\(generation)", hostname: "master.sim", ip: "10.0.0.1", port: 5050)
+        var masterConfig = MasterCore.Config(
+            masterID: "sim\(generation)", hostname: "master.sim", ip: "10.0.0.1", port: 5050)
         masterConfig.agentReregisterTimeoutSeconds = config.agentReregisterTimeout
         masterConfig.offerTimeoutSeconds = offerTimeout
         return masterConfig

@@ -12,7 +12,8 @@ public enum SchedulerCalls {
     public static func accept(
         _ frameworkID: FrameworkID, offers: [OfferID], tasks: [TaskInfo], refuseSeconds: Double? = nil
     ) -> SchedulerCall {
-        accept(frameworkID, offers: offers, operations: tasks.isEmpty ? [] : [OfferOperation(launch: tasks)],
+        accept(
+            frameworkID, offers: offers, operations: tasks.isEmpty ? [] : [OfferOperation(launch: tasks)],
             refuseSeconds: refuseSeconds)
     }
 
@@ -25,7 +26,9 @@ public enum SchedulerCalls {
         return call
     }
 
-    public static func decline(_ frameworkID: FrameworkID, offers: [OfferID], refuseSeconds: Double? = nil)
+    public static func decline(
+        _ frameworkID: FrameworkID, offers: [OfferID], refuseSeconds: Double? = nil
+    )
         -> SchedulerCall
     {
         var call = SchedulerCall(type: .decline, frameworkID: frameworkID)
@@ -44,7 +47,9 @@ public enum SchedulerCalls {
         return call
     }
 
-    public static func acknowledge(_ frameworkID: FrameworkID, agent: AgentID, task: TaskID, uuid: String)
+    public static func acknowledge(
+        _ frameworkID: FrameworkID, agent: AgentID, task: TaskID, uuid: String
+    )
         -> SchedulerCall
     {
         var call = SchedulerCall(type: .acknowledge, frameworkID: frameworkID)

@@ -25,7 +25,8 @@ struct AgentHarness {
     mutating func advance(by seconds: Double) { clock.advance(by: seconds) }
 
     static var masterInfo: MasterInfo {
-        MasterInfo(id: "m1", ip: 0, port: 5050, pid: nil, hostname: "master.test", version: mesosAPIVersion, address: nil)
+        MasterInfo(
+            id: "m1", ip: 0, port: 5050, pid: nil, hostname: "master.test", version: mesosAPIVersion, address: nil)
     }
 
     static func frameworkInfo(capabilities: [String] = []) -> FrameworkInfo {
@@ -46,7 +47,8 @@ struct AgentHarness {
 
     @discardableResult
     mutating func acknowledge(_ task: String, _ uuid: String) -> [AgentAction] {
-        core.handleMasterEvent(.acknowledge(.init(frameworkID: Self.framework, taskID: TaskID(task), uuid: uuid)), now: now)
+        core.handleMasterEvent(
+            .acknowledge(.init(frameworkID: Self.framework, taskID: TaskID(task), uuid: uuid)), now: now)
     }
 
     @discardableResult
@@ -64,7 +66,9 @@ struct AgentHarness {
     }
 
     /// A registered agent running command task "t1", its STARTING update in flight.
-    static func runningOne(retryMin: Double = 10, retryMax: Double = 600, killGrace: Double? = nil, capabilities: [String] = [])
+    static func runningOne(
+        retryMin: Double = 10, retryMax: Double = 600, killGrace: Double? = nil, capabilities: [String] = []
+    )
         -> (harness: AgentHarness, starting: AgentCall.StatusUpdate?)
     {
         var harness = AgentHarness(retryMin: retryMin, retryMax: retryMax)

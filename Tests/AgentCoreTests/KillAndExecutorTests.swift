@@ -7,7 +7,9 @@ import Testing
 struct KillAndExecutorTests {
     @Test("KILL of a command task destroys its container with the kill policy's grace period")
     func killGracePeriods() throws {
-        for (taskGrace, killGrace, expected) in [(7.0, nil, 7.0), (7, 2, 2), (nil, nil, 3)] as [(Double?, Double?, Double)] {
+        for (taskGrace, killGrace, expected) in [(7.0, nil, 7.0), (7, 2, 2), (nil, nil, 3)]
+            as [(Double?, Double?, Double)]
+        {
             var (harness, _) = AgentHarness.runningOne(killGrace: taskGrace)
             let container = try #require(harness.container(of: "t1"))
             let actions = harness.kill("t1", grace: killGrace)
@@ -41,7 +43,9 @@ struct KillAndExecutorTests {
         #expect(update.status.reason == TaskStatusReason.taskUnknown)
     }
 
-    @Test("KILL after the task ended adds no second terminal update", .bug(id: "SIM-5", "killTask on a retired executor reports TASK_LOST"))
+    @Test(
+        "KILL after the task ended adds no second terminal update",
+        .bug(id: "SIM-5", "killTask on a retired executor reports TASK_LOST"))
     func killAfterExit() throws {
         var (harness, starting) = AgentHarness.runningOne()
         _ = harness.acknowledge("t1", starting!.status.uuid!)
@@ -96,15 +100,21 @@ struct KillAndExecutorTests {
             call.update = .init(status: TaskStatus(taskID: TaskID(task), state: state, uuid: uuid))
             return call
         }
-        #expect(harness.core.executorUpdate(update(.running, uuid: makeStatusUUID(1)), now: harness.now).failure?.status == 403)
+        #expect(
+            harness.core.executorUpdate(update(.running, uuid: makeStatusUUID(1)), now: harness.now).failure?.status
+                == 403)
         _ = try harness.core.executorSubscribed(
             ExecutorCall(type: .subscribe, frameworkID: AgentHarness.framework, executorID: ExecutorID("exec1")),
             now: harness.now
         ).get()
-        #expect(harness.core.executorUpdate(update(.staging, uuid: makeStatusUUID(1)), now: harness.now).failure?.status == 400)
+        #expect(
+            harness.core.executorUpdate(update(.staging, uuid: makeStatusUUID(1)), now: harness.now).failure?.status
+                == 400)
         #expect(harness.core.executorUpdate(update(.running, uuid: "short"), now: harness.now).failure?.status == 400)
         #expect(harness.core.executorUpdate(update(.running, uuid: nil), now: harness.now).failure?.status == 400)
-        #expect(harness.core.executorUpdate(update(.running, uuid: makeStatusUUID(1), task: "other"), now: harness.now).failure?.status == 400)
+        #expect(
+            harness.core.executorUpdate(update(.running, uuid: makeStatusUUID(1), task: "other"), now: harness.now)
+                .failure?.status == 400)
         let uuid = makeStatusUUID(2)
         let accepted = try harness.core.executorUpdate(update(.running, uuid: uuid), now: harness.now).get()
         #expect(accepted.newUpdates.map(\.status.uuid) == [uuid], "the executor's uuid travels to the master")

@@ -110,7 +110,9 @@ struct StatusUpdateTests {
         }
     }
 
-    @Test("A re-registering agent reports a task's latest state, not its unacknowledged head", .bug(id: "SIM-3", "registration() reports the head update's state"))
+    @Test(
+        "A re-registering agent reports a task's latest state, not its unacknowledged head",
+        .bug(id: "SIM-3", "registration() reports the head update's state"))
     func registrationReportsLatestState() throws {
         var (harness, _) = AgentHarness.runningOne()
         let container = try #require(harness.container(of: "t1"))

@@ -7,7 +7,9 @@ import Testing
         var allocator = HierarchicalAllocator()
         allocator.addFramework(fw("busy"), roles: ["busy"], used: [:])
         allocator.addFramework(fw("idle"), roles: ["idle"], used: [:])
-        allocator.addAgent(agent("used"), total: res("cpus:8;mem:512"), used: [fw("busy"): res("cpus:4;mem:256").allocated(to: "busy")])
+        allocator.addAgent(
+            agent("used"), total: res("cpus:8;mem:512"), used: [fw("busy"): res("cpus:4;mem:256").allocated(to: "busy")]
+        )
         allocator.addAgent(agent("new"), total: res("cpus:8;mem:512"), used: [:])
         // "used" has cpus:4 left, "new" cpus:8; whichever comes first goes to "idle" (share 0).
         let offers = allocator.allocate(now: 1, seed: 3)
@@ -19,7 +21,8 @@ import Testing
 
     @Test func frameworksInsideARoleAreOrderedByDRF() {
         var allocator = HierarchicalAllocator()
-        allocator.addAgent(agent("x"), total: res("cpus:8;mem:512"), used: [fw("a"): res("cpus:1;mem:8").allocated(to: "r")])
+        allocator.addAgent(
+            agent("x"), total: res("cpus:8;mem:512"), used: [fw("a"): res("cpus:1;mem:8").allocated(to: "r")])
         allocator.addFramework(fw("a"), roles: ["r"], used: [:])
         allocator.addFramework(fw("b"), roles: ["r"], used: [:])
         #expect(allocator.allocate(now: 0).map(\.framework) == [fw("b")])
@@ -30,7 +33,8 @@ import Testing
         var allocator = HierarchicalAllocator()
         allocator.updateWeights(["heavy": 4, "bad": -1, "nan": .nan])
         #expect(allocator.weights == ["heavy": 4])
-        allocator.addAgent(agent("x"), total: res("cpus:8;mem:800"), used: [fw("h"): res("cpus:4;mem:100").allocated(to: "heavy")])
+        allocator.addAgent(
+            agent("x"), total: res("cpus:8;mem:800"), used: [fw("h"): res("cpus:4;mem:100").allocated(to: "heavy")])
         allocator.addFramework(fw("h"), roles: ["heavy"], used: [:])
         #expect(allocator.share(role: "heavy") == 0.125)
         #expect(allocator.dominantShare(role: "heavy") == 0.5)
@@ -40,16 +44,19 @@ import Testing
 
     @Test func excludedResourceNamesDoNotCountTowardShares() {
         var allocator = HierarchicalAllocator(config: AllocatorConfig(fairnessExcludedResourceNames: ["gpus"]))
-        allocator.addAgent(agent("x"), total: res("cpus:8;mem:800;gpus:2"), used: [fw("f"): res("cpus:2;gpus:2").allocated(to: "r")])
+        allocator.addAgent(
+            agent("x"), total: res("cpus:8;mem:800;gpus:2"), used: [fw("f"): res("cpus:2;gpus:2").allocated(to: "r")])
         allocator.addFramework(fw("f"), roles: ["r"], used: [:])
         #expect(allocator.share(role: "r") == 0.25)
     }
 
     @Test func childAllocationsCountTowardTheParent() {
         var allocator = HierarchicalAllocator()
-        allocator.addAgent(agent("x"), total: res("cpus:10;mem:1000"), used: [
-            fw("w"): res("cpus:2").allocated(to: "eng/web"), fw("d"): res("cpus:3").allocated(to: "eng/db"),
-        ])
+        allocator.addAgent(
+            agent("x"), total: res("cpus:10;mem:1000"),
+            used: [
+                fw("w"): res("cpus:2").allocated(to: "eng/web"), fw("d"): res("cpus:3").allocated(to: "eng/db"),
+            ])
         allocator.addFramework(fw("w"), roles: ["eng/web"], used: [:])
         allocator.addFramework(fw("d"), roles: ["eng/db"], used: [:])
         #expect(allocator.allocated(role: "eng") == ResourceQuantities(["cpus": 5]))
@@ -63,11 +70,13 @@ import Testing
         // top level eng (sum) is ahead of ops, so ops's role is offered first even though each
         // eng child alone has less.
         var allocator = HierarchicalAllocator()
-        allocator.addAgent(agent("x"), total: res("cpus:70;mem:1000"), used: [
-            fw("w"): res("cpus:20;mem:300").allocated(to: "eng/web"),
-            fw("d"): res("cpus:20;mem:300").allocated(to: "eng/db"),
-            fw("o"): res("cpus:30;mem:400").allocated(to: "ops"),
-        ])
+        allocator.addAgent(
+            agent("x"), total: res("cpus:70;mem:1000"),
+            used: [
+                fw("w"): res("cpus:20;mem:300").allocated(to: "eng/web"),
+                fw("d"): res("cpus:20;mem:300").allocated(to: "eng/db"),
+                fw("o"): res("cpus:30;mem:400").allocated(to: "ops"),
+            ])
         for (id, role) in [("w", "eng/web"), ("d", "eng/db"), ("o", "ops")] {
             allocator.addFramework(fw(id), roles: [role], used: [:])
         }

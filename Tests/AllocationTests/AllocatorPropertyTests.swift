@@ -31,7 +31,8 @@ import Testing
             var allocated: [String: ResourceQuantities] = [:]
             var totals = ResourceQuantities()
             for index in 0..<Int.random(in: 5...40, using: &random) {
-                let total = res("cpus:\(Int.random(in: 1...32, using: &random));mem:\(Int.random(in: 64...8192, using: &random))")
+                let total = res(
+                    "cpus:\(Int.random(in: 1...32, using: &random));mem:\(Int.random(in: 64...8192, using: &random))")
                 totals += total.scalarQuantities
                 var used: [FrameworkID: Resources] = [:]
                 if Bool.random(using: &random), let role = roles.randomElement(using: &random) {
@@ -48,7 +49,9 @@ import Testing
                 }
                 let lowest = shares.map(\.1).min()!
                 let chosen = shares.first { $0.0 == offer.role }!.1
-                #expect(chosen <= lowest + 1e-12, "seed \(seed): \(offer.role) got \(offer.agent) with share \(chosen), lowest \(lowest)")
+                #expect(
+                    chosen <= lowest + 1e-12,
+                    "seed \(seed): \(offer.role) got \(offer.agent) with share \(chosen), lowest \(lowest)")
                 allocated[offer.role, default: ResourceQuantities()] += offer.resources.scalarQuantities
             }
         }
@@ -63,13 +66,17 @@ import Testing
             allocator.addFramework(fw("light"), roles: ["light"], used: [:])
             allocator.addFramework(fw("heavy"), roles: ["heavy"], used: [:])
             let agents = 400
-            for index in 0..<agents { allocator.addAgent(agent("agent-\(index)"), total: res("cpus:4;mem:1024"), used: [:]) }
+            for index in 0..<agents {
+                allocator.addAgent(agent("agent-\(index)"), total: res("cpus:4;mem:1024"), used: [:])
+            }
             let offers = allocator.allocate(now: 0, seed: seed)
             let heavyCount = Double(offers.filter { $0.role == "heavy" }.count)
             let lightCount = Double(offers.filter { $0.role == "light" }.count)
             #expect(heavyCount + lightCount == Double(agents), "seed \(seed)")
             let expectedHeavy = Double(agents) * heavy / (light + heavy)
-            #expect(abs(heavyCount - expectedHeavy) <= 1, "seed \(seed): heavy got \(heavyCount), expected ~\(expectedHeavy)")
+            #expect(
+                abs(heavyCount - expectedHeavy) <= 1,
+                "seed \(seed): heavy got \(heavyCount), expected ~\(expectedHeavy)")
             let ratio = allocator.dominantShare(role: "heavy") / allocator.dominantShare(role: "light")
             #expect(abs(ratio - heavy / light) < 0.05, "seed \(seed): share ratio \(ratio)")
         }
@@ -91,7 +98,8 @@ import Testing
             while now < expiry + 3 {
                 now += Double(Int.random(in: 1...20, using: &random)) / 10
                 let again = allocator.allocate(now: now, using: &random)
-                #expect(again.isEmpty == (now < expiry), "seed \(seed): t=\(now) expiry=\(expiry) offers=\(again.count)")
+                #expect(
+                    again.isEmpty == (now < expiry), "seed \(seed): t=\(now) expiry=\(expiry) offers=\(again.count)")
                 if !again.isEmpty { break }
             }
         }
@@ -107,7 +115,8 @@ import Testing
             for role in roles { allocator.addFramework(FrameworkID(role), roles: [role], used: [:]) }
             for index in 0..<10 {
                 let role = roles.randomElement(using: &random)!
-                allocator.addAgent(agent("agent-\(index)"), total: res("cpus:2;mem:64;cpus(\(role)):1;mem(\(role)):64"), used: [:])
+                allocator.addAgent(
+                    agent("agent-\(index)"), total: res("cpus:2;mem:64;cpus(\(role)):1;mem(\(role)):64"), used: [:])
             }
             var suppressed: Set<String> = []
             var now = 0.0
@@ -133,7 +142,8 @@ import Testing
             allocator.reviveOffers(framework: FrameworkID("a/b"), roles: [])
             allocator.reviveOffers(framework: FrameworkID("c"), roles: [])
             let final = allocator.allocate(now: now, using: &random)
-            #expect(Set(final.map(\.agent)).count == 10, "seed \(seed): after reviving everything every agent is offered")
+            #expect(
+                Set(final.map(\.agent)).count == 10, "seed \(seed): after reviving everything every agent is offered")
             for index in 0..<10 {
                 let left = allocator.available(onAgent: agent("agent-\(index)"))!
                 #expect(left.isEmpty, "seed \(seed): \(left) left on agent-\(index) though every role has a taker")

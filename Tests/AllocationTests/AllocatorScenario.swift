@@ -102,7 +102,8 @@ struct AllocatorScenario {
         let gpu = Bool.random(using: &random)
         frameworks[id] = ModelFramework(roles: roles, gpu: gpu)
         allocator.addFramework(
-            id, roles: roles, suppressedRoles: [], active: true, used: [:], options: FrameworkOptions(gpuResources: gpu))
+            id, roles: roles, suppressedRoles: [], active: true, used: [:], options: FrameworkOptions(gpuResources: gpu)
+        )
     }
 
     mutating func removeFramework() {
@@ -113,7 +114,9 @@ struct AllocatorScenario {
     }
 
     mutating func toggleSuppression() {
-        guard let id = choose(frameworks.keys.sorted()), let role = choose(frameworks[id]!.roles.sorted()) else { return }
+        guard let id = choose(frameworks.keys.sorted()), let role = choose(frameworks[id]!.roles.sorted()) else {
+            return
+        }
         if frameworks[id]!.suppressed.contains(role) {
             allocator.reviveOffers(framework: id, roles: [role])
             frameworks[id]!.suppressed.remove(role)

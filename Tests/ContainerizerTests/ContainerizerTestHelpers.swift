@@ -10,10 +10,11 @@ struct TemporaryDirectory {
         let candidate = "\(base)/mesokube-\(label)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: candidate, withIntermediateDirectories: true)
         // Canonical, so comparisons with realpath/pwd output hold even if /tmp is a symlink.
-        path = realpath(candidate, nil).map { pointer in
-            defer { free(pointer) }
-            return String(cString: pointer)
-        } ?? candidate
+        path =
+            realpath(candidate, nil).map { pointer in
+                defer { free(pointer) }
+                return String(cString: pointer)
+            } ?? candidate
     }
 
     func remove() {

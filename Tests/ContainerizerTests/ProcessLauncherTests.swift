@@ -45,8 +45,9 @@ import Testing
         let root = try TemporaryDirectory()
         defer { root.remove() }
         let handle = try launcher.launch(
-            spec(.argv(executable: "/usr/bin/env", arguments: ["env"]), in: root.path,
-                 environment: ["MESOS_SANDBOX": root.path, "ONLY": "this"]))
+            spec(
+                .argv(executable: "/usr/bin/env", arguments: ["env"]), in: root.path,
+                environment: ["MESOS_SANDBOX": root.path, "ONLY": "this"]))
 
         #expect(await launcher.waitForExit(handle) == .exited(0))
         let lines = Set(contents(of: root.path + "/stdout").split(separator: "\n").map(String.init))
@@ -235,8 +236,9 @@ import Testing
         try root.write("bin/hello-tool", "#!/bin/sh\necho from-tool \"$@\"\n", mode: 0o755)
         let environment = ["PATH": root.path + "/bin:/usr/bin:/bin"]
         let handle = try launcher.launch(
-            spec(.argv(executable: "hello-tool", arguments: ["hello-tool", "x"]), in: root.path + "/sb",
-                 environment: environment))
+            spec(
+                .argv(executable: "hello-tool", arguments: ["hello-tool", "x"]), in: root.path + "/sb",
+                environment: environment))
 
         #expect(await launcher.waitForExit(handle) == .exited(0))
         #expect(contents(of: root.path + "/sb/stdout") == "from-tool x\n")

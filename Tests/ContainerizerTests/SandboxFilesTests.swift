@@ -66,8 +66,10 @@ private func expectStatus(
         let entries = try fixture.files.browse(path: SandboxFixture.virtualRoot)
 
         // The dangling symlink is left out; the others are listed through their targets.
-        #expect(entries.map(\.path) == ["escape", "escape-file", "inner", "sibling", "stderr", "stdout", "sub"]
-            .map { fixture.virtual($0) })
+        #expect(
+            entries.map(\.path)
+                == ["escape", "escape-file", "inner", "sibling", "stderr", "stdout", "sub"]
+                .map { fixture.virtual($0) })
         let stdout = try #require(entries.first { $0.path == fixture.virtual("stdout") })
         var info = stat()
         try #require(stat(fixture.sandbox + "/stdout", &info) == 0)
@@ -143,8 +145,9 @@ private func expectStatus(
         // Attached before the sandbox exists: not found until it does.
         expectStatus(404) { _ = try fixture.files.browse(path: "/frameworks/fw-1/executors/exec-2/runs/latest") }
         try fixture.root.write("later/stdout", "late")
-        #expect(try fixture.files.read(path: "/frameworks/fw-1/executors/exec-2/runs/latest/stdout", offset: 0)
-            == FileChunk(data: "late", offset: 0))
+        #expect(
+            try fixture.files.read(path: "/frameworks/fw-1/executors/exec-2/runs/latest/stdout", offset: 0)
+                == FileChunk(data: "late", offset: 0))
 
         fixture.files.detach(virtualPath: SandboxFixture.virtualRoot)
         expectStatus(404) { _ = try fixture.files.browse(path: SandboxFixture.virtualRoot) }
@@ -154,17 +157,22 @@ private func expectStatus(
         let fixture = try SandboxFixture()
         defer { fixture.root.remove() }
         try fixture.files.attach(realPath: fixture.root.path + "/secret.txt", as: "/agent/log")
-        #expect(try fixture.files.read(path: "/agent/log", offset: 0, length: 7) == FileChunk(data: "outside", offset: 0))
+        #expect(
+            try fixture.files.read(path: "/agent/log", offset: 0, length: 7) == FileChunk(data: "outside", offset: 0))
         expectStatus(404) { _ = try fixture.files.browse(path: "/agent/log/child") }
     }
 
     @Test func entriesEncodeWithMesosFieldNames() throws {
-        let entry = FileEntry(path: "/a/stdout", nlink: 1, size: 3, mtime: 1_700_000_000, mode: "-rw-r--r--",
-                              uid: "root", gid: "root")
+        let entry = FileEntry(
+            path: "/a/stdout", nlink: 1, size: 3, mtime: 1_700_000_000, mode: "-rw-r--r--",
+            uid: "root", gid: "root")
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(entry), as: UTF8.self)
-        #expect(json == #"{"gid":"root","mode":"-rw-r--r--","mtime":1700000000,"nlink":1,"path":"\/a\/stdout","size":3,"uid":"root"}"#)
+        #expect(
+            json
+                == #"{"gid":"root","mode":"-rw-r--r--","mtime":1700000000,"nlink":1,"path":"\/a\/stdout","size":3,"uid":"root"}"#
+        )
         let chunk = String(decoding: try encoder.encode(FileChunk(data: "hi", offset: 4)), as: UTF8.self)
         #expect(chunk == #"{"data":"hi","offset":4}"#)
     }
@@ -182,8 +190,9 @@ private func expectStatus(
         let fixture = try SandboxFixture()
         defer { fixture.root.remove() }
         #expect(try fixture.files.read(path: fixture.virtual("stdout")) == FileChunk(data: "", offset: 12))
-        #expect(try fixture.files.read(path: fixture.virtual("stdout"), offset: -1, length: 5)
-            == FileChunk(data: "", offset: 12))
+        #expect(
+            try fixture.files.read(path: fixture.virtual("stdout"), offset: -1, length: 5)
+                == FileChunk(data: "", offset: 12))
     }
 
     @Test func readsAtOffsetForLength() throws {

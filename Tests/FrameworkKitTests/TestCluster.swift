@@ -52,7 +52,8 @@ actor TestCluster {
     /// A master failover on the same address: the new master reads the registry from the same store.
     func restartMaster() async throws {
         await master.stop()
-        master = MasterServer(options: Self.masterOptions(port: masterPort), store: store, logger: quietLogger("master"))
+        master = MasterServer(
+            options: Self.masterOptions(port: masterPort), store: store, logger: quietLogger("master"))
         _ = try await master.start()
     }
 

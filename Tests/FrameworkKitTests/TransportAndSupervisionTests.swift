@@ -20,7 +20,8 @@ struct TransportAndSupervisionTests {
         do {
             _ = try await framework.subscribed()
             let offer = try await framework.nextOffer()
-            try await framework.driver.launch(offerID: offer.id, tasks: [try commandTask("via-leader", "true", on: offer)])
+            try await framework.driver.launch(
+                offerID: offer.id, tasks: [try commandTask("via-leader", "true", on: offer)])
             _ = try await framework.waitForState(.finished, of: TaskID("via-leader"))
         } catch {
             Issue.record(error)
@@ -85,7 +86,9 @@ struct TransportAndSupervisionTests {
         settings.missedHeartbeats = 3
         let framework = RunningFramework.start(master: "127.0.0.1:\(port)", settings: settings)
         do {
-            let second = try await eventually("second SUBSCRIBE") { await fake.subscribes.count >= 2 ? await fake.subscribes[1] : nil }
+            let second = try await eventually("second SUBSCRIBE") {
+                await fake.subscribes.count >= 2 ? await fake.subscribes[1] : nil
+            }
             #expect(second.frameworkID == FrameworkID("silent-0001"))
             #expect(second.subscribe?.frameworkInfo.id == FrameworkID("silent-0001"))
             let first = try #require(await fake.subscribes.first)
@@ -126,8 +129,9 @@ struct TransportAndSupervisionTests {
         #expect(
             HTTPSchedulerTransport.resolve(location: "//b:5051/api/v1/scheduler", against: current)
                 == "http://b:5051/api/v1/scheduler")
-        #expect(HTTPSchedulerTransport.resolve(location: "/master/api/v1/scheduler", against: current)
-            == "http://a:5050/master/api/v1/scheduler")
+        #expect(
+            HTTPSchedulerTransport.resolve(location: "/master/api/v1/scheduler", against: current)
+                == "http://a:5050/master/api/v1/scheduler")
         #expect(HTTPSchedulerTransport.resolve(location: "elsewhere", against: current) == nil)
     }
 }
@@ -149,7 +153,8 @@ actor SilentMaster {
         let event = SchedulerEvent.subscribed(
             frameworkID: FrameworkID("silent-0001"), heartbeatIntervalSeconds: 0.05, masterInfo: nil)
         if let bytes = try? MesosJSON.encodeBytes(event) { _ = stream.sendRecord(bytes) }
-        return .stream(stream, contentType: "application/json", headers: ["Mesos-Stream-Id": "stream-\(subscribes.count)"])
+        return .stream(
+            stream, contentType: "application/json", headers: ["Mesos-Stream-Id": "stream-\(subscribes.count)"])
     }
 
     func closeAll() {

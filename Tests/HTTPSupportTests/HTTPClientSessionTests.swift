@@ -86,7 +86,8 @@ struct HTTPClientSessionTests {
         let streams = Mailbox<ResponseStream>()
         try await withServer(handler: schedulerLike(streams)) { _, port in
             let response = try await session.postStream(
-                url: "http://127.0.0.1:\(port)/subscribe", body: Array("{}".utf8), headers: ["Content-Type": "text/plain"])
+                url: "http://127.0.0.1:\(port)/subscribe", body: Array("{}".utf8),
+                headers: ["Content-Type": "text/plain"])
             #expect(response.status == .unsupportedMediaType)
             #expect(String(decoding: response.body, as: UTF8.self) == "Expecting 'Content-Type' of application/json")
             var iterator = response.records.makeAsyncIterator()
@@ -100,7 +101,8 @@ struct HTTPClientSessionTests {
         let streams = Mailbox<ResponseStream>()
         let server = HTTPServer(host: "127.0.0.1", port: 0, handler: schedulerLike(streams))
         let port = try await server.start()
-        let response = try await session.postStream(url: "http://127.0.0.1:\(port)/subscribe", json: ["type": "SUBSCRIBE"])
+        let response = try await session.postStream(
+            url: "http://127.0.0.1:\(port)/subscribe", json: ["type": "SUBSCRIBE"])
         let stream = try #require(try await streams.next())
 
         let consumer = Task {

@@ -113,10 +113,13 @@ struct HTTPServerTests {
 
     @Test func oversizedBodyGets413AndTheHandlerIsNotCalled() async throws {
         let calls = NIOLockedValueBox(0)
-        try await withServer(maxBodyBytes: 1000, handler: { _ in
-            calls.withLockedValue { $0 += 1 }
-            return .text("ok")
-        }) { _, port in
+        try await withServer(
+            maxBodyBytes: 1000,
+            handler: { _ in
+                calls.withLockedValue { $0 += 1 }
+                return .text("ok")
+            }
+        ) { _, port in
             // Announced by Content-Length: refused before any body byte is read.
             let client = try await RawHTTPClient.connect(port: port)
             try await client.send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
@@ -131,7 +134,8 @@ struct HTTPServerTests {
             let chunked = try await RawHTTPClient.connect(port: port)
             let chunk = String(repeating: "a", count: 600)
             try await chunked.send(
-                "POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n")
+                "POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n"
+            )
             let second = try await chunked.readResponse()
             #expect(second.status == 413)
             _ = await chunked.readUntilClosed()

@@ -7,9 +7,14 @@ private struct Call: Codable, Equatable {
         struct FrameworkInfo: Codable, Equatable {
             var user: String
             var name: String
-            var failover_timeout: Double?
+            var failoverTimeout: Double?
+            enum CodingKeys: String, CodingKey {
+                case user, name
+                case failoverTimeout = "failover_timeout"
+            }
         }
-        var framework_info: FrameworkInfo
+        var frameworkInfo: FrameworkInfo
+        enum CodingKeys: String, CodingKey { case frameworkInfo = "framework_info" }
     }
     struct Offer: Codable, Equatable {
         struct ID: Codable, Equatable { var value: String }
@@ -35,8 +40,8 @@ struct MesosJSONTests {
     @Test func decodesValidBodies() throws {
         let json = #"{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n"}},"unknown":1}"#
         let call = try MesosJSON.decode(Call.self, from: ByteBuffer(string: json))
-        #expect(call.subscribe?.framework_info.name == "n")
-        #expect(call.subscribe?.framework_info.failover_timeout == nil)
+        #expect(call.subscribe?.frameworkInfo.name == "n")
+        #expect(call.subscribe?.frameworkInfo.failoverTimeout == nil)
     }
 
     @Test func missingKeyNamesTheFullPath() {

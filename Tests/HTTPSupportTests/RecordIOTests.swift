@@ -4,7 +4,9 @@ import Testing
 
 @Suite("RecordIO")
 struct RecordIOTests {
-    private let payloads = [#"{"type":"SUBSCRIBED"}"#, #"{"type":"HEARTBEAT"}"#, "ünïcödé ✓", String(repeating: "x", count: 1234)]
+    private let payloads = [
+        #"{"type":"SUBSCRIBED"}"#, #"{"type":"HEARTBEAT"}"#, "ünïcödé ✓", String(repeating: "x", count: 1234),
+    ]
 
     private var encodedStream: [UInt8] {
         self.payloads.flatMap { Array(RecordIO.encode(Array($0.utf8)).readableBytesView) }
@@ -32,7 +34,9 @@ struct RecordIOTests {
         var start = 0
         while start < bytes.count {
             let end = min(start + chunkSize, bytes.count)
-            records += try decoder.feed(ByteBuffer(bytes: bytes[start..<end])).map { String(decoding: $0, as: UTF8.self) }
+            records += try decoder.feed(ByteBuffer(bytes: bytes[start..<end])).map {
+                String(decoding: $0, as: UTF8.self)
+            }
             start = end
         }
         #expect(records == self.payloads)

@@ -57,7 +57,9 @@ final class RawHTTPClient {
     }
 
     /// With `autoRead: false` the client never reads, so the server's writes back up.
-    static func connect(port: Int, autoRead: Bool = true, lifetime: TimeAmount = .seconds(30)) async throws
+    static func connect(
+        port: Int, autoRead: Bool = true, lifetime: TimeAmount = .seconds(30)
+    ) async throws
         -> RawHTTPClient
     {
         let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
@@ -66,7 +68,8 @@ final class RawHTTPClient {
         if !autoRead {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: 16 * 1024)
         }
-        let channel = try await bootstrap
+        let channel =
+            try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteCollector(continuation))
@@ -119,7 +122,9 @@ final class RawHTTPClient {
         while true {
             let line = try await self.readLine()
             if line.isEmpty { break }
-            guard let colon = line.firstIndex(of: ":") else { throw RawClientError(description: "bad header '\(line)'") }
+            guard let colon = line.firstIndex(of: ":") else {
+                throw RawClientError(description: "bad header '\(line)'")
+            }
             let name = String(line[..<colon])
             let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t")
             headers.append((name, value))

@@ -9,7 +9,8 @@ struct AcceptTests {
     func validLaunch() throws {
         var (harness, framework, stream, agent, session, offer) = MasterHarness.withOffer()
         let actions = harness.call(
-            SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1, mem: 128)]),
+            SchedulerCalls.accept(
+                framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1, mem: 128)]),
             stream: stream)
         let runs = actions.agentEvents(for: session).filter { $0.type == .runTask }
         try #require(runs.count == 1)
@@ -25,7 +26,8 @@ struct AcceptTests {
     func unknownOffer() throws {
         var (harness, framework, stream, agent, session, _) = MasterHarness.withOffer()
         let actions = harness.call(
-            SchedulerCalls.accept(framework, offers: [OfferID("no-such-offer")], tasks: [makeTask("t1", agentID: agent)]),
+            SchedulerCalls.accept(
+                framework, offers: [OfferID("no-such-offer")], tasks: [makeTask("t1", agentID: agent)]),
             stream: stream)
         let update = try #require(actions.updates(for: stream).first)
         #expect(update.taskID == TaskID("t1"))

@@ -49,7 +49,9 @@ struct MasterHarness {
     }
 
     /// REGISTER of an agent on a fresh session; fails the test if refused.
-    mutating func registerAgent(_ registration: AgentRegistration = makeAgentRegistration())
+    mutating func registerAgent(
+        _ registration: AgentRegistration = makeAgentRegistration()
+    )
         -> (id: AgentID, session: String, actions: [MasterAction])
     {
         let session = newStreamID("session")
@@ -86,15 +88,19 @@ struct MasterHarness {
     static func withOffer(
         _ info: FrameworkInfo = makeFrameworkInfo(),
         agentResources: [Resource] = TestResources.agent(cpus: 4, mem: 4096)
-    ) -> (harness: MasterHarness, framework: FrameworkID, stream: String, agent: AgentID, session: String, offer: Offer) {
+    ) -> (harness: MasterHarness, framework: FrameworkID, stream: String, agent: AgentID, session: String, offer: Offer)
+    {
         var harness = MasterHarness()
         let agent = harness.registerAgent(makeAgentRegistration(resources: agentResources))
         let framework = harness.subscribe(info)
         let offers = harness.offers(for: framework.stream)
         #expect(offers.count == 1)
-        let offer = offers.first ?? Offer(
-            id: OfferID("missing"), frameworkID: framework.id, agentID: agent.id, hostname: "", url: nil, resources: [],
-            attributes: nil, executorIDs: nil, allocationInfo: nil)
+        let offer =
+            offers.first
+            ?? Offer(
+                id: OfferID("missing"), frameworkID: framework.id, agentID: agent.id, hostname: "", url: nil,
+                resources: [],
+                attributes: nil, executorIDs: nil, allocationInfo: nil)
         return (harness, framework.id, framework.stream, agent.id, agent.session, offer)
     }
 

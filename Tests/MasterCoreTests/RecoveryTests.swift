@@ -14,7 +14,8 @@ struct RecoveryTests {
 
     @Test("After a master restart, agents re-register with their tasks and nothing is counted twice")
     func restartKeepsTasks() throws {
-        var (harness, framework, stream, agent, _, offer) = MasterHarness.withOffer(makeFrameworkInfo(failoverTimeout: 300))
+        var (harness, framework, stream, agent, _, offer) = MasterHarness.withOffer(
+            makeFrameworkInfo(failoverTimeout: 300))
         harness.call(
             SchedulerCalls.accept(
                 framework, offers: [offer.id],
@@ -33,12 +34,17 @@ struct RecoveryTests {
         info.id = framework
         let resubscribed = restarted.subscribe(info)
         #expect(resubscribed.id == framework)
-        let early = restarted.call(SchedulerCalls.reconcile(framework, tasks: [(TaskID("t1"), agent)]), stream: resubscribed.stream)
+        let early = restarted.call(
+            SchedulerCalls.reconcile(framework, tasks: [(TaskID("t1"), agent)]), stream: resubscribed.stream)
         #expect(early.updates(for: resubscribed.stream).isEmpty, "no answer while the agent may still come back")
 
         let reports = [
-            AgentTaskReport(frameworkID: framework, executorID: nil, task: Self.launchedTask("t1", agent: agent, cpus: 1), state: .running, statusUUID: nil),
-            AgentTaskReport(frameworkID: framework, executorID: nil, task: Self.launchedTask("t2", agent: agent, cpus: 0.5), state: .running, statusUUID: pending),
+            AgentTaskReport(
+                frameworkID: framework, executorID: nil, task: Self.launchedTask("t1", agent: agent, cpus: 1),
+                state: .running, statusUUID: nil),
+            AgentTaskReport(
+                frameworkID: framework, executorID: nil, task: Self.launchedTask("t2", agent: agent, cpus: 0.5),
+                state: .running, statusUUID: pending),
         ]
         let registration = makeAgentRegistration(id: agent, tasks: reports, frameworks: [info])
         let back = restarted.registerAgent(registration)
@@ -55,7 +61,8 @@ struct RecoveryTests {
         restarted.perform(restarted.core.agentDisconnected(agent, sessionID: back.session, now: restarted.now))
         _ = restarted.registerAgent(registration)
         #expect(restarted.core.allocatedScalar("cpus", on: agent) == 1.5)
-        let answer = restarted.call(SchedulerCalls.reconcile(framework, tasks: [(TaskID("t1"), agent)]), stream: resubscribed.stream)
+        let answer = restarted.call(
+            SchedulerCalls.reconcile(framework, tasks: [(TaskID("t1"), agent)]), stream: resubscribed.stream)
         #expect(answer.updates(for: resubscribed.stream).map(\.state) == [.running])
     }
 
@@ -82,11 +89,15 @@ struct RecoveryTests {
         #expect(restarted.core.allocator.weights["analytics"] == 3)
     }
 
-    @Test("A STAGING task the re-registering agent does not know is not kept forever", .bug(id: "SIM-1", "adoptReportedWork skips TASK_STAGING tasks"))
+    @Test(
+        "A STAGING task the re-registering agent does not know is not kept forever",
+        .bug(id: "SIM-1", "adoptReportedWork skips TASK_STAGING tasks"))
     func lostRunTaskIsNotKept() {
         var (harness, framework, stream, agent, session, offer) = MasterHarness.withOffer()
         // RUN_TASK goes out on the session, which breaks before the agent reads it.
-        harness.call(SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1)]), stream: stream)
+        harness.call(
+            SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1)]),
+            stream: stream)
         harness.perform(harness.core.agentDisconnected(agent, sessionID: session, now: harness.now))
         harness.advance(by: 1)
         let back = harness.registerAgent(makeAgentRegistration(id: agent))
@@ -98,13 +109,19 @@ struct RecoveryTests {
 
 @Suite("MasterCore: tasks a re-registering agent no longer has")
 struct MissingTaskTests {
-    @Test("A partition-aware framework's task missing from the re-registered agent ends", .bug(id: "SIM-7", "loseTask reports TASK_UNREACHABLE, which is not terminal"))
+    @Test(
+        "A partition-aware framework's task missing from the re-registered agent ends",
+        .bug(id: "SIM-7", "loseTask reports TASK_UNREACHABLE, which is not terminal"))
     func missingTaskEnds() {
         var (harness, framework, stream, agent, session, offer) = MasterHarness.withOffer(
             makeFrameworkInfo(capabilities: ["PARTITION_AWARE"]))
-        harness.call(SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1)]), stream: stream)
+        harness.call(
+            SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1)]),
+            stream: stream)
         harness.agentUpdate(TaskID("t1"), .running, framework: framework, agent: agent, uuid: makeStatusUUID(1))
-        harness.call(SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: makeStatusUUID(1)), stream: stream)
+        harness.call(
+            SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: makeStatusUUID(1)),
+            stream: stream)
         harness.perform(harness.core.agentDisconnected(agent, sessionID: session, now: harness.now))
         let back = harness.registerAgent(makeAgentRegistration(id: agent))
         let states = back.actions.updates(for: stream).map(\.state)

@@ -46,7 +46,8 @@ struct SubscriptionTests {
         let second = harness.subscribe(info)
         #expect(second.id == first.id)
         #expect(second.actions.schedulerEvents(for: first.stream) == [.error("Framework failed over")])
-        let errorIndex = try #require(second.actions.firstIndex(of: .sendToFramework(streamID: first.stream, .error("Framework failed over"))))
+        let errorIndex = try #require(
+            second.actions.firstIndex(of: .sendToFramework(streamID: first.stream, .error("Framework failed over"))))
         let closeIndex = try #require(second.actions.firstIndex(of: .closeFrameworkStream(streamID: first.stream)))
         #expect(errorIndex < closeIndex, "the ERROR must reach the old stream before it closes")
         guard case .subscribed(let id, _, _)? = second.actions.schedulerEvents(for: second.stream).first else {
@@ -55,7 +56,8 @@ struct SubscriptionTests {
         }
         #expect(id == first.id)
         #expect(harness.core.frameworks[first.id]?.streamID == second.stream)
-        let stale = harness.core.handleCall(SchedulerCalls.reconcile(first.id), streamID: first.stream, now: harness.now)
+        let stale = harness.core.handleCall(
+            SchedulerCalls.reconcile(first.id), streamID: first.stream, now: harness.now)
         #expect(stale.failure?.status == 400)
         harness.call(SchedulerCalls.reconcile(first.id), stream: second.stream)
     }
@@ -79,8 +81,11 @@ struct SubscriptionTests {
 
     @Test("A disconnected framework keeps its tasks until the failover timeout, then they are killed")
     func failoverTimeoutRemovesFramework() {
-        var (harness, framework, stream, agent, session, offer) = MasterHarness.withOffer(makeFrameworkInfo(failoverTimeout: 30))
-        harness.call(SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1)]), stream: stream)
+        var (harness, framework, stream, agent, session, offer) = MasterHarness.withOffer(
+            makeFrameworkInfo(failoverTimeout: 30))
+        harness.call(
+            SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1)]),
+            stream: stream)
         harness.perform(harness.core.frameworkDisconnected(streamID: stream, now: harness.now))
         #expect(harness.core.frameworks[framework]?.connected == false)
         #expect(harness.core.offers.isEmpty)
@@ -105,8 +110,11 @@ struct SubscriptionTests {
 
     @Test("A framework that re-subscribes within its failover timeout keeps its tasks")
     func reconnectWithinTimeout() {
-        var (harness, framework, stream, agent, _, offer) = MasterHarness.withOffer(makeFrameworkInfo(failoverTimeout: 30))
-        harness.call(SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent)]), stream: stream)
+        var (harness, framework, stream, agent, _, offer) = MasterHarness.withOffer(
+            makeFrameworkInfo(failoverTimeout: 30))
+        harness.call(
+            SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent)]),
+            stream: stream)
         harness.perform(harness.core.frameworkDisconnected(streamID: stream, now: harness.now))
         harness.advance(by: 20)
         var info = makeFrameworkInfo(failoverTimeout: 30)
@@ -120,7 +128,9 @@ struct SubscriptionTests {
     @Test("TEARDOWN shuts the framework down everywhere and closes its stream")
     func teardown() {
         var (harness, framework, stream, agent, session, offer) = MasterHarness.withOffer()
-        harness.call(SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1)]), stream: stream)
+        harness.call(
+            SchedulerCalls.accept(framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1)]),
+            stream: stream)
         let actions = harness.call(SchedulerCalls.teardown(framework), stream: stream)
         #expect(actions.closes(stream))
         #expect(actions.agentEvents(for: session).contains(.shutdownFramework(framework)))
@@ -129,7 +139,9 @@ struct SubscriptionTests {
         #expect(harness.persisted.removedFrameworks.contains(framework.value))
     }
 
-    @Test("TEARDOWN returns the framework's outstanding offers", .bug(id: "SIM-4", "removeFramework drops the record before recoverOffers(of:)"))
+    @Test(
+        "TEARDOWN returns the framework's outstanding offers",
+        .bug(id: "SIM-4", "removeFramework drops the record before recoverOffers(of:)"))
     func teardownRecoversOffers() {
         var (harness, framework, stream, agent, _, _) = MasterHarness.withOffer()
         harness.call(SchedulerCalls.teardown(framework), stream: stream)
@@ -140,7 +152,8 @@ struct SubscriptionTests {
         #expect(offers.count == 1)
         let offered = offers.reduce(0) { $0 + Resources($1.resources).cpus }
         let outstanding = harness.core.offers.values.reduce(0) { $0 + $1.resources.cpus }
-        #expect(outstanding <= 4, "more cpus are on offer (\(outstanding)) than the agent has (4); offered now \(offered)")
+        #expect(
+            outstanding <= 4, "more cpus are on offer (\(outstanding)) than the agent has (4); offered now \(offered)")
     }
 }
 

@@ -6,13 +6,16 @@ import Testing
 @Suite("MasterCore: status updates, acknowledgements, KILL and RECONCILE")
 struct TaskTests {
     /// A framework with task "t1" (1 cpu) launched on the agent.
-    static func launched(_ info: FrameworkInfo = makeFrameworkInfo(), killGrace: Double? = nil)
+    static func launched(
+        _ info: FrameworkInfo = makeFrameworkInfo(), killGrace: Double? = nil
+    )
         -> (harness: MasterHarness, framework: FrameworkID, stream: String, agent: AgentID, session: String)
     {
         var (harness, framework, stream, agent, session, offer) = MasterHarness.withOffer(info)
         harness.call(
             SchedulerCalls.accept(
-                framework, offers: [offer.id], tasks: [makeTask("t1", agentID: agent, cpus: 1, killGracePeriod: killGrace)]),
+                framework, offers: [offer.id],
+                tasks: [makeTask("t1", agentID: agent, cpus: 1, killGracePeriod: killGrace)]),
             stream: stream)
         return (harness, framework, stream, agent, session)
     }
@@ -27,8 +30,12 @@ struct TaskTests {
         #expect(update.uuid == uuid)
         #expect(update.agentID == agent)
         #expect(harness.core.frameworks[framework]?.tasks[TaskID("t1")]?.pendingUUID == uuid)
-        let ack = harness.call(SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: uuid), stream: stream)
-        #expect(ack.agentEvents(for: session) == [.acknowledge(.init(frameworkID: framework, taskID: TaskID("t1"), uuid: uuid))])
+        let ack = harness.call(
+            SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: uuid), stream: stream)
+        #expect(
+            ack.agentEvents(for: session) == [
+                .acknowledge(.init(frameworkID: framework, taskID: TaskID("t1"), uuid: uuid))
+            ])
         #expect(harness.core.frameworks[framework]?.tasks[TaskID("t1")]?.pendingUUID == nil)
     }
 
@@ -46,11 +53,13 @@ struct TaskTests {
         let refreshed = harness.perform(harness.core.statusUpdate(refresh, from: agent, now: harness.now))
         #expect(refreshed.updates(for: stream).isEmpty, "a latest-state refresh is not forwarded again")
         #expect(harness.core.allocatedScalar("cpus", on: agent) == 0)
-        harness.call(SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: running), stream: stream)
+        harness.call(
+            SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: running), stream: stream)
         let finished = makeStatusUUID(2)
         harness.agentUpdate(TaskID("t1"), .finished, framework: framework, agent: agent, uuid: finished)
         #expect(harness.core.frameworks[framework]?.tasks[TaskID("t1")]?.state == .finished)
-        harness.call(SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: finished), stream: stream)
+        harness.call(
+            SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: finished), stream: stream)
         #expect(harness.core.frameworks[framework]?.tasks[TaskID("t1")] == nil)
         #expect(harness.core.frameworks[framework]?.completedTasks.last?.state == .finished)
         #expect(harness.core.allocatedScalar("cpus", on: agent) == 0, "resources are freed once, not twice")
@@ -67,20 +76,27 @@ struct TaskTests {
         }
     }
 
-    @Test("ACKNOWLEDGE of an update for a task the master no longer tracks still reaches the agent", .bug(id: "SIM-2", "MasterCore.acknowledge drops unmatched acknowledgements"))
+    @Test(
+        "ACKNOWLEDGE of an update for a task the master no longer tracks still reaches the agent",
+        .bug(id: "SIM-2", "MasterCore.acknowledge drops unmatched acknowledgements"))
     func acknowledgeUntrackedTask() {
         var (harness, framework, stream, agent, session) = Self.launched()
         let finished = makeStatusUUID(1)
         harness.agentUpdate(TaskID("t1"), .finished, framework: framework, agent: agent, uuid: finished)
-        harness.call(SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: finished), stream: stream)
+        harness.call(
+            SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: finished), stream: stream)
         #expect(harness.core.frameworks[framework]?.tasks[TaskID("t1")] == nil)
         // The agent answers a later KILL of the finished task with another update (see the
         // AgentCore tests); the framework acknowledges it as it must.
         let late = makeStatusUUID(2)
         let forwarded = harness.agentUpdate(TaskID("t1"), .lost, framework: framework, agent: agent, uuid: late)
         #expect(forwarded.updates(for: stream).first?.uuid == late)
-        let ack = harness.call(SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: late), stream: stream)
-        #expect(ack.agentEvents(for: session) == [.acknowledge(.init(frameworkID: framework, taskID: TaskID("t1"), uuid: late))])
+        let ack = harness.call(
+            SchedulerCalls.acknowledge(framework, agent: agent, task: TaskID("t1"), uuid: late), stream: stream)
+        #expect(
+            ack.agentEvents(for: session) == [
+                .acknowledge(.init(frameworkID: framework, taskID: TaskID("t1"), uuid: late))
+            ])
     }
 
     @Test("KILL of a known task goes to its agent with the kill policy")
@@ -109,9 +125,11 @@ struct TaskTests {
     @Test("Partition-aware frameworks learn TASK_GONE (agent known) or TASK_UNKNOWN (no agent)")
     func partitionAwareUnknownTasks() {
         var (harness, framework, stream, agent, _) = Self.launched(makeFrameworkInfo(capabilities: ["PARTITION_AWARE"]))
-        let withAgent = harness.call(SchedulerCalls.reconcile(framework, tasks: [(TaskID("ghost"), agent)]), stream: stream)
+        let withAgent = harness.call(
+            SchedulerCalls.reconcile(framework, tasks: [(TaskID("ghost"), agent)]), stream: stream)
         #expect(withAgent.updates(for: stream).map(\.state) == [.gone])
-        let withoutAgent = harness.call(SchedulerCalls.reconcile(framework, tasks: [(TaskID("ghost"), nil)]), stream: stream)
+        let withoutAgent = harness.call(
+            SchedulerCalls.reconcile(framework, tasks: [(TaskID("ghost"), nil)]), stream: stream)
         #expect(withoutAgent.updates(for: stream).map(\.state) == [.unknown])
     }
 
@@ -120,7 +138,8 @@ struct TaskTests {
         var (harness, framework, stream, agent, _) = Self.launched()
         harness.agentUpdate(TaskID("t1"), .running, framework: framework, agent: agent, uuid: makeStatusUUID(1))
         let actions = harness.call(
-            SchedulerCalls.reconcile(framework, tasks: [(TaskID("t1"), agent), (TaskID("nope"), agent)]), stream: stream)
+            SchedulerCalls.reconcile(framework, tasks: [(TaskID("t1"), agent), (TaskID("nope"), agent)]), stream: stream
+        )
         let updates = actions.updates(for: stream)
         try #require(updates.count == 2)
         #expect(updates[0].taskID == TaskID("t1"))
@@ -159,7 +178,8 @@ struct TaskTests {
         let framework = harness.subscribe(makeFrameworkInfo())
         let offer = harness.offers(for: framework.stream)[0]
         harness.call(
-            SchedulerCalls.accept(framework.id, offers: [offer.id], tasks: [makeTask("t1", agentID: agent.id, cpus: 1)]),
+            SchedulerCalls.accept(
+                framework.id, offers: [offer.id], tasks: [makeTask("t1", agentID: agent.id, cpus: 1)]),
             stream: framework.stream)
         harness.advance(by: 6)
         let second = harness.offers(for: framework.stream)
@@ -170,7 +190,9 @@ struct TaskTests {
         let removal = harness.perform(harness.core.tick(now: harness.now))
         #expect(removal.updates(for: framework.stream).map(\.state) == [.lost])
         #expect(removal.updates(for: framework.stream).first?.reason == TaskStatusReason.agentRemoved)
-        #expect(removal.schedulerEvents(for: framework.stream).contains(.failure(agentID: agent.id, executorID: nil, status: nil)))
+        #expect(
+            removal.schedulerEvents(for: framework.stream).contains(
+                .failure(agentID: agent.id, executorID: nil, status: nil)))
         #expect(harness.core.offers.isEmpty)
     }
 }

@@ -1,11 +1,12 @@
+import Testing
+
+@testable import MesosModel
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-import Testing
-
-@testable import MesosModel
 
 private func parsed(_ text: String, _ defaultRole: String = "*") -> Resources {
     do { return try Resources.parse(text, defaultRole: defaultRole) } catch {
@@ -112,7 +113,8 @@ private func parsed(_ text: String, _ defaultRole: String = "*") -> Resources {
     }
 
     @Test func allocatableFollowsTheRoleHierarchy() {
-        let resources = parsed("cpus:1") + parsed("cpus(eng):2") + parsed("cpus(eng/web):4") + parsed("cpus(engineering):8")
+        let resources =
+            parsed("cpus:1") + parsed("cpus(eng):2") + parsed("cpus(eng/web):4") + parsed("cpus(engineering):8")
         #expect(resources.allocatable(to: "eng/web").cpus == 7)
         #expect(resources.allocatable(to: "eng/web/canary").cpus == 7)
         #expect(resources.allocatable(to: "eng").cpus == 3)

@@ -58,9 +58,11 @@ private func randomResources(_ random: inout ResourcesTestRandom) -> Resources {
             #expect(Resources(a.list) == a, "list round trip, \(context)")
             #expect(a.withoutAllocationInfo().allocationRoles.isEmpty, "untagging, \(context)")
             #expect(a.allocated(to: "r").withoutAllocationInfo() == a.withoutAllocationInfo(), "retagging, \(context)")
-            #expect(a.scalarQuantities == a.list.reduce(ResourceQuantities()) { sum, resource in
-                sum + Resources([resource]).scalarQuantities
-            }, "quantities, \(context)")
+            #expect(
+                a.scalarQuantities
+                    == a.list.reduce(ResourceQuantities()) { sum, resource in
+                        sum + Resources([resource]).scalarQuantities
+                    }, "quantities, \(context)")
         }
     }
 

@@ -101,7 +101,9 @@ import Testing
         #expect(isValidRoleName(role) == nil)
     }
 
-    @Test(arguments: ["", "/a", "a/", "a//b", ".", "..", "a/./b", "a/../b", "a/*", "*/a", "-a", "a/-b", "a b", "a\tb", "a\u{7f}"])
+    @Test(arguments: [
+        "", "/a", "a/", "a//b", ".", "..", "a/./b", "a/../b", "a/*", "*/a", "-a", "a/-b", "a b", "a\tb", "a\u{7f}",
+    ])
     func invalidRoleNames(_ role: String) {
         #expect(isValidRoleName(role) != nil)
     }

@@ -70,7 +70,8 @@ struct SimulationSeedTests {
         "Invariants hold in long runs", .enabled(if: SimulationSeeds.soakRuns != nil), arguments: 0..<2)
     func soak(shard: Int) {
         let runs = SimulationSeeds.soakRuns ?? 1
-        let seeds = SimulationSeeds.replaySeed.map { shard == 0 ? [$0] : [] }
+        let seeds =
+            SimulationSeeds.replaySeed.map { shard == 0 ? [$0] : [] }
             ?? Array(stride(from: UInt64(1_000 + shard), to: 1_000 + max(runs, 1), by: 2))
         for seed in seeds {
             Self.record(SimulationSeeds.run(seed, soak: true))
@@ -98,7 +99,8 @@ struct SimulationSeedTests {
         let second = Simulator.run(config)
         let firstLines = first.fullTrace ?? []
         let secondLines = second.fullTrace ?? []
-        if let index = firstLines.indices.first(where: { $0 < secondLines.count && firstLines[$0] != secondLines[$0] }) {
+        if let index = firstLines.indices.first(where: { $0 < secondLines.count && firstLines[$0] != secondLines[$0] })
+        {
             Issue.record("traces diverge at line \(index): '\(firstLines[index])' vs '\(secondLines[index])'")
         }
         #expect(first.traceHash == second.traceHash)
@@ -109,7 +111,8 @@ struct SimulationSeedTests {
 
     @Test("Different seeds give different traces")
     func differentSeedsDiffer() {
-        #expect(Simulator.run(SimulationConfig(seed: 11)).traceHash != Simulator.run(SimulationConfig(seed: 12)).traceHash)
+        #expect(
+            Simulator.run(SimulationConfig(seed: 11)).traceHash != Simulator.run(SimulationConfig(seed: 12)).traceHash)
     }
 
     @Test("A run without faults keeps every invariant and finishes its tasks")
