@@ -1,5 +1,6 @@
 import Allocation
 import MesosModel
+import TestSupport
 import Testing
 
 @Suite struct AllocatorPropertyTests {
@@ -7,13 +8,18 @@ import Testing
     /// within what was available, only to eligible subscribed/unsuppressed/active frameworks,
     /// reservations only to their role, refuse filters respected, quota never exceeded, and
     /// (without quota) nothing usable left idle.
-    @Test func randomScenariosKeepTheInvariants() {
+    @Test func randomScenariosKeepTheInvariants() async {
+        let outcomes = await runOffCooperativePool {
+            (UInt64(1)...60).map { seed -> (offers: Int, problems: [String]) in
+                var scenario = AllocatorScenario(seed: seed)
+                for _ in 0..<200 { scenario.step() }
+                return (scenario.offersMade, Array(scenario.problems.prefix(3)))
+            }
+        }
         var totalOffers = 0
-        for seed in UInt64(1)...60 {
-            var scenario = AllocatorScenario(seed: seed)
-            for _ in 0..<200 { scenario.step() }
-            totalOffers += scenario.offersMade
-            for problem in scenario.problems.prefix(3) { Issue.record(Comment(rawValue: problem)) }
+        for outcome in outcomes {
+            totalOffers += outcome.offers
+            for problem in outcome.problems { Issue.record(Comment(rawValue: problem)) }
         }
         // Guard against a vacuous run: the scenarios must actually produce offers.
         #expect(totalOffers > 1000)

@@ -1,5 +1,6 @@
 import Foundation
 import Simulation
+import TestSupport
 import Testing
 
 /// Seeds to run: `MESOKUBE_SIM_SEED=<n>` replays one seed, `MESOKUBE_SIM_RUNS=<n>` changes
@@ -42,12 +43,12 @@ struct SimulationSeedTests {
     /// The seed sweep, in shards so Swift Testing runs them side by side. A failing seed is
     /// printed with its violations and trace tail; replay it with MESOKUBE_SIM_SEED.
     @Test("Invariants hold for every seed", arguments: 0..<SimulationSeeds.shardCount)
-    func seedSweep(shard: Int) {
+    func seedSweep(shard: Int) async {
         // A soak seed is replayed by the soak test.
         if SimulationSeeds.replaySeed != nil && SimulationSeeds.soakRuns != nil { return }
         var total = SimulationStats()
-        for seed in SimulationSeeds.shard(shard) {
-            let report = SimulationSeeds.run(seed)
+        let reports = await runOffCooperativePool { SimulationSeeds.shard(shard).map { SimulationSeeds.run($0) } }
+        for report in reports {
             total.add(report.stats)
             Self.record(report)
         }
@@ -68,14 +69,13 @@ struct SimulationSeedTests {
     /// Long runs, only on request: MESOKUBE_SIM_SOAK=<number of seeds>.
     @Test(
         "Invariants hold in long runs", .enabled(if: SimulationSeeds.soakRuns != nil), arguments: 0..<2)
-    func soak(shard: Int) {
+    func soak(shard: Int) async {
         let runs = SimulationSeeds.soakRuns ?? 1
         let seeds =
             SimulationSeeds.replaySeed.map { shard == 0 ? [$0] : [] }
             ?? Array(stride(from: UInt64(1_000 + shard), to: 1_000 + max(runs, 1), by: 2))
-        for seed in seeds {
-            Self.record(SimulationSeeds.run(seed, soak: true))
-        }
+        let reports = await runOffCooperativePool { seeds.map { SimulationSeeds.run($0, soak: true) } }
+        for report in reports { Self.record(report) }
     }
 
     /// A failure is an issue, or a known issue when only known core bugs explain it.
@@ -92,11 +92,12 @@ struct SimulationSeedTests {
     }
 
     @Test("The same seed gives the same trace")
-    func sameSeedSameTrace() {
+    func sameSeedSameTrace() async {
         var config = SimulationConfig(seed: 7)
         config.keepFullTrace = true
-        let first = Simulator.run(config)
-        let second = Simulator.run(config)
+        let (first, second) = await runOffCooperativePool { [config] in
+            (Simulator.run(config), Simulator.run(config))
+        }
         let firstLines = first.fullTrace ?? []
         let secondLines = second.fullTrace ?? []
         if let index = firstLines.indices.first(where: { $0 < secondLines.count && firstLines[$0] != secondLines[$0] })
