@@ -60,11 +60,9 @@ extension MasterServer {
 
     nonisolated func operatorEndpoint(_ request: HTTPRequest) async -> HTTPResponse {
         let call: OperatorCall
-        do {
-            try checkMediaTypes(request)
-            call = try MesosJSON.decode(OperatorCall.self, from: request.body)
-        } catch {
-            return error.response
+        switch decodeCall(OperatorCall.self, request) {
+        case .success(let decoded): call = decoded
+        case .failure(let error): return error.response
         }
         return await operatorCall(call)
     }

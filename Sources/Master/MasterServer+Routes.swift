@@ -97,6 +97,16 @@ extension MasterServer {
         core.stateJSON(flags: options.flags, electedTime: electedTime)
     }
 
+    /// A POSTed JSON call with its media types checked, or the error to answer with.
+    nonisolated func decodeCall<Call: Decodable>(_ type: Call.Type, _ request: HTTPRequest) -> Result<Call, HTTPError> {
+        do {
+            try checkMediaTypes(request)
+            return .success(try MesosJSON.decode(type, from: request.body))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Checks the media types the way Mesos does, a little more leniently (parameters allowed).
     nonisolated func checkMediaTypes(_ request: HTTPRequest) throws(HTTPError) {
         guard request.method == .POST else {

@@ -9,11 +9,9 @@ extension MasterServer {
     /// `POST /api/v1/scheduler`.
     nonisolated func schedulerEndpoint(_ request: HTTPRequest) async -> HTTPResponse {
         let call: SchedulerCall
-        do {
-            try checkMediaTypes(request)
-            call = try MesosJSON.decode(SchedulerCall.self, from: request.body)
-        } catch {
-            return error.response
+        switch decodeCall(SchedulerCall.self, request) {
+        case .success(let decoded): call = decoded
+        case .failure(let error): return error.response
         }
         let streamHeader = request.headers.first(name: "Mesos-Stream-Id")
         if call.type == .subscribe {
@@ -63,11 +61,9 @@ extension MasterServer {
     /// `POST /internal/agent`: REGISTER opens the agent's event stream; other calls are one-shot.
     nonisolated func agentEndpoint(_ request: HTTPRequest) async -> HTTPResponse {
         let call: AgentCall
-        do {
-            try checkMediaTypes(request)
-            call = try MesosJSON.decode(AgentCall.self, from: request.body)
-        } catch {
-            return error.response
+        switch decodeCall(AgentCall.self, request) {
+        case .success(let decoded): call = decoded
+        case .failure(let error): return error.response
         }
         if call.type == .register {
             guard let registration = call.register else {

@@ -127,21 +127,8 @@ public struct AgentCall: Codable, Hashable, Sendable {
         }
     }
 
-    public struct ExecutorMessage: Codable, Hashable, Sendable {
-        public var frameworkID: FrameworkID
-        public var executorID: ExecutorID
-        public var data: String
-        enum CodingKeys: String, CodingKey {
-            case data
-            case frameworkID = "framework_id"
-            case executorID = "executor_id"
-        }
-        public init(frameworkID: FrameworkID, executorID: ExecutorID, data: String) {
-            self.frameworkID = frameworkID
-            self.executorID = executorID
-            self.data = data
-        }
-    }
+    /// An executor's message to its framework (see `RelayedMessage`).
+    public typealias ExecutorMessage = RelayedMessage
 
     public var type: CallType
     public var agentID: AgentID?
@@ -255,21 +242,8 @@ public struct AgentEvent: Codable, Hashable, Sendable {
         }
     }
 
-    public struct FrameworkMessage: Codable, Hashable, Sendable {
-        public var frameworkID: FrameworkID
-        public var executorID: ExecutorID
-        public var data: String
-        enum CodingKeys: String, CodingKey {
-            case data
-            case frameworkID = "framework_id"
-            case executorID = "executor_id"
-        }
-        public init(frameworkID: FrameworkID, executorID: ExecutorID, data: String) {
-            self.frameworkID = frameworkID
-            self.executorID = executorID
-            self.data = data
-        }
-    }
+    /// A framework's message to one of its executors (see `RelayedMessage`).
+    public typealias FrameworkMessage = RelayedMessage
 
     public var type: EventType
     public var registered: Registered?
@@ -336,5 +310,26 @@ public struct AgentEvent: Codable, Hashable, Sendable {
         var event = AgentEvent(type: .updateFramework)
         event.frameworkInfo = info
         return event
+    }
+}
+
+/// A best-effort message between a framework and one of its executors, relayed by the master
+/// and the agent in either direction.
+public struct RelayedMessage: Codable, Hashable, Sendable {
+    public var frameworkID: FrameworkID
+    public var executorID: ExecutorID
+    /// Base64 of the message bytes.
+    public var data: String
+
+    enum CodingKeys: String, CodingKey {
+        case data
+        case frameworkID = "framework_id"
+        case executorID = "executor_id"
+    }
+
+    public init(frameworkID: FrameworkID, executorID: ExecutorID, data: String) {
+        self.frameworkID = frameworkID
+        self.executorID = executorID
+        self.data = data
     }
 }
