@@ -42,3 +42,28 @@ def test_kill_reaches_the_custom_executor(dev_cluster, scheduler):
     framework.send({"cmd": "kill", "task_id": "exec-long"})
     killed = framework.wait_update("exec-long", "TASK_KILLED", since=mark)
     assert killed["source"] == "SOURCE_EXECUTOR", killed
+
+
+def test_messages_round_trip_and_shutdown_stops_the_executor(dev_cluster, scheduler):
+    cluster = dev_cluster(agents=1)
+    framework = scheduler(cluster, name="custom-executor-messages",
+                          init=[{"cmd": "launch", "tasks": [executor_task("exec-chatty", 300)]}])
+    running = framework.wait_update("exec-chatty", "TASK_RUNNING", timeout=90)
+    agent_id = running["agent_id"]
+
+    # framework -> executor MESSAGE, echoed back executor -> framework.
+    mark = framework.mark()
+    framework.send({"cmd": "message", "executor_id": EXECUTOR["id"], "agent_id": agent_id, "data": "ping 42"})
+    echo = framework.wait_for("message", since=mark, timeout=30)
+    assert echo["data"] == "echo ping 42", echo
+    assert echo["executor_id"] == EXECUTOR["id"] and echo["agent_id"] == agent_id, echo
+
+    # SHUTDOWN of the executor: its task ends and the framework hears the executor is gone.
+    mark = framework.mark()
+    framework.send({"cmd": "shutdown_executor", "executor_id": EXECUTOR["id"], "agent_id": agent_id})
+    ended = framework.wait_for(
+        lambda e: e["event"] == "update" and e["task_id"] == "exec-chatty"
+        and e["state"] in ("TASK_KILLED", "TASK_FAILED", "TASK_LOST"), since=mark, timeout=30)
+    assert ended["state"] in ("TASK_KILLED", "TASK_FAILED"), ended
+    lost = framework.wait_for("failure", since=mark, timeout=30)
+    assert lost.get("executor_id") == EXECUTOR["id"], lost

@@ -60,6 +60,12 @@ class SleepExecutor(Executor):
             event.set()
         driver.sendStatusUpdate({"task_id": task_id, "state": "TASK_KILLED", "timestamp": time.time()})
 
+    def frameworkMessage(self, driver, message):
+        # Echo it back so the framework sees the round trip (executor -> framework MESSAGE).
+        text = decode_data(message).decode()
+        say("framework message: %s" % text)
+        driver.sendFrameworkMessage(encode_data(("echo " + text).encode()))
+
     def shutdown(self, driver):
         say("executor shutdown")
 

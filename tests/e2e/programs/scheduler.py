@@ -11,6 +11,8 @@ exercised by the real client. It prints one JSON object per line on stdout for e
   {"cmd": "greedy", "template": TASK|null}        keep launching copies of TASK on every offer (null: stop)
   {"cmd": "set", "refuse_seconds": 1.0, "max_tasks_per_offer": 1}
   {"cmd": "kill", "task_id": "t"}
+  {"cmd": "message", "executor_id": "e", "agent_id": "a", "data": "text"}   framework -> executor MESSAGE
+  {"cmd": "shutdown_executor", "executor_id": "e", "agent_id": "a"}          SHUTDOWN of one executor
   {"cmd": "reconcile", "task_ids": ["t", ...]}    an empty list asks for implicit reconciliation
   {"cmd": "suppress"} / {"cmd": "revive"}
   {"cmd": "stop", "failover": false}             driver.stop(failover); the process then exits
@@ -160,7 +162,8 @@ class TestScheduler(Scheduler):
              status=status)
 
     def frameworkMessage(self, driver, executor_id, agent_id, message):
-        emit("message", executor_id=executor_id.get("value"), agent_id=agent_id.get("value"), data=message)
+        emit("message", executor_id=executor_id.get("value"), agent_id=agent_id.get("value"),
+             data=decode_data(message).decode(errors="replace"))
 
     def slaveLost(self, driver, agent_id):
         emit("failure", agent_id=agent_id.get("value"))
@@ -281,6 +284,15 @@ def execute(driver, scheduler, command):
             return None
     if name == "kill":
         driver.killTask({"value": command["task_id"]})
+    elif name == "message":
+        # pymesos passes `data` through as is: the caller base64-encodes it, as Mesos expects.
+        driver.sendFrameworkMessage({"value": command["executor_id"]}, {"value": command["agent_id"]},
+                                    encode_data(command["data"].encode()))
+    elif name == "shutdown_executor":
+        # pymesos has no method for SHUTDOWN; send the v1 call on its connection.
+        driver._send({"type": "SHUTDOWN", "framework_id": {"value": driver.framework_id},
+                      "shutdown": {"executor_id": {"value": command["executor_id"]},
+                                   "agent_id": {"value": command["agent_id"]}}})
     elif name == "reconcile":
         driver.reconcileTasks([{"task_id": {"value": t}} for t in command.get("task_ids", [])])
     elif name == "suppress":
