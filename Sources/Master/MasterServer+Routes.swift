@@ -34,6 +34,7 @@ extension MasterServer {
         case (.GET, "/health"): return .empty(status: .ok)
         case (.GET, "/redirect"): return redirectEndpoint(request)
         case (.GET, "/state"): return await jsonp(request, await stateJSON())
+        case (.GET, "/state-summary"): return await jsonp(request, await core.stateSummaryJSON())
         case (.GET, "/slaves"): return await jsonp(request, await core.agentsJSON())
         case (.GET, "/frameworks"): return await jsonp(request, await core.frameworksJSON())
         case (.GET, "/tasks"): return await jsonp(request, await tasksJSON(request))
@@ -47,7 +48,8 @@ extension MasterServer {
         case (.POST, "/teardown"): return await teardownEndpoint(request)
         case (.POST, "/reserve"): return await reserveEndpoint(request, reserve: true)
         case (.POST, "/unreserve"): return await reserveEndpoint(request, reserve: false)
-        case (_, "/state"), (_, "/slaves"), (_, "/frameworks"), (_, "/tasks"), (_, "/roles"), (_, "/quota"),
+        case (_, "/state"), (_, "/state-summary"), (_, "/slaves"), (_, "/frameworks"), (_, "/tasks"), (_, "/roles"),
+            (_, "/quota"),
             (_, "/version"), (_, "/health"), (_, "/metrics/snapshot"), (_, "/flags"), (_, "/weights"), (_, "/teardown"),
             (_, "/reserve"), (_, "/unreserve"), (_, "/redirect"):
             return HTTPError(.methodNotAllowed, "Method \(request.method) is not allowed for \(request.path)").response

@@ -56,6 +56,19 @@ def test_master_state_has_what_mesos_dns_reads(busy_cluster):
     assert all(isinstance(s["timestamp"], (int, float)) for s in task["statuses"]), task
 
 
+def test_state_summary_counts_tasks(busy_cluster):
+    cluster, framework_id = busy_cluster
+    summary = cluster.master.get_json("/master/state-summary")
+    framework = next(f for f in summary["frameworks"] if f["id"] == framework_id)
+    assert framework["TASK_RUNNING"] == 1 and framework["TASK_FAILED"] == 0, framework
+    assert "tasks" not in framework, "the summary carries counts, not task lists"
+    running_on = framework["slave_ids"]
+    assert len(running_on) == 1, framework
+    slave = next(s for s in summary["slaves"] if s["id"] == running_on[0])
+    assert slave["TASK_RUNNING"] == 1 and framework_id in slave["framework_ids"], slave
+    assert sum(s["TASK_RUNNING"] for s in summary["slaves"]) == 1, summary["slaves"]
+
+
 def test_operator_api_calls(busy_cluster):
     cluster, framework_id = busy_cluster
     master = cluster.master
