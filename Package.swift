@@ -36,7 +36,14 @@ let package = Package(
             swiftSettings: strict),
 
         // Shells and the plumbing they share.
-        .target(name: "Containerizer", dependencies: ["MesosModel"], swiftSettings: strict),
+        .target(
+            name: "Containerizer",
+            dependencies: [
+                "MesosModel", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "HTTPSupport",
             dependencies: [
@@ -91,7 +98,8 @@ let package = Package(
         .testTarget(name: "MasterCoreTests", dependencies: ["MasterCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "StateStoreSQLite"]),
-        .testTarget(name: "ContainerizerTests", dependencies: ["Containerizer", "MesosModel"]),
+        .testTarget(
+            name: "ContainerizerTests", dependencies: ["Containerizer", "MesosModel", "HTTPSupport", "TestSupport"]),
         .testTarget(
             name: "HTTPSupportTests",
             dependencies: ["HTTPSupport", .product(name: "NIOPosix", package: "swift-nio")]),

@@ -56,6 +56,10 @@ public final class HTTPServer: Sendable {
     private struct State {
         var phase = Phase.idle
         var connections: [ObjectIdentifier: ConnectionWatch] = [:]
+        /// Child channels created by the listener and not yet taken by `serve` or the
+        /// shutdown drain. Whoever removes one owns it and must consume it: a NIOAsyncChannel
+        /// that is never consumed traps the process when its pipeline is torn down.
+        var unclaimed: [ObjectIdentifier: ServerConnectionChannel] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -138,12 +142,16 @@ public final class HTTPServer: Sendable {
             return (phase, Array(state.connections.values))
         }
         guard case .running(let serverChannel, let acceptTask, _) = phase else { return }
+        // Stop accepting first, then close. The accept loop is not cancelled: it must drain
+        // connections the listener already accepted, because a child channel that is never
+        // consumed drops its NIO async writer unfinished, which traps the process.
+        try? await serverChannel.setOption(.autoRead, value: false).get()
         try? await serverChannel.close().get()
         for connection in connections {
             connection.shutdown()
         }
-        acceptTask.cancel()
         await acceptTask.value
+        await self.discardUnclaimed()
         self.logger.info("HTTP server stopped", metadata: ["host": "\(self.host)"])
     }
 
@@ -158,7 +166,9 @@ public final class HTTPServer: Sendable {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
                     try pipeline.addHandler(MalformedRequestResponder())
-                    return try ServerConnectionChannel(wrappingChannelSynchronously: channel)
+                    let connection = try ServerConnectionChannel(wrappingChannelSynchronously: channel)
+                    self.register(connection)
+                    return connection
                 }
             }
     }
@@ -184,7 +194,38 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Records a new child channel; during shutdown it is consumed at once, since the accept
+    /// loop may already have stopped delivering.
+    private func register(_ connection: ServerConnectionChannel) {
+        let key = ObjectIdentifier(connection.channel)
+        let shuttingDown: Bool = self.state.withLockedValue { state in
+            state.unclaimed[key] = connection
+            if case .shutDown = state.phase { return true }
+            return false
+        }
+        if shuttingDown {
+            Task { await self.discardIfUnclaimed(key) }
+        }
+    }
+
+    /// Takes ownership of a child channel; false if someone else already has.
+    private func claim(_ connection: ServerConnectionChannel) -> Bool {
+        self.state.withLockedValue { $0.unclaimed.removeValue(forKey: ObjectIdentifier(connection.channel)) != nil }
+    }
+
+    private func discardIfUnclaimed(_ key: ObjectIdentifier) async {
+        guard let connection = self.state.withLockedValue({ $0.unclaimed.removeValue(forKey: key) }) else { return }
+        try? await connection.executeThenClose { _, _ in }
+    }
+
+    /// Consumes every child channel nobody claimed (accepted just as the listener closed).
+    private func discardUnclaimed() async {
+        let keys = self.state.withLockedValue { Array($0.unclaimed.keys) }
+        for key in keys { await self.discardIfUnclaimed(key) }
+    }
+
     private func serve(_ connection: ServerConnectionChannel) async {
+        guard self.claim(connection) else { return }
         let watch = ConnectionWatch(channel: connection.channel, idleTimeout: self.idleTimeout)
         let id = ObjectIdentifier(watch)
         let accepted: Bool = self.state.withLockedValue { state in
@@ -197,7 +238,9 @@ public final class HTTPServer: Sendable {
             }
         }
         guard accepted else {
-            connection.channel.close(promise: nil)
+            // Accepted while shutting down. Going through executeThenClose finishes the
+            // channel's async writer: dropping it unfinished is a NIO precondition failure.
+            try? await connection.executeThenClose { _, _ in }
             return
         }
         defer { _ = self.state.withLockedValue { $0.connections.removeValue(forKey: id) } }
