@@ -44,7 +44,8 @@ extension AgentCore {
         state.taskStates[task.taskID] = .staging
         executors[key] = state
         let plan = LaunchPlan(
-            command: command, environment: environment(command.environment),
+            command: command,
+            environment: Self.portEnvironment(task.resources ?? []).merging(environment(command.environment)) { $1 },
             frameworkUser: frameworks[frameworkID]?.user ?? "", taskID: task.taskID)
         let taskKey = TaskKey(frameworkID, task.taskID)
         var actions: [AgentAction] = [.launchContainer(key, containerID, plan)]
@@ -97,7 +98,10 @@ extension AgentCore {
                 key: key, info: info, containerID: containerID, isCommandExecutor: false, phase: .registering,
                 launchedAt: now)
             let plan = LaunchPlan(
-                command: command, environment: environment(command.environment),
+                command: command,
+                environment: Self.portEnvironment(info.resources ?? []).merging(environment(command.environment)) {
+                    $1
+                },
                 frameworkUser: frameworks[frameworkID]?.user ?? "", taskID: nil)
             actions.append(.launchContainer(key, containerID, plan))
         }
@@ -120,6 +124,17 @@ extension AgentCore {
         }
         executors[key] = executor
         return actions
+    }
+
+    /// `PORT0`…`PORTn` and `PORTS` (comma-separated) for the ports a task or executor was
+    /// given, lowest first, so programs can bind what they were offered. Variables the
+    /// framework sets itself take precedence.
+    public static func portEnvironment(_ resources: [Resource]) -> [String: String] {
+        let ports = Resources(resources).ranges("ports").flatMap { Array($0) }
+        guard !ports.isEmpty else { return [:] }
+        var env: [String: String] = ["PORTS": ports.map(String.init).joined(separator: ",")]
+        for (index, port) in ports.enumerated() { env["PORT\(index)"] = String(port) }
+        return env
     }
 
     func environment(_ env: Environment?) -> [String: String] {

@@ -54,9 +54,16 @@ import Testing
         let first = try SQLiteStateStore(path: path)
         #expect(throws: StoreError.self) { try SQLiteStateStore(path: path) }
         await first.close()
-        // Closing releases the file.
-        let second = try SQLiteStateStore(path: path)
-        await second.close()
+        // Closing releases the file. Another test's child process forked at that instant holds a
+        // copy of the lock's descriptor until it execs (the descriptor is close-on-exec), so the
+        // reopen is retried for a bounded while.
+        var second: SQLiteStateStore?
+        for _ in 0..<50 where second == nil {
+            second = try? SQLiteStateStore(path: path)
+            if second == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(second != nil, "the store could not be reopened after close")
+        await second?.close()
     }
 
     /// Real time: a short TTL and a fast sweep; the wait is bounded but nothing asserts on timing.

@@ -66,3 +66,23 @@ def test_tasks_spread_over_both_agents_when_one_is_full(dev_cluster, scheduler):
     framework = scheduler(cluster, name="spread", init=[{"cmd": "launch", "tasks": tasks}])
     agents = {framework.wait_update(f"big-{k}", "TASK_FINISHED")["agent_id"] for k in range(2)}
     assert len(agents) == 2, f"both tasks ran on {agents}"
+
+
+def test_ports_are_exported_and_ports_outside_the_offer_are_refused(dev_cluster, scheduler):
+    cluster = dev_cluster(agents=1)
+    tasks = [
+        shell_task("ports-1", 'echo "ports=$PORT0,$PORT1,$PORT2 all=$PORTS"', ports=[[31005, 31006], [31010, 31010]]),
+        # The dev cluster offers [31000-31999]: 40000 is not in the offer.
+        shell_task("ports-bad", "echo never", ports=[[40000, 40000]]),
+    ]
+    framework = scheduler(cluster, name="ports", init=[{"cmd": "launch", "tasks": tasks}])
+    framework_id = framework.registered_framework_id()
+    finished = framework.wait_update("ports-1", "TASK_FINISHED")
+    refused = framework.wait_update("ports-bad", "TASK_ERROR")
+    assert refused["reason"] == "REASON_TASK_INVALID", refused
+    assert "more resources" in (refused["message"] or ""), refused
+
+    agent = cluster.agent_by_id(finished["agent_id"])
+    sandbox = wait_until(lambda: agent.executor_directory(framework_id, "ports-1"), 30, "sandbox of ports-1")
+    text = agent.wait_for_file_text(f"{sandbox}/stdout", "ports=")
+    assert "ports=31005,31006,31010 all=31005,31006,31010" in text, text

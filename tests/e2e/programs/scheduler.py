@@ -20,7 +20,7 @@ exercised by the real client. It prints one JSON object per line on stdout for e
 Every command may carry "seq"; it is echoed in its `cmd_done`/`cmd_error` line.
 
 TASK: {"id", "cmd" (shell string, or the executable when "shell": false), "shell": true, "args": [...],
-"env": {...}, "cpus": 0.1, "mem": 32, "disk": 0, "data": "text", "executor": {"id", "command"?, "cpus",
+"env": {...}, "cpus": 0.1, "mem": 32, "disk": 0, "ports": [[begin, end], ...], "data": "text", "executor": {"id", "command"?, "cpus",
 "mem", "env"?}, "force": bool (launch on the next offer without checking that it fits), "bogus_offer": bool
 (send the launch with an offer id the master never made)}.
 """
@@ -92,6 +92,9 @@ class TaskFactory:
         resources = [scalar("cpus", spec.get("cpus", 0.1)), scalar("mem", spec.get("mem", 32))]
         if spec.get("disk"):
             resources.append(scalar("disk", spec["disk"]))
+        if spec.get("ports"):
+            resources.append({"name": "ports", "type": "RANGES",
+                              "ranges": {"range": [{"begin": b, "end": e} for b, e in spec["ports"]]}})
         task = {"name": spec.get("name", spec["id"]), "task_id": {"value": spec["id"]},
                 "agent_id": agent_id, "resources": resources}
         if spec.get("data") is not None:
