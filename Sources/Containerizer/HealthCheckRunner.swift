@@ -103,25 +103,16 @@ public actor HealthCheckRunner {
     }
 
     private func run() async {
-        let clock = ContinuousClock()
-        let origin = clock.now
-        var next = policy.started(now: .zero).nextCheckAt
-        while let due = next, !Task.isCancelled {
-            do {
-                try await clock.sleep(until: origin.advanced(by: due))
-            } catch {
-                return
-            }
-            let result = await probe.run(launcher: launcher)
-            guard !Task.isCancelled else { return }
-            let outcome = policy.result(success: result.isHealthy, now: origin.duration(to: clock.now))
+        let first = policy.started(now: .zero).nextCheckAt
+        await runProbeLoop(probe: probe, launcher: launcher, firstCheckAt: first) { result, now in
+            let outcome = policy.result(success: result.isHealthy, now: now)
             for decision in outcome.decisions {
                 switch decision {
                 case .reportHealthy(let healthy): await onStatus(healthy)
                 case .kill(let message): await onKill(message)
                 }
             }
-            next = outcome.nextCheckAt
+            return outcome.nextCheckAt
         }
     }
 }
@@ -164,20 +155,33 @@ public actor CheckRunner {
     }
 
     private func run() async {
-        let clock = ContinuousClock()
-        let origin = clock.now
-        var due = policy.started(now: .zero)
-        while !Task.isCancelled {
-            do {
-                try await clock.sleep(until: origin.advanced(by: due))
-            } catch {
-                return
-            }
-            let result = await probe.run(launcher: launcher)
-            guard !Task.isCancelled else { return }
-            let outcome = policy.result(result.checkStatus(type), now: origin.duration(to: clock.now))
+        let first = policy.started(now: .zero)
+        await runProbeLoop(probe: probe, launcher: launcher, firstCheckAt: first) { result, now in
+            let outcome = policy.result(result.checkStatus(type), now: now)
             if let report = outcome.report { await onStatus(report) }
-            due = outcome.nextCheckAt
+            return outcome.nextCheckAt
         }
+    }
+}
+
+/// The loop both runners share, on the calling actor: sleep until the next check is due,
+/// probe, and hand the result (with the time since the start) to `handle`, which answers when
+/// to probe next; nil, or cancellation, ends the loop.
+private func runProbeLoop(
+    isolation: isolated (any Actor)? = #isolation, probe: CheckProbe, launcher: ProcessLauncher,
+    firstCheckAt: Duration?, handle: (ProbeResult, Duration) async -> Duration?
+) async {
+    let clock = ContinuousClock()
+    let origin = clock.now
+    var next = firstCheckAt
+    while let due = next, !Task.isCancelled {
+        do {
+            try await clock.sleep(until: origin.advanced(by: due))
+        } catch {
+            return
+        }
+        let result = await probe.run(launcher: launcher)
+        guard !Task.isCancelled else { return }
+        next = await handle(result, origin.duration(to: clock.now))
     }
 }

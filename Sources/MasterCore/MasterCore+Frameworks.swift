@@ -10,7 +10,9 @@ extension MasterCore {
             return .failure(.badRequest("Expecting 'subscribe' to be present"))
         }
         var info = subscribe.frameworkInfo
-        if let error = validateFrameworkInfo(info) { return .failure(.badRequest(error)) }
+        if let error = validateFrameworkInfo(info) ?? unsupportedSubscribeField(subscribe) {
+            return .failure(.badRequest(error))
+        }
         if let topLevel = call.frameworkID, topLevel != info.id {
             return .failure(.badRequest("'framework_id' differs from 'subscribe.framework_info.id'"))
         }
@@ -107,8 +109,18 @@ extension MasterCore {
         return record.tasks.values.contains { $0.agentID == agentID } || record.executors[agentID] != nil
     }
 
+    /// Offer constraints (agent attribute filters) are not implemented: refused, not ignored.
+    func unsupportedSubscribeField(_ subscribe: SchedulerCall.Subscribe) -> String? {
+        guard let constraints = subscribe.offerConstraints, constraints != .null, constraints != .object([:])
+        else { return nil }
+        return "'offer_constraints' is not supported yet (see docs/mesos-compat.md)"
+    }
+
     func validateFrameworkInfo(_ info: FrameworkInfo) -> String? {
         if info.name.isEmpty { return "'FrameworkInfo.name' must be set" }
+        if let filters = info.offerFilters, filters != .null, filters != .object([:]) {
+            return "'FrameworkInfo.offer_filters' is not supported yet (see docs/mesos-compat.md)"
+        }
         if let timeout = info.failoverTimeout, !(timeout.isFinite && timeout >= 0) {
             return "'FrameworkInfo.failover_timeout' must be a non-negative finite number of seconds"
         }
@@ -224,7 +236,9 @@ extension MasterCore {
         guard let id = info.id, id == call.frameworkID, var record = frameworks[id] else {
             return .failure(.badRequest("'update_framework.framework_info.id' must match 'framework_id'"))
         }
-        if let error = validateFrameworkInfo(info) { return .failure(.badRequest(error)) }
+        if let error = validateFrameworkInfo(info) ?? unsupportedSubscribeField(update) {
+            return .failure(.badRequest(error))
+        }
         if info.user != record.info.user || info.principal != record.info.principal
             || (info.checkpoint ?? false) != (record.info.checkpoint ?? false)
         {

@@ -37,6 +37,27 @@ struct SubscriptionTests {
         #expect(harness.core.frameworks.isEmpty)
     }
 
+    @Test("Offer constraints and offer filters are refused by name, not ignored")
+    func unsupportedSubscribeFieldsAreRefused() {
+        var harness = MasterHarness()
+        var constrained = SchedulerCalls.subscribe(makeFrameworkInfo(name: "c"))
+        constrained.subscribe?.offerConstraints = .object(["role_constraints": .object([:])])
+        var filtered = makeFrameworkInfo(name: "f")
+        filtered.offerFilters = .object(["*": .object(["min_allocatable_resources": .object([:])])])
+        for (call, field) in [
+            (constrained, "offer_constraints"), (SchedulerCalls.subscribe(filtered), "offer_filters"),
+        ] {
+            let result = harness.core.subscribe(call, streamID: "s-\(field)", now: harness.now)
+            guard case .failure(let error) = result else {
+                Issue.record("\(field) was accepted")
+                continue
+            }
+            #expect(error.status == 400)
+            #expect(error.message.contains(field))
+        }
+        #expect(harness.core.frameworks.isEmpty)
+    }
+
     @Test("Re-subscribing with the same id fails the old stream over")
     func resubscribeFailsOver() throws {
         var harness = MasterHarness()
