@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "mesokube", targets: ["MesokubeCLI"]),
         .executable(name: "mesokube-bench", targets: ["MesokubeBench"]),
+        .executable(name: "mesokube-supervisor", targets: ["MesokubeSupervisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -76,11 +77,14 @@ let package = Package(
         .executableTarget(
             name: "MesokubeCLI",
             dependencies: [
-                "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport", "MesosModel",
+                "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport", "MesosModel", "Containerizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+
+        // One per container: owns the task process so it survives an agent restart (Glibc only).
+        .executableTarget(name: "MesokubeSupervisor", swiftSettings: strict),
 
         // Benchmark harness: prints figures; tests never assert timings.
         .executableTarget(

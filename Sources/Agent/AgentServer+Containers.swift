@@ -14,34 +14,81 @@ extension AgentServer {
             + "/executors/\(key.executorID.value)"
     }
 
+    /// Prepares the sandbox, fetches URIs, provisions isolation (cgroups, or an image and
+    /// runc) and starts the container under its supervisor. Any failure before the task
+    /// runs is TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED and the cause.
     func launchContainer(_ key: ExecutorKey, containerID: ContainerID, plan: LaunchPlan) async {
         let directory = sandboxDirectory(key, containerID)
         let now = Date().timeIntervalSince1970
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let latest = executorDirectory(key) + "/runs/latest"
-            try? FileManager.default.removeItem(atPath: latest)
-            try? FileManager.default.createSymbolicLink(atPath: latest, withDestinationPath: containerID.value)
-            try? files.attach(realPath: directory, as: directory)
-            try? files.attach(
-                realPath: directory,
-                as: "/frameworks/\(key.frameworkID.value)/executors/\(key.executorID.value)/runs/latest")
-            let spec = LaunchSpec(
-                command: launchCommand(plan.command), environment: environment(key, containerID, plan, directory),
-                workingDirectory: directory)
-            let handle = try launcher.launch(spec)
-            containers[containerID] = Container(key: key, handle: handle, directory: directory, startedAt: now)
-            saveContainerPIDs()
-            logger.debug("launched \(key) as pid \(handle.pid) in \(directory)")
-            Task { [weak self] in
-                let status = await handle.waitForExit()
-                await self?.containerExited(containerID, status: status)
-            }
+            try prepareSandbox(key, containerID: containerID, directory: directory)
+            try await fetchURIs(plan, into: directory)
+            var container = try await startContainer(key, containerID: containerID, plan: plan, directory: directory)
+            container.startedAt = now
+            containers[containerID] = container
+            saveContainerRecord(container)
+            logger.debug("launched \(key) as pid \(container.record.taskPID) in \(directory)")
+            watch(container)
             await perform(core.containerStarted(key, now: now))
+            startHealthChecks(key, plan: plan, container: container)
         } catch {
             logger.warning("failed to launch \(key): \(error)")
+            await releaseIsolation(containerID, oci: plan.containerInfo?.imageName != nil)
             await perform(core.containerLaunchFailed(key, message: "\(error)", now: now))
         }
+    }
+
+    func prepareSandbox(_ key: ExecutorKey, containerID: ContainerID, directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let latest = executorDirectory(key) + "/runs/latest"
+        try? FileManager.default.removeItem(atPath: latest)
+        try? FileManager.default.createSymbolicLink(atPath: latest, withDestinationPath: containerID.value)
+        try? files.attach(realPath: directory, as: directory)
+        try? files.attach(
+            realPath: directory,
+            as: "/frameworks/\(key.frameworkID.value)/executors/\(key.executorID.value)/runs/latest")
+    }
+
+    /// `CommandInfo.uris` of the task or executor, into the sandbox before anything runs.
+    func fetchURIs(_ plan: LaunchPlan, into directory: String) async throws {
+        let uris = plan.command.uris ?? []
+        guard !uris.isEmpty else { return }
+        // Tasks run as the agent's user (CommandInfo.user is refused by the master), so the
+        // fetched files keep the agent's ownership.
+        _ = try await fetcher.fetch(uris, into: directory, user: nil)
+    }
+
+    /// Starts the container: an OCI container through runc when it has an image, else the
+    /// command itself, in its cgroups and namespaces.
+    func startContainer(
+        _ key: ExecutorKey, containerID: ContainerID, plan: LaunchPlan, directory: String
+    ) async throws -> Container {
+        let env = environment(key, containerID, plan, directory)
+        let run = containerMetaDirectory(containerID) + "/run"
+        let checkpointing = core.frameworks[key.frameworkID]?.checkpoint == true
+        if let info = plan.containerInfo, info.imageName != nil {
+            let launch = try await prepareImageContainer(
+                containerID: containerID, info: info, plan: plan, environment: env, sandbox: directory)
+            let record = try await supervisor.launch(SupervisedLaunch(spec: launch, runDirectory: run))
+            return Container(
+                key: key, containerID: containerID, record: record, directory: directory,
+                cgroups: isolation.usesCgroups,
+                oci: true, checkpointing: checkpointing)
+        }
+        var cgroupDirectories: [String] = []
+        if let cgroups {
+            let limits = IsolationConfig.limits(resources: plan.resources, limits: plan.task?.limits)
+            try cgroups.prepare(containerID: containerID.value, limits: isolation.effective(limits))
+            cgroupDirectories = try cgroups.cgroupDirectories(containerID: containerID.value)
+        }
+        let spec = LaunchSpec(command: launchCommand(plan.command), environment: env, workingDirectory: directory)
+        let record = try await supervisor.launch(
+            SupervisedLaunch(
+                spec: spec, runDirectory: run, cgroups: cgroupDirectories, pidNamespace: isolation.pidNamespace,
+                mountProc: isolation.filesystemLinux))
+        return Container(
+            key: key, containerID: containerID, record: record, directory: directory, cgroups: cgroups != nil,
+            oci: false, checkpointing: checkpointing)
     }
 
     func launchCommand(_ command: CommandInfo) -> LaunchSpec.Command {
@@ -83,56 +130,101 @@ extension AgentServer {
         return env
     }
 
-    func containerExited(_ containerID: ContainerID, status: ExitStatus) async {
-        guard let container = containers.removeValue(forKey: containerID) else { return }
-        saveContainerPIDs()
-        var code: Int32?
-        var signal: Int32?
-        switch status {
-        case .exited(let value): code = value
-        case .signaled(let value): signal = value
+    // MARK: - Watching and ending
+
+    /// Waits for the container's end (and, with cgroups, for a memory limitation) and reports it.
+    func watch(_ container: Container) {
+        let supervisor = self.supervisor
+        let containerID = container.containerID
+        Task { [weak self] in
+            let outcome = await supervisor.waitForExit(container.record)
+            await self?.containerEnded(containerID, outcome: outcome)
         }
-        logger.debug("\(container.key) exited: \(status)")
-        await perform(
-            core.containerExited(
-                container.key, containerID: containerID, exitCode: code, signal: signal, message: status.mesosMessage,
-                now: Date().timeIntervalSince1970))
+        guard container.cgroups, isolation.cgroupsMemory, let cgroups else { return }
+        Task { [weak self] in
+            guard let limitation = await cgroups.watchForLimitation(containerID: containerID.value) else { return }
+            await self?.containerLimited(containerID, limitation: limitation)
+        }
     }
 
-    /// SIGTERM to the container's process group, SIGKILL after the grace period.
+    func containerLimited(_ containerID: ContainerID, limitation: Limitation) async {
+        guard let container = containers[containerID] else { return }
+        logger.info("\(container.key) exceeded its limit: \(limitation.message)")
+        await perform(
+            core.containerLimited(
+                container.key, containerID: containerID,
+                limitation: ContainerLimitation(reason: limitation.reason, message: limitation.message)))
+    }
+
+    func containerEnded(_ containerID: ContainerID, outcome: SupervisedExit) async {
+        guard let container = containers.removeValue(forKey: containerID) else { return }
+        stopHealthChecks(containerID)
+        // The OOM killer often ends the task before the limitation watcher looks again:
+        // the cgroup's OOM count, read before the cgroup goes, says why it died.
+        if container.cgroups, isolation.cgroupsMemory,
+            let limitation = try? cgroups?.usage(containerID: containerID.value).limitation
+        {
+            await perform(
+                core.containerLimited(
+                    container.key, containerID: containerID,
+                    limitation: ContainerLimitation(reason: limitation.reason, message: limitation.message)))
+        }
+        await releaseIsolation(containerID, oci: container.oci)
+        removeContainerRecord(containerID)
+        let now = Date().timeIntervalSince1970
+        logger.debug("\(container.key) ended: \(outcome)")
+        switch outcome {
+        case .setupFailed(let message):
+            await perform(core.containerLaunchFailed(container.key, message: message, now: now))
+        case .lost:
+            await perform(
+                core.containerExited(
+                    container.key, containerID: containerID, exitCode: nil, signal: nil,
+                    message: "Container's supervisor disappeared; its exit status is unknown", now: now))
+        case .exited(var status):
+            // runc reports a container killed by signal N as exit status 128+N.
+            if container.oci, case .exited(let code) = status, code > 128, code < 160 { status = .signaled(code - 128) }
+            var code: Int32?
+            var signal: Int32?
+            switch status {
+            case .exited(let value): code = value
+            case .signaled(let value): signal = value
+            }
+            await perform(
+                core.containerExited(
+                    container.key, containerID: containerID, exitCode: code, signal: signal,
+                    message: status.mesosMessage, now: now))
+        }
+    }
+
+    /// Kills what is left of the container's cgroups and removes them; for image containers
+    /// also runc's state and the rootfs mount. Idempotent.
+    func releaseIsolation(_ containerID: ContainerID, oci: Bool) async {
+        if let cgroups {
+            do {
+                try await cgroups.destroy(containerID: containerID.value)
+            } catch {
+                logger.warning("cgroups of \(containerID) not removed: \(error)")
+            }
+        }
+        if oci { releaseImageContainer(containerID) }
+    }
+
+    /// SIGTERM to the container, SIGKILL (to the session, the cgroup, or through runc)
+    /// after the grace period.
     func destroyContainer(_ containerID: ContainerID, gracePeriod: Double) {
         guard var container = containers[containerID] else { return }
         if container.destroying && gracePeriod > 0 { return }
         container.destroying = true
         containers[containerID] = container
-        let handle = container.handle
-        let launcher = self.launcher
-        Task {
-            _ = await launcher.terminate(handle, gracePeriod: .milliseconds(Int(gracePeriod * 1000)))
-        }
-    }
-
-    // MARK: Orphans
-
-    var pidsFile: String { metaDirectory + "/containers.json" }
-
-    /// Until agent recovery arrives (containerizer work), containers of a previous agent
-    /// process are cleaned up at start, like Mesos' `--recover=cleanup`.
-    func cleanUpOrphans() {
-        guard let data = FileManager.default.contents(atPath: pidsFile),
-            let pids = try? JSONDecoder().decode([Int32].self, from: data)
-        else { return }
-        for pid in pids where pid > 1 {
-            kill(-pid, SIGKILL)
-        }
-        try? FileManager.default.removeItem(atPath: pidsFile)
-    }
-
-    func saveContainerPIDs() {
-        try? FileManager.default.createDirectory(atPath: metaDirectory, withIntermediateDirectories: true)
-        let pids = containers.values.map(\.handle.pid).sorted()
-        if let data = try? JSONEncoder().encode(pids) {
-            _ = FileManager.default.createFile(atPath: pidsFile, contents: data)
+        let supervisor = self.supervisor
+        let grace = Duration.milliseconds(Int(max(gracePeriod, 0) * 1000))
+        Task { [weak self] in
+            if container.oci {
+                await self?.terminateImageContainer(container, gracePeriod: grace)
+            } else {
+                _ = await supervisor.terminate(container.record, gracePeriod: grace)
+            }
         }
     }
 }

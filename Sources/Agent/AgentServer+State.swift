@@ -85,32 +85,27 @@ extension AgentServer {
         ])
     }
 
-    /// `/monitor/statistics`: per-container usage. Until cgroup isolation lands this reads
-    /// the container leader's `/proc` entries.
+    /// `/monitor/statistics`: per-container usage, from the container's cgroups when it has
+    /// them (the whole tree of processes), else from its task's `/proc` entries.
     func statisticsJSON() -> JSONValue {
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        let page = Double(sysconf(Int32(_SC_PAGESIZE)))
         var list: [JSONValue] = []
         for (containerID, container) in containers.sorted(by: { $0.key < $1.key }) {
             guard let executor = core.executors[container.key] else { continue }
             var stats: [String: JSONValue] = ["timestamp": .number(Date().timeIntervalSince1970)]
-            if let stat = try? String(contentsOfFile: "/proc/\(container.handle.pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            {
-                let fields = stat[stat.index(after: close)...].split(separator: " ")
-                if fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) {
-                    stats["cpus_user_time_secs"] = .number(user / ticks)
-                    stats["cpus_system_time_secs"] = .number(system / ticks)
-                }
-            }
-            if let statm = try? String(contentsOfFile: "/proc/\(container.handle.pid)/statm", encoding: .utf8) {
-                let fields = statm.split(separator: " ")
-                if fields.count > 1, let rss = Double(fields[1]) { stats["mem_rss_bytes"] = .number(rss * page) }
+            if container.cgroups, let usage = try? cgroups?.usage(containerID: containerID.value) {
+                stats["cpus_user_time_secs"] = .number(usage.cpuUserSeconds)
+                stats["cpus_system_time_secs"] = .number(usage.cpuSystemSeconds)
+                stats["mem_rss_bytes"] = .number(Double(usage.memoryRSSBytes))
+                if let total = usage.memoryTotalBytes { stats["mem_total_bytes"] = .number(Double(total)) }
+                if let limit = usage.cpusLimit { stats["cpus_quota"] = .number(limit) }
+                if let limit = usage.memoryLimitBytes { stats["mem_limit_bytes"] = .number(Double(limit)) }
+            } else {
+                stats.merge(Self.processStatistics(pid: container.record.taskPID)) { $1 }
             }
             var resources = Resources(executor.info.resources ?? [])
             for task in executor.tasks.values { resources += Resources(task.resources ?? []) }
             stats["cpus_limit"] = .number(resources.cpus)
-            stats["mem_limit_bytes"] = .number(resources.mem * 1024 * 1024)
+            if stats["mem_limit_bytes"] == nil { stats["mem_limit_bytes"] = .number(resources.mem * 1024 * 1024) }
             list.append(
                 .object([
                     "executor_id": .string(container.key.executorID.value),
@@ -122,5 +117,26 @@ extension AgentServer {
                 ]))
         }
         return .array(list)
+    }
+
+    /// cpu times and rss of one process, for containers without cgroups.
+    static func processStatistics(pid: Int32) -> [String: JSONValue] {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let page = Double(sysconf(Int32(_SC_PAGESIZE)))
+        var stats: [String: JSONValue] = [:]
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        {
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) {
+                stats["cpus_user_time_secs"] = .number(user / ticks)
+                stats["cpus_system_time_secs"] = .number(system / ticks)
+            }
+        }
+        if let statm = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) {
+            let fields = statm.split(separator: " ")
+            if fields.count > 1, let rss = Double(fields[1]) { stats["mem_rss_bytes"] = .number(rss * page) }
+        }
+        return stats
     }
 }

@@ -19,6 +19,21 @@ public struct AgentOptions: Sendable {
     /// First retry of an unacknowledged status update (Mesos: 10 s, doubling to 10 min).
     public var statusUpdateRetryInterval: Double = 10
     public var flags: [String: String] = [:]
+    /// `--isolation`, Mesos' isolator names.
+    public var isolation: String = IsolationConfig.defaultFlag
+    /// `--cgroups-enable-cfs`: a CFS quota from each container's cpus.
+    public var cgroupsEnableCFS = false
+    /// `--cgroups-root`: the cgroup under each hierarchy that holds this agent's containers.
+    public var cgroupsRoot = "mesokube"
+    /// `--recover`: reattach to checkpointed containers, or kill everything and start afresh.
+    public var recover: RecoveryMode = .reconnect
+    /// `--registry`, `--registry-mirror`, `--insecure-registry`.
+    public var registry = RegistryOptions()
+
+    public enum RecoveryMode: String, Sendable, CaseIterable {
+        case reconnect
+        case cleanup
+    }
 
     public init(workDir: String) { self.workDir = workDir }
 }
@@ -28,8 +43,16 @@ public struct AgentOptions: Sendable {
 public actor AgentServer {
     let options: AgentOptions
     let logger: Logger
-    let launcher = ProcessLauncher()
     let files = SandboxFiles()
+    let supervisor: ContainerSupervisor
+    let isolation: IsolationConfig
+    /// The cgroup isolator, when `--isolation` has cgroups/cpu or cgroups/mem.
+    let cgroups: CgroupIsolator?
+    let fetcher: Fetcher
+    /// Image containers; nil (with the reason) when runc or the image store is unavailable.
+    let images: ImageServices?
+    let imagesUnavailableReason: String?
+    var checkersByContainer: [ContainerID: TaskCheckers] = [:]
     let client: HTTPClientSession
     var core: AgentCore
     var server: HTTPServer?
@@ -44,17 +67,64 @@ public actor AgentServer {
     var startTime: Double = 0
     public private(set) var boundPort: Int = 0
 
-    struct Container {
+    /// A running container; checkpointed to `meta/containers/<id>/container.json`.
+    struct Container: Codable {
         var key: ExecutorKey
-        var handle: ProcessHandle
+        var containerID: ContainerID
+        var record: SupervisorRecord
         var directory: String
-        var startedAt: Double
+        var startedAt: Double = 0
+        /// It has cgroups of its own (to destroy at the end).
+        var cgroups: Bool
+        /// It runs from an image through runc.
+        var oci: Bool
+        /// Its framework checkpoints: it survives an agent restart.
+        var checkpointing: Bool
         var destroying = false
+
+        init(
+            key: ExecutorKey, containerID: ContainerID, record: SupervisorRecord, directory: String, cgroups: Bool,
+            oci: Bool, checkpointing: Bool
+        ) {
+            self.key = key
+            self.containerID = containerID
+            self.record = record
+            self.directory = directory
+            self.cgroups = cgroups
+            self.oci = oci
+            self.checkpointing = checkpointing
+        }
     }
 
-    public init(options: AgentOptions, logger: Logger = Logger(label: "mesokube.agent")) {
+    /// Checks the isolation settings against this host (cgroups, runc, the supervisor
+    /// binary); a setting that cannot work is an error, not a silent downgrade.
+    public init(options: AgentOptions, logger: Logger = Logger(label: "mesokube.agent")) throws {
         self.options = options
         self.logger = logger
+        self.supervisor = try ContainerSupervisor()
+        let isolation = try IsolationConfig(flag: options.isolation)
+        self.isolation = isolation
+        if isolation.usesCgroups {
+            do {
+                let layout = try CgroupLayout.detect()
+                self.cgroups = CgroupIsolator(
+                    layout: layout, baseName: options.cgroupsRoot, enableCFS: options.cgroupsEnableCFS)
+            } catch {
+                throw AgentConfigurationError(
+                    "cgroups isolation is not available here (\(error)); drop cgroups/* from --isolation")
+            }
+        } else {
+            self.cgroups = nil
+        }
+        self.fetcher = Fetcher(
+            options: Fetcher.Options(cacheDirectory: options.workDir + "/fetcher-cache"))
+        do {
+            self.images = try ImageServices(workDir: options.workDir, registry: options.registry)
+            self.imagesUnavailableReason = nil
+        } catch {
+            self.images = nil
+            self.imagesUnavailableReason = "Image containers are unavailable on this agent: \(error)"
+        }
         self.client = HTTPClientSession()
         (self.outgoing, self.outbox) = AsyncStream<OutgoingCall>.makeStream()
         let endpoint = "\(options.ip):\(options.port)"
@@ -75,7 +145,13 @@ public actor AgentServer {
     public func start() async throws -> Int {
         startTime = Date().timeIntervalSince1970
         try FileManager.default.createDirectory(atPath: options.workDir, withIntermediateDirectories: true)
-        cleanUpOrphans()
+        do {
+            try await recover()
+        } catch {
+            // The client must be shut down before it is released, even on this early exit.
+            try? await client.shutdown()
+            throw error
+        }
         let server = HTTPServer(host: options.ip, port: options.port, logger: logger) { [weak self] request in
             guard let self else { return .text("Agent is shutting down", status: .serviceUnavailable) }
             return await self.route(request)
@@ -108,11 +184,9 @@ public actor AgentServer {
         courier?.cancel()
         for stream in executorStreams.values { stream.finish() }
         if killContainers {
-            for container in containers.values {
-                _ = launcher.signalGroup(container.handle, SIGKILL)
-            }
+            for containerID in Array(checkersByContainer.keys) { stopHealthChecks(containerID) }
+            for container in containers.values { await killLeftover(container) }
             containers = [:]
-            saveContainerPIDs()
         }
         await server?.shutdown()
         server = nil
@@ -125,6 +199,13 @@ public actor AgentServer {
 
     /// Carries out the core's decisions in order.
     func perform(_ actions: [AgentAction]) async {
+        var checkpointNeeded = false
+        defer {
+            if checkpointNeeded {
+                saveAgentID()
+                saveCheckpoint()
+            }
+        }
         for action in actions {
             switch action {
             case .launchContainer(let key, let containerID, let plan):
@@ -138,7 +219,7 @@ public actor AgentServer {
             case .sendToMaster(let call):
                 sendToMaster(call)
             case .checkpoint:
-                saveAgentID()
+                checkpointNeeded = true
             }
         }
     }

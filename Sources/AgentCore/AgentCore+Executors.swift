@@ -126,6 +126,16 @@ extension AgentCore {
         where !(executor.taskStates[taskID]?.isTerminal ?? false) {
             let taskKey = TaskKey(key.frameworkID, taskID)
             let killed = executor.killing.contains(taskID) || executor.phase == .terminating
+            if let limitation = executor.limitation {
+                actions += statusUpdate(
+                    key: taskKey, executorID: key.executorID, state: .failed, message: limitation.message,
+                    source: .agent, reason: limitation.reason, now: now)
+                continue
+            }
+            if executor.killedByHealthCheck.contains(taskID) {
+                actions += healthCheckKillUpdate(taskKey, executorID: key.executorID, exitMessage: message, now: now)
+                continue
+            }
             let state: TaskState
             let reason: String?
             if executor.isCommandExecutor {

@@ -43,10 +43,12 @@ extension AgentCore {
         state.tasks[task.taskID] = task
         state.taskStates[task.taskID] = .staging
         executors[key] = state
-        let plan = LaunchPlan(
+        var plan = LaunchPlan(
             command: command,
             environment: Self.portEnvironment(task.resources ?? []).merging(environment(command.environment)) { $1 },
             frameworkUser: frameworks[frameworkID]?.user ?? "", taskID: task.taskID)
+        plan.resources = task.resources ?? []
+        plan.task = task
         let taskKey = TaskKey(frameworkID, task.taskID)
         var actions: [AgentAction] = [.launchContainer(key, containerID, plan)]
         actions += statusUpdate(
@@ -97,12 +99,14 @@ extension AgentCore {
             executors[key] = ExecutorState(
                 key: key, info: info, containerID: containerID, isCommandExecutor: false, phase: .registering,
                 launchedAt: now)
-            let plan = LaunchPlan(
+            var plan = LaunchPlan(
                 command: command,
                 environment: Self.portEnvironment(info.resources ?? []).merging(environment(command.environment)) {
                     $1
                 },
                 frameworkUser: frameworks[frameworkID]?.user ?? "", taskID: nil)
+            plan.resources = (info.resources ?? []) + (task.resources ?? [])
+            plan.executor = info
             actions.append(.launchContainer(key, containerID, plan))
         }
         guard var executor = executors[key] else { return actions }

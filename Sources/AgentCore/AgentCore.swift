@@ -53,7 +53,7 @@ public struct AgentCore: Sendable {
     mutating func newContainerID() -> ContainerID { ContainerID(makeUUIDString(using: &rng)) }
 }
 
-public struct ExecutorKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct ExecutorKey: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
     public var frameworkID: FrameworkID
     public var executorID: ExecutorID
     public init(_ frameworkID: FrameworkID, _ executorID: ExecutorID) {
@@ -66,7 +66,7 @@ public struct ExecutorKey: Hashable, Sendable, Comparable, CustomStringConvertib
     public var description: String { "\(executorID) of framework \(frameworkID)" }
 }
 
-public struct TaskKey: Hashable, Sendable, Comparable {
+public struct TaskKey: Hashable, Sendable, Comparable, Codable {
     public var frameworkID: FrameworkID
     public var taskID: TaskID
     public init(_ frameworkID: FrameworkID, _ taskID: TaskID) {
@@ -78,8 +78,8 @@ public struct TaskKey: Hashable, Sendable, Comparable {
     }
 }
 
-public struct ExecutorState: Hashable, Sendable {
-    public enum Phase: String, Hashable, Sendable {
+public struct ExecutorState: Hashable, Sendable, Codable {
+    public enum Phase: String, Hashable, Sendable, Codable {
         /// Process started, waiting for SUBSCRIBE (custom executors only).
         case registering
         case running
@@ -104,12 +104,28 @@ public struct ExecutorState: Hashable, Sendable {
     /// Tasks being killed (a terminal update from the executor is expected).
     public var killing: Set<TaskID> = []
     public var exitStatus: Int32?
+    /// Set when the containerizer stopped the container for exceeding a limit (memory):
+    /// the tasks then fail with this reason and message rather than with the exit status.
+    public var limitation: ContainerLimitation?
+    /// Tasks killed because their health check failed past its limit.
+    public var killedByHealthCheck: Set<TaskID> = []
 
     public var directoryKey: String { containerID.value }
 }
 
+/// Why the containerizer stopped a container (Mesos' `ContainerLimitation`).
+public struct ContainerLimitation: Hashable, Sendable, Codable {
+    /// A `REASON_CONTAINER_LIMITATION*` value.
+    public var reason: String
+    public var message: String
+    public init(reason: String, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+}
+
 /// One task's status-update stream.
-public struct StatusStream: Hashable, Sendable {
+public struct StatusStream: Hashable, Sendable, Codable {
     public var key: TaskKey
     public var pending: [TaskStatus] = []
     public var latestState: TaskState
@@ -139,4 +155,18 @@ public struct LaunchPlan: Hashable, Sendable {
     public var environment: [String: String]
     public var frameworkUser: String
     public var taskID: TaskID?
+    /// What the container may use: the task's resources for a command task, the executor's
+    /// plus its first task's for a custom executor.
+    public var resources: [Resource] = []
+    /// The command task itself (container image, limits, health check, check, fetcher URIs).
+    public var task: TaskInfo?
+    /// The custom executor's info (its container and fetcher URIs).
+    public var executor: ExecutorInfo?
+
+    public init(command: CommandInfo, environment: [String: String], frameworkUser: String, taskID: TaskID?) {
+        self.command = command
+        self.environment = environment
+        self.frameworkUser = frameworkUser
+        self.taskID = taskID
+    }
 }

@@ -1,3 +1,5 @@
+import MesosModel
+
 /// The decision core of one task's Mesos health check. Pure: no I/O and no clock; every
 /// event carries `now`, a monotonic time measured from any fixed origin the driver picks, so
 /// the agent (and tests) can drive it deterministically.

@@ -175,6 +175,43 @@ public final class ImageStore: @unchecked Sendable {
         }
     }
 
+    // MARK: - Registry pulls
+
+    /// Whether the blob with `digest` is already in the store (and so was verified).
+    func hasBlob(_ digest: String) -> Bool { FileManager.default.fileExists(atPath: blobPath(digest)) }
+
+    /// Verifies a downloaded blob (a file under `stagingPath()`) against `digest` and renames it
+    /// into the store: no copy, since staging and blobs share a file system, and readers never
+    /// see half a blob.
+    func storeDownloadedBlob(_ file: String, digest: String) throws {
+        if hasBlob(digest) { return }
+        let actual = "sha256:" + (try ImageShell.sha256(file: file))
+        guard actual == digest else { throw ImageError.digestMismatch(expected: digest, actual: actual) }
+        guard rename(file, blobPath(digest)) == 0 else {
+            throw ImageError.commandFailed("cannot store blob \(digest): errno \(errno)")
+        }
+    }
+
+    /// Points `name` at a stored manifest and returns the image (the registry puller's last step).
+    /// Refuses a manifest whose config or layers are not all stored, so a pull that stopped
+    /// half-way never leaves a name pointing at an incomplete image.
+    func tag(_ name: String, manifestDigest: String) throws -> ImageReference {
+        let normalized = ImageName.normalize(name)
+        let reference = try load(name: normalized, manifestDigest: manifestDigest)
+        for digest in [reference.configDigest] + reference.layers.map(\.digest) where !hasBlob(digest) {
+            throw ImageError.malformed("blob \(digest) of manifest \(manifestDigest) is not stored")
+        }
+        try lock.withLock {
+            var index = readIndex()
+            index[normalized] = manifestDigest
+            try writeIndex(index)
+        }
+        return reference
+    }
+
+    /// A staging path inside the store's file system, so a verified blob moves in atomically.
+    func stagingPath() -> String { root + "/tmp/" + UUID().uuidString }
+
     private func load(name: String, manifestDigest: String) throws -> ImageReference {
         let manifest = try decode(OCIManifest.self, at: blobPath(manifestDigest))
         let config = try decode(ConfigFile.self, at: blobPath(manifest.config.digest)).config

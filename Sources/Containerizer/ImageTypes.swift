@@ -46,6 +46,8 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
     case commandFailed(String)
     case runtimeMissing
     case runtimeFailed(String)
+    /// A registry pull failed; `reason` names the step, the status and the URL.
+    case pullFailed(image: String, reason: String)
 
     public var description: String {
         switch self {
@@ -59,6 +61,7 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .commandFailed(let why): return why
         case .runtimeMissing: return "runc is not installed; apt-get install runc"
         case .runtimeFailed(let why): return "runc failed: \(why)"
+        case .pullFailed(let image, let reason): return "Failed to pull image '\(image)': \(reason)"
         }
     }
 }

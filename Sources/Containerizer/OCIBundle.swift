@@ -37,6 +37,8 @@ public struct OCIContainerSpec: Sendable {
     /// The host sandbox, bind-mounted at `OCIBundle.sandboxMountPoint`.
     public var sandbox: String
     public var volumes: [OCIVolume]
+    /// `linux.cgroupsPath`: a cgroup the agent prepared (with its limits) for runc to join.
+    public var cgroupsPath: String?
 
     public init(
         containerID: String, rootfs: String, image: ImageConfig, command: OCIProcessCommand = .image,
@@ -120,6 +122,7 @@ public enum OCIBundle {
             "hostname": String(spec.containerID.prefix(63)), "mounts": mounts(spec),
             "linux": [
                 "namespaces": ["pid", "mount", "ipc", "uts"].map { ["type": $0] },
+                "cgroupsPath": spec.cgroupsPath ?? "/mesokube-oci/" + spec.containerID,
                 "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
                 "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
             ],

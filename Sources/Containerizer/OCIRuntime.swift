@@ -44,10 +44,23 @@ public final class OCIRuntime: Sendable {
     /// Writes the bundle and starts the container; its stdout/stderr go to the sandbox's
     /// `stdout`/`stderr` files.
     public func start(_ spec: OCIContainerSpec) throws -> OCIContainer {
+        let launch = try prepare(spec)
+        let bundle = bundleRoot + "/" + spec.containerID
+        do {
+            let process = try launcher.launch(launch)
+            return OCIContainer(containerID: spec.containerID, bundle: bundle, process: process)
+        } catch {
+            throw ImageError.runtimeFailed(error.description)
+        }
+    }
+
+    /// Writes the bundle and returns how to run it: a foreground `runc run`, whose exit
+    /// status is the container's, for the caller to start (under a supervisor, or `start`).
+    public func prepare(_ spec: OCIContainerSpec) throws -> LaunchSpec {
         let bundle = bundleRoot + "/" + spec.containerID
         try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
         try OCIBundle.configJSON(spec).write(to: URL(fileURLWithPath: bundle + "/config.json"))
-        let launch = LaunchSpec(
+        return LaunchSpec(
             command: .argv(
                 executable: runcPath,
                 arguments: [
@@ -55,12 +68,6 @@ public final class OCIRuntime: Sendable {
                     spec.containerID,
                 ]),
             environment: ["PATH": ProcessLauncher.defaultSearchPath], workingDirectory: spec.sandbox)
-        do {
-            let process = try launcher.launch(launch)
-            return OCIContainer(containerID: spec.containerID, bundle: bundle, process: process)
-        } catch {
-            throw ImageError.runtimeFailed(error.description)
-        }
     }
 
     /// Waits for the container to exit; its status is runc's.

@@ -12,6 +12,9 @@ enum ProcessTable {
         var parentPID: Int32
         var processGroup: Int32
         var session: Int32
+        /// Clock ticks after boot when the process started; with the pid it names one
+        /// process for good, even after the number is reused.
+        var startTime: UInt64
 
         /// Zombies and dead entries can no longer run, whatever signal they get.
         var isLive: Bool { state != "Z" && state != "X" }
@@ -22,8 +25,8 @@ enum ProcessTable {
         let descriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        // comm is at most 15 bytes, so the fields we need sit well inside the first 512.
-        var buffer = [UInt8](repeating: 0, count: 512)
+        // comm is at most 15 bytes, so the fields we need sit well inside the first 1024.
+        var buffer = [UInt8](repeating: 0, count: 1024)
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         guard count > 0 else { return nil }
         return parse(statLine: Array(buffer[0..<count]), pid: pid)
@@ -38,7 +41,10 @@ enum ProcessTable {
         guard fields.count >= 4, let state = fields[0].first,
             let parent = Int32(fields[1]), let group = Int32(fields[2]), let session = Int32(fields[3])
         else { return nil }
-        return Entry(pid: pid, state: state, parentPID: parent, processGroup: group, session: session)
+        // starttime is field 22 of the stat line, the 20th after comm.
+        let startTime = fields.count > 19 ? UInt64(fields[19]) ?? 0 : 0
+        return Entry(
+            pid: pid, state: state, parentPID: parent, processGroup: group, session: session, startTime: startTime)
     }
 
     /// Every process visible in /proc (empty if /proc is not mounted).

@@ -211,6 +211,9 @@ extension MasterCore {
         if resources.allocationRoles != [plan.role] {
             return .failure(TaskInvalid("Task resources must be allocated to the offer's role '\(plan.role)'"))
         }
+        if let error = TaskValidation.containerizerError(task, resources: resources) {
+            return .failure(TaskInvalid(error))
+        }
         if let executor = task.executor {
             if let error = validateExecutor(executor, framework: framework, plan: plan) {
                 return .failure(TaskInvalid(error))
@@ -225,12 +228,10 @@ extension MasterCore {
             return "ExecutorInfo has an invalid FrameworkID (Actual: \(fid) vs Expected: \(framework.id))"
         }
         if executor.command == nil { return "Executor must have a CommandInfo" }
-        if executor.container != nil {
-            return "ExecutorInfo.container is not supported yet (see docs/mesos-compat.md)"
+        if let container = executor.container, let error = TaskValidation.executorContainerError(container) {
+            return error
         }
-        if let uris = executor.command?.uris, !uris.isEmpty {
-            return "CommandInfo.uris (the fetcher) is not supported yet (see docs/mesos-compat.md)"
-        }
+        if let error = TaskValidation.urisError(executor.command?.uris) { return error }
         let resources = Resources(injectAllocation(executor.resources ?? [], role: plan.role))
         if let error = resources.validationError() { return "Invalid executor resources: \(error)" }
         if let existing = framework.executors[plan.agentID]?[executor.executorID] {
@@ -249,21 +250,18 @@ extension MasterCore {
     /// Fields that later work will support; until then they are refused by name (rule 5).
     func unsupportedTaskField(_ task: TaskInfo) -> String? {
         let notYet = "is not supported yet (see docs/mesos-compat.md)"
-        if task.container != nil { return "TaskInfo.container \(notYet)" }
-        if task.healthCheck != nil { return "TaskInfo.health_check \(notYet)" }
-        if task.check != nil { return "TaskInfo.check \(notYet)" }
-        if task.limits != nil { return "TaskInfo.limits \(notYet)" }
-        if let uris = task.command?.uris, !uris.isEmpty { return "CommandInfo.uris (the fetcher) \(notYet)" }
         if task.command?.user != nil { return "CommandInfo.user \(notYet)" }
         for resource in task.resources ?? [] {
             if resource.disk != nil { return "Resource.disk (volumes) \(notYet)" }
             if resource.revocable != nil { return "Revocable resources \(notYet)" }
             if resource.shared != nil { return "Shared resources \(notYet)" }
         }
-        if let command = task.command, !command.isShell, (command.value ?? "").isEmpty {
+        // An image container may leave the command out: the image's entrypoint and cmd run.
+        let hasImage = task.container?.imageName != nil
+        if let command = task.command, !command.isShell, (command.value ?? "").isEmpty, !hasImage {
             return "CommandInfo.value must name the executable when 'shell' is false"
         }
-        if let command = task.command, command.isShell, command.value == nil {
+        if let command = task.command, command.isShell, command.value == nil, !hasImage {
             return "CommandInfo.value must be set for a shell command"
         }
         return nil

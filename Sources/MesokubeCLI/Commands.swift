@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Containerizer
 import Foundation
 import Logging
 import Master
@@ -78,6 +79,32 @@ struct AgentFlags: ParsableArguments {
     var executorRegistrationTimeout: DurationFlag = .init(seconds: 60)
     @Option(help: "First retry of unacknowledged status updates (doubles up to 10 minutes).")
     var statusUpdateRetryInterval: DurationFlag = .init(seconds: 10)
+    @Option(help: "Isolators (Mesos names): cgroups/cpu, cgroups/mem, namespaces/pid, filesystem/linux, posix/cpu, ...")
+    var isolation: String = IsolationConfig.defaultFlag
+    @Flag(help: "Cap each container's CPU at its cpus with a CFS quota.") var cgroupsEnableCfs = false
+    @Option(help: "cgroup (under each hierarchy) that holds the containers.") var cgroupsRoot: String = "mesokube"
+    @Option(help: "After a restart: 'reconnect' to checkpointed tasks, or 'cleanup' (kill them all and exit).")
+    var recover: String = "reconnect"
+    @Option(help: "Registry for image names without one, HOST[:PORT].") var registry: String?
+    @Option(help: "Mirror of the default registry, tried first (repeatable).") var registryMirror: [String] = []
+    @Option(help: "Registry spoken to over plain HTTP, HOST:PORT (repeatable).") var insecureRegistry: [String] = []
+
+    /// Copies these flags into an agent's options; unknown values are refused here.
+    func apply(to options: inout AgentOptions) throws {
+        options.executorRegistrationTimeout = executorRegistrationTimeout.seconds
+        options.statusUpdateRetryInterval = statusUpdateRetryInterval.seconds
+        options.isolation = isolation
+        options.cgroupsEnableCFS = cgroupsEnableCfs
+        options.cgroupsRoot = cgroupsRoot
+        guard let mode = AgentOptions.RecoveryMode(rawValue: recover) else {
+            throw ValidationError("--recover must be 'reconnect' or 'cleanup', not '\(recover)'")
+        }
+        options.recover = mode
+        var registryOptions = RegistryOptions(
+            mirrors: registryMirror, insecureRegistries: Set(insecureRegistry))
+        if let registry { registryOptions.defaultRegistry = registry }
+        options.registry = registryOptions
+    }
 }
 
 struct AgentCommand: AsyncParsableCommand {
@@ -100,10 +127,14 @@ struct AgentCommand: AsyncParsableCommand {
         options.master = master
         options.resources = try HostResources.resolve(text: agent.resources, workDir: workDir)
         options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
-        options.executorRegistrationTimeout = agent.executorRegistrationTimeout.seconds
-        options.statusUpdateRetryInterval = agent.statusUpdateRetryInterval.seconds
+        try agent.apply(to: &options)
         options.flags = ["work_dir": options.workDir, "port": "\(port)", "master": master]
-        let server = AgentServer(options: options)
+        let server = try AgentServer(options: options)
+        if options.recover == .cleanup {
+            try await server.cleanUp()
+            say("mesokube agent: containers of the previous run killed and agent state removed (\(options.workDir))")
+            return
+        }
         let bound = try await server.start()
         say("mesokube agent listening on http://\(ip):\(bound), master \(master) (work dir \(options.workDir))")
         await ShutdownSignal.wait()

@@ -69,9 +69,8 @@ struct DevCommand: AsyncParsableCommand {
         options.resources = try HostResources.resolve(
             text: agent.resources, workDir: root, share: agents, index: index)
         options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
-        options.executorRegistrationTimeout = agent.executorRegistrationTimeout.seconds
-        options.statusUpdateRetryInterval = agent.statusUpdateRetryInterval.seconds
+        try agent.apply(to: &options)
         options.flags = ["work_dir": workDir, "port": "\(options.port)"]
-        return AgentServer(options: options)
+        return try AgentServer(options: options)
     }
 }

@@ -7,13 +7,18 @@ struct Mesokube: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mesokube",
         abstract: "Kubernetes on a Mesos-style resource manager, as one Swift system.",
-        subcommands: [DevCommand.self, MasterCommand.self, AgentCommand.self])
+        subcommands: [DevCommand.self, MasterCommand.self, AgentCommand.self, ImageCommand.self])
 
     /// Every flag may also come from a `MESOKUBE_<FLAG>` environment variable
     /// (ARCHITECTURE.md §2); a flag on the command line wins.
     static func main() async {
+        let given = Array(CommandLine.arguments.dropFirst())
+        // Only flags the chosen subcommand has: other MESOKUBE_* variables (MESOKUBE_SUPERVISOR,
+        // or flags of another subcommand) must not turn into unknown options.
+        let subcommand = configuration.subcommands.first { $0.configuration.commandName == given.first }
+        let known = subcommand.map { helpMessage(for: $0, columns: 1000) } ?? ""
         let arguments = EnvironmentFlags.merge(
-            arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+            arguments: given, environment: ProcessInfo.processInfo.environment, knownFlags: known)
         do {
             var command = try parseAsRoot(arguments)
             if var async = command as? any AsyncParsableCommand {
@@ -29,12 +34,15 @@ struct Mesokube: AsyncParsableCommand {
 
 enum EnvironmentFlags {
     /// Turns `MESOKUBE_WORK_DIR=/x` into `--work-dir /x` unless `--work-dir` was given.
-    static func merge(arguments: [String], environment: [String: String]) -> [String] {
+    /// `knownFlags`: the subcommand's help text; a variable whose flag it does not mention is
+    /// left alone (nil: every variable is used).
+    static func merge(arguments: [String], environment: [String: String], knownFlags: String? = nil) -> [String] {
         guard let subcommand = arguments.first, !subcommand.hasPrefix("-") else { return arguments }
         var result = arguments
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("MESOKUBE_") {
             let flag = "--" + name.dropFirst("MESOKUBE_".count).lowercased().replacingOccurrences(of: "_", with: "-")
             if arguments.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) { continue }
+            if let knownFlags, !knownFlags.contains(flag + " ") && !knownFlags.contains(flag + "\n") { continue }
             result.append(contentsOf: [flag, value])
         }
         return result

@@ -68,7 +68,7 @@ public struct ExecutorInfo: Codable, Hashable, Sendable {
     public var executorID: ExecutorID
     public var frameworkID: FrameworkID?
     public var command: CommandInfo?
-    public var container: JSONValue?
+    public var container: ContainerInfo?
     public var resources: [Resource]?
     public var name: String?
     public var source: String?
@@ -99,15 +99,16 @@ public struct TaskInfo: Codable, Hashable, Sendable {
     public var resources: [Resource]?
     public var executor: ExecutorInfo?
     public var command: CommandInfo?
-    public var container: JSONValue?
-    public var healthCheck: JSONValue?
-    public var check: JSONValue?
+    public var container: ContainerInfo?
+    /// Parsed leniently: an invalid definition decodes and is refused by the master's validation.
+    public var healthCheck: CheckDefinition<HealthCheck>?
+    public var check: CheckDefinition<CheckInfo>?
     public var killPolicy: KillPolicy?
     public var data: String?
     public var labels: Labels?
     public var discovery: JSONValue?
     public var maxCompletionTime: DurationInfo?
-    public var limits: JSONValue?
+    public var limits: TaskLimits?
 
     enum CodingKeys: String, CodingKey {
         case name, resources, executor, command, container, check, data, labels, discovery, limits

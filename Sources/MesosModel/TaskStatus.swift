@@ -34,6 +34,9 @@ public enum TaskStatusSource: String, Codable, Hashable, Sendable {
 public enum TaskStatusReason {
     public static let commandExecutorFailed = "REASON_COMMAND_EXECUTOR_FAILED"
     public static let containerLaunchFailed = "REASON_CONTAINER_LAUNCH_FAILED"
+    public static let containerLimitationMemory = "REASON_CONTAINER_LIMITATION_MEMORY"
+    public static let healthCheckStatusUpdated = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
+    public static let checkStatusUpdated = "REASON_TASK_CHECK_STATUS_UPDATED"
     public static let executorTerminated = "REASON_EXECUTOR_TERMINATED"
     public static let executorUnregistered = "REASON_EXECUTOR_UNREGISTERED"
     public static let frameworkRemoved = "REASON_FRAMEWORK_REMOVED"
@@ -62,6 +65,8 @@ public struct TaskStatus: Codable, Hashable, Sendable {
     /// Base64 of 16 raw bytes. Present means the scheduler must acknowledge this update.
     public var uuid: String?
     public var healthy: Bool?
+    /// The latest result of `TaskInfo.check`.
+    public var checkStatus: CheckStatusInfo?
     public var labels: Labels?
     public var containerStatus: JSONValue?
     public var unreachableTime: JSONValue?
@@ -72,6 +77,7 @@ public struct TaskStatus: Codable, Hashable, Sendable {
         case agentID = "agent_id"
         case executorID = "executor_id"
         case containerStatus = "container_status"
+        case checkStatus = "check_status"
         case unreachableTime = "unreachable_time"
     }
 

@@ -42,11 +42,16 @@ public struct TestImageSpec: Sendable {
 
     /// A busybox image whose entrypoint serves `/www` over HTTP on `port` (e.g. `nginx`,
     /// `hello_world:latest` from the shared examples).
-    public static func httpServer(name: String, tag: String = "latest", port: Int) -> TestImageSpec {
+    public static func httpServer(name: String, tag: String = "latest", port: Int = 80) -> TestImageSpec {
         TestImageSpec(
             name: name, tag: tag,
             layers: [[.busybox(), .file("www/index.html", contents: "Hello from \(name)\n")]],
             entrypoint: ["/bin/busybox", "httpd", "-f", "-p", "\(port)", "-h", "/www"], cmd: [])
+    }
+
+    /// A busybox image whose entrypoint prints `text` and exits (the plain "did it run" image).
+    public static func echo(name: String, tag: String = "latest", text: String) -> TestImageSpec {
+        TestImageSpec(name: name, tag: tag, entrypoint: ["/bin/echo", text], cmd: [])
     }
 }
 

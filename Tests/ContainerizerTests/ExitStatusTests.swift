@@ -32,7 +32,12 @@ private typealias Status = Containerizer.ExitStatus
     @Test func parsesProcStatLinesWithAwkwardCommandNames() {
         let line = Array("4242 (we ird) name)) S 1 4240 4239 0 -1 4194560 100".utf8)
         let entry = ProcessTable.parse(statLine: line, pid: 4242)
-        #expect(entry == ProcessTable.Entry(pid: 4242, state: "S", parentPID: 1, processGroup: 4240, session: 4239))
+        #expect(
+            entry
+                == ProcessTable.Entry(
+                    pid: 4242, state: "S", parentPID: 1, processGroup: 4240, session: 4239, startTime: 0))
+        let full = "77 (sh) S 1 77 77 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123456 2220032 1"
+        #expect(ProcessTable.parse(statLine: Array(full.utf8), pid: 77)?.startTime == 123456)
         #expect(ProcessTable.parse(statLine: Array("garbage".utf8), pid: 1) == nil)
     }
 }

@@ -1,3 +1,4 @@
+import MesosModel
 import Testing
 
 @testable import Containerizer

@@ -1,4 +1,5 @@
 import Foundation
+import MesosModel
 import Synchronization
 import Testing
 

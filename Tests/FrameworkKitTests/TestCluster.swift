@@ -35,7 +35,7 @@ actor TestCluster {
         options.master = "127.0.0.1:\(masterPort)"
         options.resources = try Resources.parse("cpus:2;mem:1024;disk:1024;ports:[31000-31010]").list
         options.executorShutdownGracePeriod = 1
-        let agent = AgentServer(options: options, logger: quietLogger("agent"))
+        let agent = try AgentServer(options: options, logger: quietLogger("agent"))
         self.agent = agent
         try await agent.start()
     }

@@ -129,7 +129,8 @@ class SplitCluster:
     """`mesokube master` and `mesokube agent` processes, each restartable with its work directory kept."""
 
     def __init__(self, work_dir: Path, agents: int = 2, resources: str = DEFAULT_RESOURCES,
-                 allocation_interval: Optional[str] = DEFAULT_ALLOCATION_INTERVAL):
+                 allocation_interval: Optional[str] = DEFAULT_ALLOCATION_INTERVAL, agent_args: Sequence[str] = ()):
+        self.agent_args = list(agent_args)
         self.work_dir = Path(work_dir)
         self.agent_count = agents
         self.resources = resources
@@ -176,7 +177,8 @@ class SplitCluster:
         work = self.work_dir / f"agent-{index}"
         work.mkdir(parents=True, exist_ok=True)
         argv = [str(mesokube_binary()), "agent", "--master", self.master_address, "--work-dir", str(work),
-                "--port", str(self.agent_ports[index]), "--ip", "127.0.0.1", "--resources", self.resources]
+                "--port", str(self.agent_ports[index]), "--ip", "127.0.0.1", "--resources", self.resources,
+                *self.agent_args]
         process = ManagedProcess(f"mesokube-agent-{index}", argv, self.work_dir / "logs" / f"agent-{index}.log",
                                  cwd=self.work_dir).start()
         self.agent_processes[index] = process

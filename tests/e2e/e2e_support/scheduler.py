@@ -34,7 +34,8 @@ class SchedulerProcess:
     def __init__(self, master_address: str, log_dir: Path, name: str = "e2e", role: Optional[str] = None,
                  failover_timeout: Optional[float] = None, framework_id: Optional[str] = None,
                  refuse_seconds: float = 1.0, max_tasks_per_offer: Optional[int] = None,
-                 tag: str = "", init: Iterable[Dict[str, Any]] = (), max_runtime: float = 600.0):
+                 tag: str = "", init: Iterable[Dict[str, Any]] = (), max_runtime: float = 600.0,
+                 checkpoint: bool = False):
         self.name = name
         self.log_dir = Path(log_dir)
         self.argv = [venv_python(), "-u", str(PROGRAMS_DIR / "scheduler.py"),
@@ -48,6 +49,8 @@ class SchedulerProcess:
             self.argv += ["--framework-id", framework_id]
         if max_tasks_per_offer is not None:
             self.argv += ["--max-tasks-per-offer", str(max_tasks_per_offer)]
+        if checkpoint:
+            self.argv.append("--checkpoint")
         self.events: List[Event] = []
         self._cond = threading.Condition()
         self._popen: Optional[subprocess.Popen] = None

@@ -21,7 +21,8 @@ Every command may carry "seq"; it is echoed in its `cmd_done`/`cmd_error` line.
 
 TASK: {"id", "cmd" (shell string, or the executable when "shell": false), "shell": true, "args": [...],
 "env": {...}, "cpus": 0.1, "mem": 32, "disk": 0, "ports": [[begin, end], ...], "data": "text", "executor": {"id", "command"?, "cpus",
-"mem", "env"?}, "force": bool (launch on the next offer without checking that it fits), "bogus_offer": bool
+"mem", "env"?}, "task_extra": {raw TaskInfo fields}, "command_extra": {raw CommandInfo fields},
+"force": bool (launch on the next offer without checking that it fits), "bogus_offer": bool
 (send the launch with an offer id the master never made)}.
 """
 import argparse
@@ -102,11 +103,15 @@ class TaskFactory:
         if spec.get("executor"):
             task["executor"] = self.executor_info(spec["executor"])
             return task
-        command = {"value": spec["cmd"], "shell": spec.get("shell", True),
-                   "environment": environment(self.env_for(spec.get("env")))}
-        if not command["shell"]:
-            command["arguments"] = list(spec.get("args", []))
+        command = {"shell": spec.get("shell", True), "environment": environment(self.env_for(spec.get("env")))}
+        if spec.get("cmd") is not None:
+            command["value"] = spec["cmd"]
+        if not command["shell"] and spec.get("args") is not None:
+            command["arguments"] = list(spec["args"])
+        command.update(spec.get("command_extra", {}))
         task["command"] = command
+        # Raw TaskInfo fields (container, health_check, check, limits, kill_policy) as the test wrote them.
+        task.update(spec.get("task_extra", {}))
         return task
 
     @staticmethod

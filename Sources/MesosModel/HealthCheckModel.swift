@@ -1,8 +1,6 @@
-import MesosModel
-
 /// Why a `health_check` or `check` definition was refused; `description` is meant for the
 /// TASK_ERROR message the master sends back.
-public struct HealthCheckDefinitionError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct HealthCheckDefinitionError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String
 
     public init(_ description: String) {
@@ -12,14 +10,14 @@ public struct HealthCheckDefinitionError: Error, Equatable, Sendable, CustomStri
 
 /// The probe kinds Mesokube runs. Mesos' DOCKER (legacy) and GRPC types are refused at
 /// validation time because nothing here could run them.
-public enum CheckProbeType: String, Codable, Sendable, Equatable {
+public enum CheckProbeType: String, Codable, Sendable, Hashable {
     case command = "COMMAND"
     case http = "HTTP"
     case tcp = "TCP"
 }
 
 /// Mesos' `HealthCheck.HTTPCheckInfo` / `CheckInfo.Http`.
-public struct HTTPCheckDefinition: Codable, Sendable, Equatable {
+public struct HTTPCheckDefinition: Codable, Sendable, Hashable {
     /// Mesos' `NetworkInfo.Protocol` (IPv4/IPv6); kept for round-tripping, the probe always
     /// targets the configured host.
     public var networkProtocol: String?
@@ -47,7 +45,7 @@ public struct HTTPCheckDefinition: Codable, Sendable, Equatable {
 }
 
 /// Mesos' `HealthCheck.TCPCheckInfo` / `CheckInfo.Tcp`.
-public struct TCPCheckDefinition: Codable, Sendable, Equatable {
+public struct TCPCheckDefinition: Codable, Sendable, Hashable {
     public var networkProtocol: String?
     public var port: Int
 
@@ -62,7 +60,7 @@ public struct TCPCheckDefinition: Codable, Sendable, Equatable {
 }
 
 /// Mesos' `HealthCheck` (`TaskInfo.health_check`). Durations are seconds, as on the wire.
-public struct HealthCheck: Codable, Sendable, Equatable {
+public struct HealthCheck: Codable, Sendable, Hashable {
     public var type: CheckProbeType
     public var delaySeconds: Double
     public var intervalSeconds: Double
@@ -120,7 +118,7 @@ public struct HealthCheck: Codable, Sendable, Equatable {
 
 /// Mesos' `CheckInfo` (`TaskInfo.check`): a general check whose result is reported, never
 /// acted on.
-public struct CheckInfo: Codable, Sendable, Equatable {
+public struct CheckInfo: Codable, Sendable, Hashable {
     public var type: CheckProbeType
     public var delaySeconds: Double
     public var intervalSeconds: Double
@@ -185,20 +183,20 @@ public struct CheckInfo: Codable, Sendable, Equatable {
 
 /// Mesos' `CheckStatusInfo` (`TaskStatus.check_status`). A nested result without its
 /// value (e.g. `command: {}`) means the check could not produce one (timeout, probe error).
-public struct CheckStatusInfo: Codable, Sendable, Equatable {
-    public struct Command: Codable, Sendable, Equatable {
+public struct CheckStatusInfo: Codable, Sendable, Hashable {
+    public struct Command: Codable, Sendable, Hashable {
         public var exitCode: Int?
         enum CodingKeys: String, CodingKey { case exitCode = "exit_code" }
         public init(exitCode: Int?) { self.exitCode = exitCode }
     }
 
-    public struct HTTP: Codable, Sendable, Equatable {
+    public struct HTTP: Codable, Sendable, Hashable {
         public var statusCode: Int?
         enum CodingKeys: String, CodingKey { case statusCode = "status_code" }
         public init(statusCode: Int?) { self.statusCode = statusCode }
     }
 
-    public struct TCP: Codable, Sendable, Equatable {
+    public struct TCP: Codable, Sendable, Hashable {
         public var succeeded: Bool?
         public init(succeeded: Bool?) { self.succeeded = succeeded }
     }

@@ -1,5 +1,3 @@
-import MesosModel
-
 /// Reads and validates the fields shared by `HealthCheck` and `CheckInfo`, producing the
 /// messages a framework sees in TASK_ERROR.
 struct CheckJSONReader {

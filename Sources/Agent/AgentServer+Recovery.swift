@@ -1,0 +1,158 @@
+import AgentCore
+import Containerizer
+import Foundation
+import MesosModel
+
+/// What the agent checks a restart against: a checkpoint taken under other resources or
+/// attributes cannot be trusted (the master would charge tasks against the wrong agent).
+struct AgentIdentity: Codable, Equatable {
+    var resources: [Resource]
+    var attributes: [Attribute]
+}
+
+extension AgentServer {
+    var checkpointFile: String { metaDirectory + "/agent-state.json" }
+    var identityFile: String { metaDirectory + "/agent-info.json" }
+    var containersMetaDirectory: String { metaDirectory + "/containers" }
+
+    func containerMetaDirectory(_ containerID: ContainerID) -> String {
+        containersMetaDirectory + "/" + containerID.value
+    }
+
+    // MARK: - Writing
+
+    func saveCheckpoint() {
+        writeJSON(core.checkpoint(), to: checkpointFile)
+    }
+
+    func saveContainerRecord(_ container: Container) {
+        writeJSON(container, to: containerMetaDirectory(container.containerID) + "/container.json")
+    }
+
+    func removeContainerRecord(_ containerID: ContainerID) {
+        try? FileManager.default.removeItem(atPath: containerMetaDirectory(containerID))
+    }
+
+    /// Through a temporary file and rename: a `kill -9` never leaves half a checkpoint.
+    func writeJSON<T: Encodable>(_ value: T, to path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard let data = try? JSONEncoder().encode(value) else { return }
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
+        rename(temporary, path)
+    }
+
+    // MARK: - Recovery
+
+    /// Mesos' agent recovery (`--recover=reconnect`): containers of checkpointing frameworks
+    /// are reattached (they kept running under their supervisors), everything else a
+    /// previous agent process left is killed and cleaned up, and the core gets back its
+    /// executors and unacknowledged status updates. With `cleanup`, everything is killed.
+    func recover() async throws {
+        let checkpoint = try checkIdentity()
+        let records = loadContainerRecords()
+        let recoverable = Set((checkpoint?.executors ?? []).map(\.containerID))
+        var live: Set<ContainerID> = []
+        for container in records {
+            if options.recover == .reconnect && container.checkpointing && recoverable.contains(container.containerID) {
+                containers[container.containerID] = container
+                live.insert(container.containerID)
+            } else {
+                logger.info("cleaning up container \(container.containerID) of a previous agent run")
+                await killLeftover(container)
+            }
+        }
+        guard options.recover == .reconnect, let checkpoint else {
+            try? FileManager.default.removeItem(atPath: checkpointFile)
+            return
+        }
+        let actions = core.recover(checkpoint, liveContainers: live, now: Date().timeIntervalSince1970)
+        for container in containers.values {
+            logger.info("reattached \(container.key) (pid \(container.record.taskPID))")
+            watch(container)
+            restartHealthChecks(container)
+        }
+        await perform(actions)
+    }
+
+    /// `--recover=cleanup`: kills every container a previous agent process left and removes
+    /// the agent's metadata, so the next start registers a new agent with the new flags.
+    public func cleanUp() async throws {
+        for container in loadContainerRecords() { await killLeftover(container) }
+        try? FileManager.default.removeItem(atPath: metaDirectory)
+        try? await client.shutdown()
+    }
+
+    /// A reattached command task's checks start over (their grace period included).
+    func restartHealthChecks(_ container: Container) {
+        guard let executor = core.executors[container.key], executor.isCommandExecutor,
+            let task = executor.tasks.values.first, let command = task.command
+        else { return }
+        var plan = LaunchPlan(
+            command: command, environment: AgentCore.portEnvironment(task.resources ?? []), frameworkUser: "",
+            taskID: task.taskID)
+        plan.task = task
+        startHealthChecks(container.key, plan: plan, container: container)
+    }
+
+    func loadContainerRecords() -> [Container] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: containersMetaDirectory)) ?? []
+        return names.sorted().compactMap { name in
+            let path = containersMetaDirectory + "/" + name + "/container.json"
+            guard let data = FileManager.default.contents(atPath: path),
+                let container = try? JSONDecoder().decode(Container.self, from: data)
+            else {
+                // A launch interrupted before its record was written: only the supervisor's
+                // files are there, and its process group can still be found through them.
+                killUnrecordedLeftover(containersMetaDirectory + "/" + name)
+                return nil
+            }
+            return container
+        }
+    }
+
+    func killLeftover(_ container: Container) async {
+        if container.oci { _ = images?.runtime.kill(container.containerID.value, signal: "KILL") }
+        supervisor.signalContainer(container.record, SIGKILL)
+        if supervisor.isSupervisorAlive(container.record) { kill(container.record.supervisorPID, SIGKILL) }
+        await releaseIsolation(container.containerID, oci: container.oci)
+        removeContainerRecord(container.containerID)
+    }
+
+    func killUnrecordedLeftover(_ directory: String) {
+        if let text = try? String(contentsOfFile: directory + "/run/pid", encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
+        {
+            kill(-pid, SIGKILL)
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Loads the checkpoint if it was taken under the same resources and attributes. When
+    /// they changed and there is work to recover, the agent refuses to start and says how
+    /// to get out; with nothing to recover it starts afresh under a new agent id.
+    func checkIdentity() throws -> AgentCheckpoint? {
+        let identity = AgentIdentity(resources: options.resources, attributes: options.attributes)
+        defer { writeJSON(identity, to: identityFile) }
+        let checkpoint = FileManager.default.contents(atPath: checkpointFile).flatMap {
+            try? JSONDecoder().decode(AgentCheckpoint.self, from: $0)
+        }
+        guard let data = FileManager.default.contents(atPath: identityFile),
+            let previous = try? JSONDecoder().decode(AgentIdentity.self, from: data), previous != identity
+        else { return checkpoint }
+        let hasWork = !(checkpoint?.executors.isEmpty ?? true) || !(checkpoint?.streams.isEmpty ?? true)
+        if hasWork && options.recover == .reconnect {
+            throw AgentConfigurationError(
+                "Incompatible agent configuration: the resources or attributes differ from the ones the"
+                    + " running tasks were checkpointed under (was \(Resources(previous.resources)),"
+                    + " now \(Resources(options.resources))). Start the agent once with the old flags, or run"
+                    + " `mesokube agent --recover=cleanup --work-dir \(options.workDir)` to kill the old tasks"
+                    + " and start afresh")
+        }
+        logger.warning("agent resources or attributes changed: registering as a new agent")
+        core.forgetAgentID()
+        try? FileManager.default.removeItem(atPath: metaDirectory + "/agent-id")
+        return nil
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Glibc
+import Testing
+
+@testable import Containerizer
+
+/// The real `mesokube-supervisor` binary from this build directory.
+@Suite(.timeLimit(.minutes(2))) struct ContainerSupervisorTests {
+    typealias Status = Containerizer.ExitStatus
+
+    func shell(_ script: String, in sandbox: TemporaryDirectory) -> LaunchSpec {
+        LaunchSpec(command: .shell(script), environment: ["PATH": "/usr/bin:/bin"], workingDirectory: sandbox.path)
+    }
+
+    @Test func recordsTheExitCodeAndOutputOfATask() async throws {
+        let sandbox = try TemporaryDirectory("supervisor")
+        defer { sandbox.remove() }
+        let supervisor = try ContainerSupervisor()
+        let record = try await supervisor.launch(
+            SupervisedLaunch(spec: shell("echo hello; exit 3", in: sandbox), runDirectory: sandbox.path + "/run"))
+        #expect(record.taskPID != record.supervisorPID)
+        #expect(await supervisor.waitForExit(record) == .exited(Status.exited(3)))
+        #expect(contents(of: sandbox.path + "/stdout") == "hello\n")
+    }
+
+    @Test func aSecondSupervisorInstanceFindsTheSameContainer() async throws {
+        // What a restarted agent does: it only has the record, not the process handle.
+        let sandbox = try TemporaryDirectory("supervisor")
+        defer { sandbox.remove() }
+        let first = try ContainerSupervisor()
+        let record = try await first.launch(
+            SupervisedLaunch(spec: shell("sleep 30", in: sandbox), runDirectory: sandbox.path + "/run"))
+        let encoded = try JSONEncoder().encode(record)
+        let restored = try JSONDecoder().decode(SupervisorRecord.self, from: encoded)
+        let second = try ContainerSupervisor()
+        #expect(second.isSupervisorAlive(restored))
+        #expect(second.exitIfEnded(restored) == nil)
+        let outcome = await second.terminate(restored, gracePeriod: .seconds(5))
+        #expect(outcome == .exited(Status.signaled(SIGTERM)))
+        try await eventually("supervisor gone") { !second.isSupervisorAlive(restored) }
+    }
+
+    @Test func aTaskIgnoringSigtermIsKilledAfterTheGracePeriod() async throws {
+        let sandbox = try TemporaryDirectory("supervisor")
+        defer { sandbox.remove() }
+        let supervisor = try ContainerSupervisor()
+        let record = try await supervisor.launch(
+            SupervisedLaunch(
+                spec: shell("trap '' TERM; sleep 30 & wait", in: sandbox), runDirectory: sandbox.path + "/run"))
+        let outcome = await supervisor.terminate(record, gracePeriod: .milliseconds(300))
+        #expect(outcome == .exited(Status.signaled(SIGKILL)))
+        #expect(!ProcessTable.groupHasLiveMembers(record.taskPID))
+    }
+
+    @Test func pidNamespaceGivesTheTaskItsOwnProcAndForwardsSigterm() async throws {
+        let sandbox = try TemporaryDirectory("supervisor")
+        defer { sandbox.remove() }
+        let supervisor = try ContainerSupervisor()
+        let record = try await supervisor.launch(
+            SupervisedLaunch(
+                spec: shell("echo pid=$$; ls /proc | grep -c '^[0-9]'; exec sleep 30", in: sandbox),
+                runDirectory: sandbox.path + "/run", pidNamespace: true, mountProc: true))
+        _ = try await waitUntil(sandbox.path + "/stdout", contains: "pid=")
+        // sleep as pid 1 would ignore SIGTERM; under the init it dies of it.
+        let outcome = await supervisor.terminate(record, gracePeriod: .seconds(10))
+        #expect(outcome == .exited(Status.signaled(SIGTERM)))
+        let lines = contents(of: sandbox.path + "/stdout").split(separator: "\n")
+        #expect(lines.first == "pid=2")
+        // init, sh, ls and grep: the host's processes are invisible.
+        #expect(Int(lines.dropFirst().first ?? "") ?? 99 <= 4)
+    }
+
+    @Test func anExecFailureIsReportedAsSetupFailure() async throws {
+        let sandbox = try TemporaryDirectory("supervisor")
+        defer { sandbox.remove() }
+        let supervisor = try ContainerSupervisor()
+        let record = try await supervisor.launch(
+            SupervisedLaunch(
+                spec: LaunchSpec(
+                    command: .argv(executable: "/nonexistent/tool", arguments: ["tool"]), environment: [:],
+                    workingDirectory: sandbox.path),
+                runDirectory: sandbox.path + "/run"))
+        guard case .setupFailed(let message) = await supervisor.waitForExit(record) else {
+            Issue.record("expected a setup failure")
+            return
+        }
+        #expect(message.contains("Failed to execute '/nonexistent/tool'"))
+    }
+
+    @Test func aSupervisorKilledOutrightIsReportedLost() async throws {
+        let sandbox = try TemporaryDirectory("supervisor")
+        defer { sandbox.remove() }
+        let supervisor = try ContainerSupervisor()
+        let record = try await supervisor.launch(
+            SupervisedLaunch(spec: shell("sleep 30", in: sandbox), runDirectory: sandbox.path + "/run"))
+        kill(record.supervisorPID, SIGKILL)
+        supervisor.signalContainer(record, SIGKILL)
+        #expect(await supervisor.waitForExit(record) == .lost)
+    }
+
+    @Test func parsesTheStatusFile() {
+        #expect(ContainerSupervisor.parseStatus("exited 0") == .exited(0))
+        #expect(ContainerSupervisor.parseStatus("signaled 9") == .signaled(9))
+        #expect(ContainerSupervisor.parseStatus("garbage") == nil)
+        #expect(ContainerSupervisor.parseStatus("exited x") == nil)
+    }
+}
