@@ -212,3 +212,32 @@ def test_a_hundred_launches_and_kills_leave_nothing_behind(dev_cluster, schedule
     for hierarchy in Path("/sys/fs/cgroup").iterdir():
         if (hierarchy / cgroup_root).is_dir():
             (hierarchy / cgroup_root).rmdir()
+
+
+def test_checkpointed_custom_executor_resubscribes_after_kill_9_of_its_agent(split_cluster, scheduler):
+    cluster = split_cluster(agents=1)
+    executor = {"id": "ckpt-executor", "cpus": 0.1, "mem": 64}
+    task = {"id": "exec-kept", "cpus": 0.1, "mem": 32, "executor": executor, "data": "300"}
+    framework = scheduler(cluster, name="ckpt-exec", checkpoint=True, init=[{"cmd": "launch", "tasks": [task]}])
+    running = framework.wait_update("exec-kept", "TASK_RUNNING", timeout=90)
+    executor_pids = wait_until(lambda: pids_matching("executor.py", "python") or None, 10, "the executor process")
+
+    cluster.stop_agent(0, kill=True)
+    time.sleep(1)
+    cluster.start_agent(0)
+    # The pymesos executor reconnects (MESOS_CHECKPOINT=1) to the restarted agent and keeps running.
+    mark = framework.mark()
+    wait_until(lambda: [e["id"] for f in cluster.agents[0].state()["frameworks"] for e in f["executors"]
+                        if e["id"] == "ckpt-executor"] or None, 30, "the executor in the restarted agent's /state")
+    assert pids_matching("executor.py", "python") == executor_pids
+    # Messages to an executor that has not subscribed again yet are dropped (as in Mesos): retry.
+    def echoed():
+        framework.send({"cmd": "message", "executor_id": "ckpt-executor", "agent_id": running["agent_id"],
+                        "data": "still there?"})
+        time.sleep(1)
+        return [e for e in framework.select("message", since=mark) if "still there?" in (e.get("data") or "")]
+
+    replies = wait_until(lambda: echoed() or None, 45, "the reconnected executor echoing a framework message")
+    assert replies[0]["executor_id"] == "ckpt-executor"
+    framework.send({"cmd": "kill", "task_id": "exec-kept"})
+    framework.wait_update("exec-kept", "TASK_KILLED", since=mark, timeout=60)
