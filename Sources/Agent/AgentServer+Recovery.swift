@@ -134,13 +134,15 @@ extension AgentServer {
     /// to get out; with nothing to recover it starts afresh under a new agent id.
     func checkIdentity() throws -> AgentCheckpoint? {
         let identity = AgentIdentity(resources: options.resources, attributes: options.attributes)
-        defer { writeJSON(identity, to: identityFile) }
         let checkpoint = FileManager.default.contents(atPath: checkpointFile).flatMap {
             try? JSONDecoder().decode(AgentCheckpoint.self, from: $0)
         }
         guard let data = FileManager.default.contents(atPath: identityFile),
             let previous = try? JSONDecoder().decode(AgentIdentity.self, from: data), previous != identity
-        else { return checkpoint }
+        else {
+            writeJSON(identity, to: identityFile)
+            return checkpoint
+        }
         let hasWork = !(checkpoint?.executors.isEmpty ?? true) || !(checkpoint?.streams.isEmpty ?? true)
         if hasWork && options.recover == .reconnect {
             throw AgentConfigurationError(
@@ -150,9 +152,12 @@ extension AgentServer {
                     + " `mesokube agent --recover=cleanup --work-dir \(options.workDir)` to kill the old tasks"
                     + " and start afresh")
         }
+        // Only a start that goes ahead records the new configuration: a refused one must keep
+        // refusing until the operator cleans up.
         logger.warning("agent resources or attributes changed: registering as a new agent")
         core.forgetAgentID()
         try? FileManager.default.removeItem(atPath: metaDirectory + "/agent-id")
+        writeJSON(identity, to: identityFile)
         return nil
     }
 }

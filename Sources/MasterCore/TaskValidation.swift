@@ -8,6 +8,17 @@ enum TaskValidation {
 
     /// All containerizer-related checks of one task; `resources` are the task's own.
     static func containerizerError(_ task: TaskInfo, resources: Resources) -> String? {
+        // A custom executor's task runs inside the executor's container, so these would be ignored.
+        if task.executor != nil {
+            if task.container != nil {
+                return "TaskInfo.container is not supported on a task with an ExecutorInfo: the task runs in its"
+                    + " executor's container \(seeDocs)"
+            }
+            if task.limits != nil {
+                return "TaskInfo.limits is not supported on a task with an ExecutorInfo: limits apply to the"
+                    + " executor's container \(seeDocs)"
+            }
+        }
         if let container = task.container, let error = containerError(container) { return error }
         if let error = task.healthCheck?.error { return error.description }
         if let error = task.check?.error { return error.description }

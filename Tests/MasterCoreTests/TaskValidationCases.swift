@@ -241,6 +241,12 @@ private let otherRefusals: [TaskFieldsCase] = [
             #"{"executor":{"container":{"type":"MESOS","volumes":[{"container_path":"d","host_path":"/tmp","mode":"RW"}]}}}"#,
         executor: true, message: "ExecutorInfo.container.volumes is not supported"),
     .init(
+        name: "container on a task of a custom executor", fields: #"{"container":{"type":"MESOS",\#(image)}}"#,
+        executor: true, message: "TaskInfo.container is not supported on a task with an ExecutorInfo"),
+    .init(
+        name: "limits on a task of a custom executor", fields: #"{"limits":{"cpus":{"value":1}}}"#,
+        executor: true, message: "TaskInfo.limits is not supported on a task with an ExecutorInfo"),
+    .init(
         name: "executor uri without value", fields: #"{"executor":{"command":{"uris":[{"value":" "}]}}}"#,
         executor: true,
         message: "CommandInfo.uris[0].value must not be empty"),

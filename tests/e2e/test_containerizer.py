@@ -168,12 +168,14 @@ def test_incompatible_agent_configuration_is_refused_with_a_way_out(split_cluste
     cluster.stop_agent(0, kill=True)
     work = cluster.work_dir / "agent-0"
     binary = cluster_binary()
-    changed = subprocess.run(
-        [binary, "agent", "--master", cluster.master_address, "--work-dir", str(work), "--port", "0",
-         "--resources", "cpus:1;mem:512"], capture_output=True, text=True, timeout=60)
-    assert changed.returncode != 0
-    assert "Incompatible agent configuration" in changed.stderr + changed.stdout
-    assert "--recover=cleanup" in changed.stderr + changed.stdout
+    # Refused every time, not just once: a refused start must not record the new configuration.
+    for _ in range(2):
+        changed = subprocess.run(
+            [binary, "agent", "--master", cluster.master_address, "--work-dir", str(work), "--port", "0",
+             "--resources", "cpus:1;mem:512"], capture_output=True, text=True, timeout=60)
+        assert changed.returncode != 0
+        assert "Incompatible agent configuration" in changed.stderr + changed.stdout
+        assert "--recover=cleanup" in changed.stderr + changed.stdout
     cleanup = subprocess.run([binary, "agent", "--master", cluster.master_address, "--work-dir", str(work),
                               "--recover=cleanup"], capture_output=True, text=True, timeout=60)
     assert cleanup.returncode == 0, cleanup.stderr
