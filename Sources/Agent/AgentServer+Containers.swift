@@ -71,8 +71,7 @@ extension AgentServer {
                 containerID: containerID, info: info, plan: plan, environment: env, sandbox: directory)
             let record = try await supervisor.launch(SupervisedLaunch(spec: launch, runDirectory: run))
             return Container(
-                key: key, containerID: containerID, record: record, directory: directory,
-                cgroups: isolation.usesCgroups,
+                key: key, containerID: containerID, record: record, directory: directory, cgroups: cgroups != nil,
                 oci: true, checkpointing: checkpointing)
         }
         var cgroupDirectories: [String] = []
@@ -149,10 +148,14 @@ extension AgentServer {
 
     func containerLimited(_ containerID: ContainerID, limitation: Limitation) async {
         guard let container = containers[containerID] else { return }
+        await report(limitation, of: container)
+    }
+
+    func report(_ limitation: Limitation, of container: Container) async {
         logger.info("\(container.key) exceeded its limit: \(limitation.message)")
         await perform(
             core.containerLimited(
-                container.key, containerID: containerID,
+                container.key, containerID: container.containerID,
                 limitation: ContainerLimitation(reason: limitation.reason, message: limitation.message)))
     }
 
@@ -164,10 +167,7 @@ extension AgentServer {
         if container.cgroups, isolation.cgroupsMemory,
             let limitation = try? cgroups?.usage(containerID: containerID.value).limitation
         {
-            await perform(
-                core.containerLimited(
-                    container.key, containerID: containerID,
-                    limitation: ContainerLimitation(reason: limitation.reason, message: limitation.message)))
+            await report(limitation, of: container)
         }
         await releaseIsolation(containerID, oci: container.oci)
         removeContainerRecord(containerID)

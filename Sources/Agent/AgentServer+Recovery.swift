@@ -21,8 +21,11 @@ extension AgentServer {
 
     // MARK: - Writing
 
+    /// Written when it changed: most `.checkpoint` actions (updates of non-checkpointing
+    /// frameworks) leave it as it was, and then no file is touched.
     func saveCheckpoint() {
-        writeJSON(core.checkpoint(), to: checkpointFile)
+        guard let data = try? JSONEncoder().encode(core.checkpoint()), data != lastCheckpoint else { return }
+        if writeData(data, to: checkpointFile) { lastCheckpoint = data }
     }
 
     func saveContainerRecord(_ container: Container) {
@@ -35,12 +38,17 @@ extension AgentServer {
 
     /// Through a temporary file and rename: a `kill -9` never leaves half a checkpoint.
     func writeJSON<T: Encodable>(_ value: T, to path: String) {
+        guard let data = try? JSONEncoder().encode(value) else { return }
+        writeData(data, to: path)
+    }
+
+    @discardableResult
+    func writeData(_ data: Data, to path: String) -> Bool {
         let directory = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        guard let data = try? JSONEncoder().encode(value) else { return }
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
-        rename(temporary, path)
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return false }
+        return rename(temporary, path) == 0
     }
 
     // MARK: - Recovery
@@ -105,7 +113,8 @@ extension AgentServer {
             else {
                 // A launch interrupted before its record was written: only the supervisor's
                 // files are there, and its process group can still be found through them.
-                killUnrecordedLeftover(containersMetaDirectory + "/" + name)
+                supervisor.killUnrecorded(runDirectory: containersMetaDirectory + "/" + name + "/run")
+                try? FileManager.default.removeItem(atPath: containersMetaDirectory + "/" + name)
                 return nil
             }
             return container
@@ -118,15 +127,6 @@ extension AgentServer {
         if supervisor.isSupervisorAlive(container.record) { kill(container.record.supervisorPID, SIGKILL) }
         await releaseIsolation(container.containerID, oci: container.oci)
         removeContainerRecord(container.containerID)
-    }
-
-    func killUnrecordedLeftover(_ directory: String) {
-        if let text = try? String(contentsOfFile: directory + "/run/pid", encoding: .utf8),
-            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
-        {
-            kill(-pid, SIGKILL)
-        }
-        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// Loads the checkpoint if it was taken under the same resources and attributes. When

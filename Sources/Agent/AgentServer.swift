@@ -53,6 +53,8 @@ public actor AgentServer {
     let images: ImageServices?
     let imagesUnavailableReason: String?
     var checkersByContainer: [ContainerID: TaskCheckers] = [:]
+    /// The checkpoint last written, so unchanged state is not written again.
+    var lastCheckpoint: Data?
     let client: HTTPClientSession
     var core: AgentCore
     var server: HTTPServer?

@@ -36,7 +36,7 @@ extension AgentCore {
         executor.killedByHealthCheck.insert(key.taskID)
         executor.killing.insert(key.taskID)
         executors[executorKey] = executor
-        let grace = executor.tasks[key.taskID]?.killPolicy?.gracePeriod?.seconds ?? 3
+        let grace = executor.tasks[key.taskID]?.killPolicy?.gracePeriod?.seconds ?? config.defaultKillGracePeriod
         return [.destroyContainer(executorKey, executor.containerID, gracePeriod: grace)]
     }
 

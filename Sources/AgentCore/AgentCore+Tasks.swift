@@ -180,7 +180,7 @@ extension AgentCore {
         if executor.isCommandExecutor {
             let grace =
                 kill.killPolicy?.gracePeriod?.seconds
-                ?? executor.tasks[kill.taskID]?.killPolicy?.gracePeriod?.seconds ?? 3
+                ?? executor.tasks[kill.taskID]?.killPolicy?.gracePeriod?.seconds ?? config.defaultKillGracePeriod
             var actions: [AgentAction] = []
             if frameworks[key.frameworkID]?.hasTaskKillingState == true {
                 actions += statusUpdate(

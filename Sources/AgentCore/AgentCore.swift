@@ -15,6 +15,8 @@ public struct AgentCore: Sendable {
         /// How long a custom executor may take to SUBSCRIBE before it is destroyed.
         public var executorRegistrationTimeout: Double = 60
         public var executorShutdownGracePeriod: Double = 5
+        /// Grace period of a task kill when neither the kill nor the task has a kill policy.
+        public var defaultKillGracePeriod: Double = 3
         public var maxCompletedExecutorsPerFramework: Int = 150
 
         public init(hostname: String, endpoint: String, resources: [Resource], attributes: [Attribute]) {

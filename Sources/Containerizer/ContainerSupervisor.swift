@@ -12,12 +12,18 @@ public struct SupervisorRecord: Codable, Sendable, Equatable {
     public var taskPID: Int32
     /// Where the supervisor writes `pid`, `status` and `error`.
     public var runDirectory: String
+    /// The kernel boot the container ran under: after a reboot its pids name other processes.
+    public var bootID: String
 
-    public init(supervisorPID: Int32, supervisorStartTime: UInt64, taskPID: Int32, runDirectory: String) {
+    public init(
+        supervisorPID: Int32, supervisorStartTime: UInt64, taskPID: Int32, runDirectory: String,
+        bootID: String = ContainerSupervisor.currentBootID
+    ) {
         self.supervisorPID = supervisorPID
         self.supervisorStartTime = supervisorStartTime
         self.taskPID = taskPID
         self.runDirectory = runDirectory
+        self.bootID = bootID
     }
 }
 
@@ -129,25 +135,34 @@ public final class ContainerSupervisor: Sendable {
         throw .spawnFailed("mesokube-supervisor did not start the task within 10 seconds")
     }
 
+    /// `/proc/sys/kernel/random/boot_id`: changes with every boot of the kernel.
+    public static let currentBootID = readText("/proc/sys/kernel/random/boot_id") ?? ""
+
+    /// Whether the record's pids still mean anything: the same kernel boot.
+    func isCurrentBoot(_ record: SupervisorRecord) -> Bool { record.bootID == Self.currentBootID }
+
     /// True while the supervisor named by `record` is running (not a zombie, not a newer
-    /// process that reused its pid).
+    /// process that reused its pid, in this boot or an earlier one).
     public func isSupervisorAlive(_ record: SupervisorRecord) -> Bool {
-        guard let entry = ProcessTable.entry(pid: record.supervisorPID), entry.isLive else { return false }
+        guard isCurrentBoot(record), let entry = ProcessTable.entry(pid: record.supervisorPID), entry.isLive
+        else { return false }
+        // 0: the start time could not be read at launch; the pid alone has to do.
         return record.supervisorStartTime == 0 || entry.startTime == record.supervisorStartTime
     }
 
     /// The outcome if the container has ended, without waiting.
     public func exitIfEnded(_ record: SupervisorRecord) -> SupervisedExit? {
-        if let text = Self.readText(record.runDirectory + "/status"), let status = Self.parseStatus(text) {
-            if let error = Self.readText(record.runDirectory + "/error") { return .setupFailed(error) }
-            return .exited(status)
-        }
+        if let outcome = Self.recordedExit(record) { return outcome }
         if isSupervisorAlive(record) { return nil }
         // The supervisor writes the status before it exits; look once more to close the race.
-        if let text = Self.readText(record.runDirectory + "/status"), let status = Self.parseStatus(text) {
-            return .exited(status)
-        }
-        return .lost
+        return Self.recordedExit(record) ?? .lost
+    }
+
+    /// What the supervisor wrote when the task ended, if it has.
+    static func recordedExit(_ record: SupervisorRecord) -> SupervisedExit? {
+        guard let text = readText(record.runDirectory + "/status"), let status = parseStatus(text) else { return nil }
+        if let error = readText(record.runDirectory + "/error") { return .setupFailed(error) }
+        return .exited(status)
     }
 
     /// Suspends until the container ends. Works for containers of a previous agent process.
@@ -158,16 +173,17 @@ public final class ContainerSupervisor: Sendable {
         }
     }
 
-    /// Signals the task's process group.
+    /// Signals the task's process group. Nothing is signalled for a record of an earlier boot.
     @discardableResult
     public func signalGroup(_ record: SupervisorRecord, _ signal: Int32) -> Bool {
-        guard record.taskPID > 1 else { return false }
+        guard record.taskPID > 1, isCurrentBoot(record) else { return false }
         return kill(-record.taskPID, signal) == 0
     }
 
     /// Signals the group and every other live member of the container's session except the
     /// supervisor itself, which must survive to record the status.
     public func signalContainer(_ record: SupervisorRecord, _ signal: Int32) {
+        guard isCurrentBoot(record) else { return }
         signalGroup(record, signal)
         for pid in ProcessTable.liveMembers(ofSession: record.supervisorPID) where pid != record.supervisorPID {
             kill(pid, signal)
@@ -194,6 +210,21 @@ public final class ContainerSupervisor: Sendable {
         }
         signalContainer(record, SIGKILL)
         return await waitForExit(record)
+    }
+
+    /// Kills what a launch left when the agent died before recording it: only the run
+    /// directory is known. The pid in it is trusted only if its session leader is the
+    /// supervisor started for that directory (so a reused pid is never signalled).
+    public func killUnrecorded(runDirectory: String) {
+        guard let pid = Self.readPID(runDirectory), pid > 1, let task = ProcessTable.entry(pid: pid),
+            let cmdline = FileManager.default.contents(atPath: "/proc/\(task.session)/cmdline")
+        else { return }
+        let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard arguments.first.map({ $0.hasSuffix("mesokube-supervisor") }) == true,
+            arguments.contains(runDirectory)
+        else { return }
+        kill(-pid, SIGKILL)
+        for member in ProcessTable.liveMembers(ofSession: task.session) { kill(member, SIGKILL) }
     }
 
     // MARK: - Files

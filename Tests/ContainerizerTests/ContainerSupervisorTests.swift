@@ -98,6 +98,39 @@ import Testing
         #expect(await supervisor.waitForExit(record) == .lost)
     }
 
+    @Test func aLaunchLeftUnrecordedIsKilledButAForeignPidIsNot() async throws {
+        let sandbox = try TemporaryDirectory("supervisor")
+        defer { sandbox.remove() }
+        let supervisor = try ContainerSupervisor()
+        let run = sandbox.path + "/run"
+        let record = try await supervisor.launch(
+            SupervisedLaunch(spec: shell("sleep 30", in: sandbox), runDirectory: run))
+        // A pid file naming a process that is not this supervisor's task: left alone.
+        let foreign = try ProcessLauncher().launch(shell("sleep 30", in: sandbox))
+        defer { kill(foreign.pid, SIGKILL) }
+        let decoy = sandbox.path + "/decoy"
+        try FileManager.default.createDirectory(atPath: decoy, withIntermediateDirectories: true)
+        try "\(foreign.pid)\n".write(toFile: decoy + "/pid", atomically: true, encoding: .utf8)
+        supervisor.killUnrecorded(runDirectory: decoy)
+        #expect(isRunning(foreign.pid))
+        supervisor.killUnrecorded(runDirectory: run)
+        #expect(await supervisor.waitForExit(record) == .exited(Status.signaled(SIGKILL)))
+    }
+
+    @Test func aRecordOfAnEarlierBootIsNeverSignalled() async throws {
+        let sandbox = try TemporaryDirectory("supervisor")
+        defer { sandbox.remove() }
+        let supervisor = try ContainerSupervisor()
+        var record = try await supervisor.launch(
+            SupervisedLaunch(spec: shell("sleep 30", in: sandbox), runDirectory: sandbox.path + "/run"))
+        let current = record
+        record.bootID = "an-earlier-boot"
+        #expect(!supervisor.isSupervisorAlive(record))
+        #expect(!supervisor.signalGroup(record, SIGKILL))
+        #expect(supervisor.isSupervisorAlive(current))
+        _ = await supervisor.terminate(current, gracePeriod: .seconds(5))
+    }
+
     @Test func parsesTheStatusFile() {
         #expect(ContainerSupervisor.parseStatus("exited 0") == .exited(0))
         #expect(ContainerSupervisor.parseStatus("signaled 9") == .signaled(9))
