@@ -84,10 +84,36 @@ extension AgentServer {
         let record = try await supervisor.launch(
             SupervisedLaunch(
                 spec: spec, runDirectory: run, cgroups: cgroupDirectories, pidNamespace: isolation.pidNamespace,
-                mountProc: isolation.filesystemLinux))
+                mountProc: isolation.filesystemLinux,
+                volumes: try sandboxVolumes(plan.containerInfo?.hostPathVolumes ?? [], sandbox: directory)))
         return Container(
             key: key, containerID: containerID, record: record, directory: directory, cgroups: cgroups != nil,
             oci: false, checkpointing: checkpointing)
+    }
+
+    /// Host-path volumes of a container without an image: bind mounts at paths relative to
+    /// the sandbox, made in the task's own mount namespace (`filesystem/linux`, as in Mesos).
+    /// The mount points are created here, a directory or an empty file like the source.
+    func sandboxVolumes(_ volumes: [HostPathVolume], sandbox: String) throws -> [OCIVolume] {
+        guard !volumes.isEmpty else { return [] }
+        guard isolation.filesystemLinux else {
+            throw AgentConfigurationError("host_path volumes need the filesystem/linux isolator in --isolation")
+        }
+        return try volumes.map { volume in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: volume.hostPath, isDirectory: &isDirectory) else {
+                throw AgentConfigurationError("Volume host_path '\(volume.hostPath)' does not exist on this agent")
+            }
+            let target = sandbox + "/" + volume.containerPath
+            if isDirectory.boolValue {
+                try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            } else {
+                try FileManager.default.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                _ = FileManager.default.createFile(atPath: target, contents: nil)
+            }
+            return OCIVolume(hostPath: volume.hostPath, containerPath: target, readOnly: volume.readOnly)
+        }
     }
 
     func launchCommand(_ command: CommandInfo) -> LaunchSpec.Command {

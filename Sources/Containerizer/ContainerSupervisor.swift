@@ -49,16 +49,19 @@ public struct SupervisedLaunch: Sendable {
     public var pidNamespace: Bool
     /// With `pidNamespace`: a private mount namespace with a fresh /proc.
     public var mountProc: Bool
+    /// Host paths bind-mounted (in the task's private mount namespace) at existing targets.
+    public var volumes: [OCIVolume]
 
     public init(
         spec: LaunchSpec, runDirectory: String, cgroups: [String] = [], pidNamespace: Bool = false,
-        mountProc: Bool = false
+        mountProc: Bool = false, volumes: [OCIVolume] = []
     ) {
         self.spec = spec
         self.runDirectory = runDirectory
         self.cgroups = cgroups
         self.pidNamespace = pidNamespace
         self.mountProc = mountProc
+        self.volumes = volumes
     }
 }
 
@@ -113,6 +116,9 @@ public final class ContainerSupervisor: Sendable {
         for cgroup in request.cgroups { arguments += ["--cgroup", cgroup] }
         if request.pidNamespace { arguments.append("--pid-namespace") }
         if request.pidNamespace && request.mountProc { arguments.append("--mount-proc") }
+        for volume in request.volumes {
+            arguments += [volume.readOnly ? "--bind-ro" : "--bind", volume.hostPath, volume.containerPath]
+        }
         arguments += ["--", executable] + argv
         var spec = request.spec
         spec.command = .argv(executable: binaryPath, arguments: arguments)

@@ -11,7 +11,10 @@
 //
 // Usage:
 //   mesokube-supervisor --run-dir DIR [--cgroup DIR]... [--pid-namespace] [--mount-proc]
-//                       -- EXECUTABLE ARGV0 [ARG]...
+//                       [--bind SOURCE TARGET | --bind-ro SOURCE TARGET]... -- EXECUTABLE ARGV0 [ARG]...
+// --mount-proc and --bind give the task a private mount namespace: a fresh /proc (with
+// --pid-namespace) and bind mounts that no one outside the container sees, so nothing is
+// left mounted on the host when it ends.
 // Writes DIR/pid (the task's pid, or the namespace init's), DIR/status ("exited N" or
 // "signaled N") and, when setting the task up fails, DIR/error with the reason.
 import Glibc
@@ -23,11 +26,18 @@ let cloneNewPID: Int32 = 0x2000_0000
 /// Exit code of a task whose setup failed before exec (as a shell's "command not found").
 let setupFailedCode: Int32 = 127
 
+struct Bind {
+    var source: String
+    var target: String
+    var readOnly: Bool
+}
+
 struct Options {
     var runDirectory = ""
     var cgroups: [String] = []
     var pidNamespace = false
     var mountProc = false
+    var binds: [Bind] = []
     var executable = ""
     var argv: [String] = []
 }
@@ -47,6 +57,11 @@ func parseOptions(_ arguments: [String]) -> Options? {
                 options.cgroups.append(arguments[index])
             }
             index += 1
+        case "--bind", "--bind-ro":
+            guard index + 1 < arguments.count else { return nil }
+            options.binds.append(
+                Bind(source: arguments[index], target: arguments[index + 1], readOnly: argument == "--bind-ro"))
+            index += 2
         case "--pid-namespace": options.pidNamespace = true
         case "--mount-proc": options.mountProc = true
         case "--":
@@ -111,16 +126,28 @@ func joinCgroups(_ options: Options) {
     }
 }
 
-/// A fresh /proc for the new pid namespace, in a private mount namespace so the host's
-/// /proc is untouched.
-func mountProc(_ options: Options) {
+/// A private mount namespace (mounts still propagate in from the host, never out) with the
+/// task's bind mounts and, in a new pid namespace, a fresh /proc. Runs in the child that is
+/// pid 1 of that namespace, before the task.
+func setUpMounts(_ options: Options) {
+    let freshProc = options.mountProc && options.pidNamespace
+    guard freshProc || !options.binds.isEmpty else { return }
     if linuxUnshare(cloneNewNS) != 0 {
         failSetup(options, "Failed to create a mount namespace: \(errnoText(errno))")
     }
     if mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) != 0 {
         failSetup(options, "Failed to make mounts private: \(errnoText(errno))")
     }
-    if mount("proc", "/proc", "proc", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil) != 0 {
+    for bind in options.binds {
+        if mount(bind.source, bind.target, nil, UInt(MS_BIND | MS_REC), nil) != 0 {
+            failSetup(options, "Failed to mount volume '\(bind.source)' at '\(bind.target)': \(errnoText(errno))")
+        }
+        // A bind mount takes the read-only flag only on a remount.
+        if bind.readOnly, mount(nil, bind.target, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil) != 0 {
+            failSetup(options, "Failed to make volume '\(bind.target)' read-only: \(errnoText(errno))")
+        }
+    }
+    if freshProc, mount("proc", "/proc", "proc", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil) != 0 {
         failSetup(options, "Failed to mount /proc: \(errnoText(errno))")
     }
 }
@@ -157,7 +184,6 @@ nonisolated(unsafe) var supervisedPID: pid_t = 0
 /// reports the task's own status through `reportDescriptor` and exits, which makes the
 /// kernel kill whatever else is left in the namespace.
 func runNamespaceInit(_ options: Options, reportDescriptor: Int32) -> Never {
-    if options.mountProc { mountProc(options) }
     let task = fork()
     if task < 0 { failSetup(options, "fork failed: \(errnoText(errno))") }
     if task == 0 {
@@ -194,6 +220,7 @@ func startChild(_ options: Options, reportPipe: [Int32]) -> pid_t {
     if child != 0 { return child }
     setpgid(0, 0)
     joinCgroups(options)
+    setUpMounts(options)
     if options.pidNamespace {
         close(reportPipe[0])
         runNamespaceInit(options, reportDescriptor: reportPipe[1])
@@ -257,7 +284,7 @@ guard let options = parseOptions(CommandLine.arguments) else {
     writeAll(
         2,
         "usage: mesokube-supervisor --run-dir DIR [--cgroup DIR]... [--pid-namespace] [--mount-proc]"
-            + " -- EXECUTABLE ARGV0 [ARG]...\n")
+            + " [--bind SOURCE TARGET | --bind-ro SOURCE TARGET]... -- EXECUTABLE ARGV0 [ARG]...\n")
     exit(2)
 }
 exit(supervise(options))

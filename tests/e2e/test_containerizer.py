@@ -243,3 +243,29 @@ def test_checkpointed_custom_executor_resubscribes_after_kill_9_of_its_agent(spl
     assert replies[0]["executor_id"] == "ckpt-executor"
     framework.send({"cmd": "kill", "task_id": "exec-kept"})
     framework.wait_update("exec-kept", "TASK_KILLED", since=mark, timeout=60)
+
+
+def test_host_path_volume_is_mounted_in_the_sandbox_of_a_plain_task(dev_cluster, scheduler, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "greeting").write_text("hello from the host\n")
+    cluster = dev_cluster(agents=1)
+    volume = {"type": "MESOS", "volumes": [{"container_path": "data", "host_path": str(shared), "mode": "RO"}]}
+    task = shell_task("mounted", "cat data/greeting; touch data/new && echo writable || echo read-only",
+                      task_extra={"container": volume})
+    missing = {"type": "MESOS", "volumes": [{"container_path": "x", "host_path": str(tmp_path / "absent"),
+                                             "mode": "RW"}]}
+    broken = shell_task("unmountable", "true", task_extra={"container": missing})
+    framework = scheduler(cluster, name="volumes", init=[{"cmd": "launch", "tasks": [task, broken]}])
+    framework_id = framework.registered_framework_id()
+    framework.wait_update("mounted", "TASK_FINISHED")
+    failed = framework.wait_update("unmountable", "TASK_FAILED")
+    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED", failed
+    assert "does not exist" in failed["message"], failed
+    agent = cluster.agents[0]
+    sandbox = wait_until(lambda: agent.executor_directory(framework_id, "mounted"), 30, "the sandbox")
+    text = agent.wait_for_file_text(f"{sandbox}/stdout", "read-only")
+    assert "hello from the host" in text
+    assert not (shared / "new").exists()
+    with open("/proc/self/mounts") as mounts:
+        assert str(shared) not in mounts.read()  # the bind mount lived only in the task's namespace
