@@ -60,7 +60,10 @@ import Testing
             SupervisedLaunch(
                 spec: shell("echo pid=$$; ls /proc | grep -c '^[0-9]'; exec sleep 30", in: sandbox),
                 runDirectory: sandbox.path + "/run", pidNamespace: true, mountProc: true))
-        _ = try await waitUntil(sandbox.path + "/stdout", contains: "pid=")
+        // Both lines are out before the kill (under load the count can take a while).
+        try await eventually("the process count printed") {
+            contents(of: sandbox.path + "/stdout").split(separator: "\n").count >= 2
+        }
         // sleep as pid 1 would ignore SIGTERM; under the init it dies of it.
         let outcome = await supervisor.terminate(record, gracePeriod: .seconds(10))
         #expect(outcome == .exited(Status.signaled(SIGTERM)))
