@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Pure value types and state machines: no I/O, no wall clock, no global randomness.
@@ -54,6 +58,9 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .target(
@@ -74,10 +81,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Kubernetes: pure object model (schemas, validation, patches, printing) and the API server shell.
+        .target(name: "KubeTypes", swiftSettings: strict),
+        .target(
+            name: "KubeAPIServer",
+            dependencies: [
+                "KubeTypes", "StateStore", "HTTPSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "MesokubeCLI",
             dependencies: [
-                "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport", "MesosModel", "Containerizer",
+                "KubeAPIServer", "KubeTypes", "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport", "MesosModel", "Containerizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -107,6 +123,9 @@ let package = Package(
         .testTarget(
             name: "HTTPSupportTests",
             dependencies: ["HTTPSupport", .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "KubeTypesTests", dependencies: ["KubeTypes"]),
+        .testTarget(
+            name: "KubeAPIServerTests", dependencies: ["KubeAPIServer", "KubeTypes", "StateStore", "HTTPSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(
             name: "FrameworkKitTests", dependencies: ["FrameworkKit", "Master", "Agent", "StateStore", "MesosModel"]),

@@ -1,0 +1,5 @@
+/// Placeholder until the definitions are written.
+public enum BatchV1 {
+    public static let schemas: [TypeSchema] = []
+    public static let resources: [ResourceType] = []
+}
