@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
     import Glibc
@@ -42,6 +43,8 @@ public final class HTTPServer: Sendable {
     public let requestedPort: Int
     public let maxBodyBytes: Int
     public let idleTimeout: TimeAmount?
+    /// When set, every connection is TLS (see `TLSMaterial.makeServerContext()`).
+    public let tls: NIOSSLContext?
     private let handler: any HTTPHandler
     private let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
@@ -67,15 +70,17 @@ public final class HTTPServer: Sendable {
     /// - Parameters:
     ///   - port: 0 picks a free ephemeral port; `start()` returns the bound one.
     ///   - idleTimeout: close keep-alive connections idle this long; nil (default) never does.
+    ///   - tls: serve HTTPS with this context; nil (default) serves plain HTTP.
     public init(
         host: String, port: Int, maxBodyBytes: Int = 16 << 20, idleTimeout: TimeAmount? = nil,
-        handler: any HTTPHandler, logger: Logger = Logger(label: "mesokube.http"),
+        tls: NIOSSLContext? = nil, handler: any HTTPHandler, logger: Logger = Logger(label: "mesokube.http"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.host = host
         self.requestedPort = port
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
+        self.tls = tls
         self.handler = handler
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
@@ -84,12 +89,12 @@ public final class HTTPServer: Sendable {
     /// Convenience for a closure handler.
     public convenience init(
         host: String, port: Int, maxBodyBytes: Int = 16 << 20, idleTimeout: TimeAmount? = nil,
-        logger: Logger = Logger(label: "mesokube.http"),
+        tls: NIOSSLContext? = nil, logger: Logger = Logger(label: "mesokube.http"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) {
         self.init(
-            host: host, port: port, maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout,
+            host: host, port: port, maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout, tls: tls,
             handler: ClosureHTTPHandler(handler), logger: logger, eventLoopGroup: eventLoopGroup)
     }
 
@@ -164,6 +169,12 @@ public final class HTTPServer: Sendable {
             .bind(host: self.host, port: self.requestedPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls = self.tls {
+                        // A failed handshake (a scanner, plain HTTP on this port) surfaces as an
+                        // error on this connection's inbound stream: `serve` logs it at debug
+                        // level and only this connection closes.
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
                     try pipeline.addHandler(MalformedRequestResponder())
                     let connection = try ServerConnectionChannel(wrappingChannelSynchronously: channel)

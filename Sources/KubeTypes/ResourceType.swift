@@ -50,11 +50,14 @@ public struct ResourceType: Sendable {
         var result: [Subresource] = []
         if strategy.hasStatus {
             result.append(
-                Subresource(name: "status", kind: GroupVersionKind(group, version, kind), verbs: ["get", "patch", "update"]))
+                Subresource(
+                    name: "status", kind: GroupVersionKind(group, version, kind), verbs: ["get", "patch", "update"]))
         }
         if strategy.scale != nil {
             result.append(
-                Subresource(name: "scale", kind: GroupVersionKind("autoscaling", "v1", "Scale"), verbs: ["get", "patch", "update"]))
+                Subresource(
+                    name: "scale", kind: GroupVersionKind("autoscaling", "v1", "Scale"),
+                    verbs: ["get", "patch", "update"]))
         }
         return result + subresources
     }
@@ -114,6 +117,9 @@ public struct ResourceStrategy: Sendable {
     public var nameIsLabel: Bool
     /// False for kinds whose objects have no spec to track (ConfigMap, Secret, Event, ...).
     public var tracksGeneration: Bool
+    /// Replaces the DNS name rule for kinds with looser names (RBAC: any path segment, so
+    /// `system:aggregate-to-admin` is valid); returns the problems with a name.
+    public var nameRule: (@Sendable (String) -> [String])?
 
     public init(
         applyDefaults: @escaping @Sendable (inout JSON) -> Void = { _ in },
@@ -122,7 +128,8 @@ public struct ResourceStrategy: Sendable {
         validateUpdate: @escaping @Sendable (JSON, JSON) -> [FieldError] = { _, _ in [] },
         hasStatus: Bool = false, scale: ScaleAccessor? = nil,
         fieldLabels: [String: @Sendable (JSON) -> String?] = [:],
-        table: TableDefinition = .nameAndAge, nameIsLabel: Bool = false, tracksGeneration: Bool = true
+        table: TableDefinition = .nameAndAge, nameIsLabel: Bool = false, tracksGeneration: Bool = true,
+        nameRule: (@Sendable (String) -> [String])? = nil
     ) {
         self.applyDefaults = applyDefaults
         self.prepareForCreate = prepareForCreate
@@ -134,6 +141,7 @@ public struct ResourceStrategy: Sendable {
         self.table = table
         self.nameIsLabel = nameIsLabel
         self.tracksGeneration = tracksGeneration
+        self.nameRule = nameRule
     }
 }
 
@@ -176,6 +184,8 @@ public struct TableDefinition: Sendable {
             TableColumn("Name", format: "name", description: "Name must be unique within a namespace."),
             TableColumn("Age", description: "Date of creation of the object."),
         ],
-        cells: { object, now in [.string(object[path: ["metadata", "name"]]?.stringValue ?? ""), .string(Age.of(object, now: now))] }
+        cells: { object, now in
+            [.string(object[path: ["metadata", "name"]]?.stringValue ?? ""), .string(Age.of(object, now: now))]
+        }
     )
 }

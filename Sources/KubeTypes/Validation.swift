@@ -11,7 +11,9 @@ public enum NameRules {
         var problems: [String] = []
         if value.utf8.count > 63 { problems.append("must be no more than 63 characters") }
         if !isLabel(value) {
-            problems.append(dns1123LabelMessage + " (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+            problems.append(
+                dns1123LabelMessage
+                    + " (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
         }
         return problems
     }
@@ -78,7 +80,9 @@ public enum NameRules {
         let bytes = Array(value.utf8)
         let valid =
             !bytes.isEmpty && !isDigit(bytes[0])
-            && bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+            && bytes.allSatisfy {
+                isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+            }
         return valid
             ? []
             : [
@@ -114,7 +118,9 @@ public enum NameRules {
 /// Validation of `metadata` common to all kinds.
 public enum MetadataValidation {
     /// Checks name (or generateName), namespace presence, labels and annotations.
-    public static func validate(_ object: JSON, namespaced: Bool, nameIsLabel: Bool) -> [FieldError] {
+    public static func validate(
+        _ object: JSON, namespaced: Bool, nameIsLabel: Bool, nameRule: (@Sendable (String) -> [String])? = nil
+    ) -> [FieldError] {
         var errors: [FieldError] = []
         let metadata = object["metadata"] ?? .emptyObject
         let name = metadata["name"]?.stringValue ?? ""
@@ -123,7 +129,8 @@ public enum MetadataValidation {
                 errors.append(.required("metadata.name", "name or generateName is required"))
             }
         } else {
-            let problems = nameIsLabel ? NameRules.dns1123Label(name) : NameRules.dns1123Subdomain(name)
+            let problems =
+                nameRule?(name) ?? (nameIsLabel ? NameRules.dns1123Label(name) : NameRules.dns1123Subdomain(name))
             errors += problems.map { .invalid("metadata.name", .string(name), $0) }
         }
         let namespace = metadata["namespace"]?.stringValue ?? ""
@@ -131,7 +138,9 @@ public enum MetadataValidation {
             if namespace.isEmpty {
                 errors.append(.required("metadata.namespace"))
             } else {
-                errors += NameRules.dns1123Label(namespace).map { .invalid("metadata.namespace", .string(namespace), $0) }
+                errors += NameRules.dns1123Label(namespace).map {
+                    .invalid("metadata.namespace", .string(namespace), $0)
+                }
             }
         } else if !namespace.isEmpty {
             errors.append(.forbidden("metadata.namespace", "not allowed on this type"))
@@ -178,4 +187,13 @@ extension JSON {
     public var labels: [String: String] { self[path: ["metadata", "labels"]]?.stringMap ?? [:] }
     public var annotations: [String: String] { self[path: ["metadata", "annotations"]]?.stringMap ?? [:] }
     public var uid: String { self[path: ["metadata", "uid"]]?.stringValue ?? "" }
+}
+
+extension MetadataValidation {
+    /// Metadata validation with the resource's own name rule.
+    public static func validate(_ object: JSON, resource: ResourceType) -> [FieldError] {
+        validate(
+            object, namespaced: resource.namespaced, nameIsLabel: resource.strategy.nameIsLabel,
+            nameRule: resource.strategy.nameRule)
+    }
 }

@@ -56,6 +56,8 @@ struct MasterCommand: AsyncParsableCommand {
     @Option(help: "Send clients to this leader (a standby master) until leader election arrives.")
     var leader: String?
     @OptionGroup var master: MasterFlags
+    @OptionGroup var kube: KubeFlags
+    @Flag(help: "Do not run the Kubernetes API server in this master.") var noKube = false
 
     func run() async throws {
         LogSetup.bootstrap(level: master.logLevel)
@@ -66,7 +68,16 @@ struct MasterCommand: AsyncParsableCommand {
         let server = MasterServer(options: options, store: store)
         let bound = try await server.start()
         say("mesokube master listening on http://\(master.ip):\(bound) (work dir \(workDir))")
+        var kubeEndpoint: KubeEndpoint?
+        if !noKube {
+            let root = absolute(workDir)
+            let endpoint = try await KubeServing.start(
+                store: store, workDir: root, ip: master.ip, flags: kube, kubeconfigPath: root + "/kubeconfig")
+            say("Kubernetes API on \(endpoint.url); export KUBECONFIG=\(root)/kubeconfig")
+            kubeEndpoint = endpoint
+        }
         await ShutdownSignal.wait()
+        await kubeEndpoint?.stop()
         await server.stop()
         await store.close()
     }

@@ -15,15 +15,15 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Master port.") var masterPort: Int = 5050
     @Option(help: "Port of the first agent; agent k listens on this + k.") var agentPort: Int = 5051
     @Option(help: "Number of agents.") var agents: Int = 1
-    @Option(help: "Kubernetes API port (the API server arrives in a later release).") var kubePort: Int = 6443
     @Option(help: "Marathon API port (arrives in a later release).") var marathonPort: Int = 8080
     @Option(help: "DNS port (arrives in a later release).") var dnsPort: Int = 8053
+    @OptionGroup var kube: KubeFlags
     @OptionGroup var master: MasterFlags
     @OptionGroup var agent: AgentFlags
 
     func validate() throws {
         guard agents >= 1 && agents <= 64 else { throw ValidationError("--agents must be between 1 and 64") }
-        for port in [masterPort, agentPort, kubePort, marathonPort, dnsPort] where !(0...65535).contains(port) {
+        for port in [masterPort, agentPort, kube.kubePort, marathonPort, dnsPort] where !(0...65535).contains(port) {
             throw ValidationError("Port \(port) is out of range")
         }
     }
@@ -45,14 +45,18 @@ struct DevCommand: AsyncParsableCommand {
             agentServers.append(server)
             lines.append("  agent \(index)     http://\(master.ip):\(bound)  (work dir \(root)/agent-\(index))")
         }
-        lines.append("  kube API    port \(kubePort) reserved (not served yet)")
+        let kubeEndpoint = try await KubeServing.start(
+            store: store, workDir: root, ip: master.ip, flags: kube, kubeconfigPath: root + "/kubeconfig")
+        lines.append("  kube API    \(kubeEndpoint.url)")
         lines.append("  marathon    port \(marathonPort) reserved (not served yet)")
         lines.append("  dns         port \(dnsPort) reserved (not served yet)")
         lines.append("  state       \(root)")
+        lines.append("Use kubectl with:  export KUBECONFIG=\(root)/kubeconfig")
         lines.append("Stop with Ctrl-C.")
         say(lines.joined(separator: "\n"))
         await ShutdownSignal.wait()
         say("Shutting down...")
+        await kubeEndpoint.stop()
         for server in agentServers { await server.stop(killContainers: true) }
         await masterServer.stop()
         await store.close()

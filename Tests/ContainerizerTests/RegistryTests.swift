@@ -40,7 +40,7 @@ struct RegistryTests {
         defer { workspace.cleanUp() }
         let registry = try await RegistryFixture.startEmptyRegistry()
         defer { registry.stop() }
-        try await runOffCooperativePool {
+        _ = try await runOffCooperativePool {
             Result { try registry.push(.echo(name: "hello-world", text: "hello from a pulled image")) }
         }.get()
         let options = RegistryOptions(defaultRegistry: registry.host, insecureRegistries: [registry.host])

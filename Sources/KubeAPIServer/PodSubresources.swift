@@ -1,0 +1,123 @@
+import HTTPSupport
+import KubeTypes
+
+/// Pod subresources: binding (the scheduler's write), eviction (deletion that respects
+/// PodDisruptionBudgets), and log/exec/attach/portforward, which stream from the pod's node agent.
+extension KubeAPIServer {
+    func servePodSubresource(_ request: ResourceRequest, subresource: String) async throws -> HTTPResponse {
+        let method = request.http.method
+        switch subresource {
+        case "binding":
+            guard method == .POST else { throw APIError.methodNotSupported(method.rawValue, "pods/binding") }
+            return try await bind(request)
+        case "eviction":
+            guard method == .POST else { throw APIError.methodNotSupported(method.rawValue, "pods/eviction") }
+            return try await evict(request)
+        case "ephemeralcontainers":
+            switch method {
+            case .GET: return try await get(request)
+            default:
+                throw APIError.forbidden("ephemeral containers are not supported by this cluster's node agent")
+            }
+        case "log", "exec", "attach", "portforward":
+            return try await streamFromNode(request, subresource: subresource)
+        default:
+            throw APIError.pathNotFound
+        }
+    }
+
+    /// `POST pods/<name>/binding`: sets spec.nodeName once, as the scheduler does.
+    func bind(_ request: ResourceRequest) async throws -> HTTPResponse {
+        let body = try MediaTypes.decodeBody(request.http).object
+        let target = body[path: ["target", "name"]]?.stringValue ?? ""
+        let name = request.name ?? ""
+        guard !target.isEmpty else {
+            throw APIError.invalid(kind: "Binding", name: name, resource: nil, [.required("target.name")])
+        }
+        let resource = request.resource
+        let now = Timestamp.format(environment.now())
+        _ = try await updateObject(request, subresource: "binding", precondition: nil) { current in
+            if let node = current[path: ["spec", "nodeName"]]?.stringValue, !node.isEmpty {
+                throw APIError.conflict(resource, name: name, "pod \(name) is already assigned to node \"\(node)\"")
+            }
+            if current[path: ["metadata", "deletionTimestamp"]] != nil {
+                throw APIError.conflict(
+                    resource, name: name, "pod \(name) is being deleted, cannot be assigned to a host")
+            }
+            var next = current
+            next[path: ["spec", "nodeName"]] = .string(target)
+            var conditions = current[path: ["status", "conditions"]]?.arrayValue ?? []
+            conditions.removeAll { $0["type"] == "PodScheduled" }
+            conditions.append([
+                "type": "PodScheduled", "status": "True", "lastProbeTime": nil, "lastTransitionTime": .string(now),
+            ])
+            next[path: ["status", "conditions"]] = .array(conditions)
+            return next
+        }
+        return Self.jsonResponse(
+            ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201],
+            status: .created)
+    }
+
+    /// `POST pods/<name>/eviction`: refused with 429 while a PodDisruptionBudget selecting the pod
+    /// allows no disruption, otherwise a graceful delete.
+    func evict(_ request: ResourceRequest) async throws -> HTTPResponse {
+        let body = try MediaTypes.decodeBody(request.http).object
+        let name = request.name ?? ""
+        let (pod, _) = try await fetch(request.resource, namespace: request.namespace, name: name)
+        let snapshot = request.snapshot
+        if let budgets = snapshot.resource(group: "policy", version: "v1", plural: "poddisruptionbudgets") {
+            let prefix = ObjectStorage.prefix(budgets, namespace: request.namespace)
+            let (items, _) = try await storage.store.listAll(prefix: prefix)
+            for item in items {
+                let budget = try ObjectStorage.decode(item)
+                guard let selectorObject = budget[path: ["spec", "selector"]],
+                    let selector = try? LabelSelector(object: selectorObject), selector.matches(pod.labels)
+                else { continue }
+                let allowed = budget[path: ["status", "disruptionsAllowed"]]?.intValue ?? 0
+                if allowed <= 0 {
+                    throw APIError.tooManyRequests(
+                        "Cannot evict pod as it would violate the pod's disruption budget.",
+                        causes: [
+                            [
+                                "reason": "DisruptionBudget",
+                                "message": .string(
+                                    "The disruption budget \(budget.name) needs \(budget[path: ["status", "desiredHealthy"]]?.intValue ?? 0) healthy pods and has \(budget[path: ["status", "currentHealthy"]]?.intValue ?? 0) currently"
+                                ),
+                            ]
+                        ])
+                }
+            }
+        }
+        var options = DeleteOptions()
+        options.gracePeriodSeconds = body[path: ["deleteOptions", "gracePeriodSeconds"]]?.intValue
+        options.preconditionUID = body[path: ["deleteOptions", "preconditions", "uid"]]?.stringValue
+        _ = try await deleteObject(request, name: name, options: options)
+        return Self.jsonResponse(
+            ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201],
+            status: .created)
+    }
+
+    /// Logs, exec, attach and port-forward come from the node agent running the pod. Until a pod
+    /// is bound to a node there is nothing to stream, which upstream reports the same way.
+    func streamFromNode(_ request: ResourceRequest, subresource: String) async throws -> HTTPResponse {
+        let name = request.name ?? ""
+        let (pod, _) = try await fetch(request.resource, namespace: request.namespace, name: name)
+        let node = pod[path: ["spec", "nodeName"]]?.stringValue ?? ""
+        if subresource == "log", let container = request.query("container") {
+            let names =
+                (pod[path: ["spec", "containers"]]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                + (pod[path: ["spec", "initContainers"]]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+            if !names.contains(container) {
+                throw APIError.badRequest(
+                    "container \(container) is not valid for pod \(name)")
+            }
+        }
+        guard !node.isEmpty else {
+            throw APIError.badRequest("pod \(name) does not have a host assigned")
+        }
+        throw APIError(
+            code: 503, reason: "ServiceUnavailable",
+            message: "the node agent on node \"\(node)\" does not serve \(subresource) for pod \(name) yet")
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import HTTPSupport
+import KubeAPIServer
+import StateStore
+
+/// Flags of the Kubernetes API server, shared by `mesokube dev` and `mesokube master`.
+struct KubeFlags: ParsableArguments {
+    @Option(help: "Kubernetes API port.") var kubePort: Int = 6443
+    @Flag(help: "Serve the Kubernetes API over plain HTTP (kubectl then sends no credentials, so none are required).")
+    var kubeInsecure = false
+    @Option(help: "Seconds between compactions of the store's history (kube-apiserver compacts every 300).")
+    var kubeCompactionInterval: Int = 300
+    @Option(help: "Revisions of history kept by each compaction (watches may resume within them).")
+    var kubeCompactionRetain: Int = 1000
+}
+
+/// A running Kubernetes API server and what clients need to reach it.
+struct KubeEndpoint {
+    let server: KubeAPIServer
+    let http: HTTPServer
+    let url: String
+    let kubeconfig: String?
+
+    func stop() async {
+        await http.shutdown()
+        await server.stop()
+    }
+}
+
+enum KubeServing {
+    /// Starts the API server on the store. With TLS, the CA and serving certificate live in
+    /// `<workDir>/pki` and an admin token in `<workDir>/pki/admin.token`; when `kubeconfigPath` is
+    /// given a kubeconfig for them is written there.
+    static func start(
+        store: any StateStore, workDir: String, ip: String, flags: KubeFlags, kubeconfigPath: String?
+    ) async throws -> KubeEndpoint {
+        var options = KubeAPIOptions()
+        options.compactionInterval = .seconds(max(1, flags.kubeCompactionInterval))
+        options.compactionRetain = Int64(max(1, flags.kubeCompactionRetain))
+        var tls: TLSMaterial?
+        var token: String?
+        if !flags.kubeInsecure {
+            let pki = workDir + "/pki"
+            let hosts = TLSMaterial.defaultHosts(extra: ip == "0.0.0.0" || ip == "127.0.0.1" ? [] : [ip])
+            tls = try TLSMaterial.loadOrCreate(directory: pki, hosts: hosts, now: Date())
+            let adminToken = try TLSMaterial.loadOrCreateToken(path: pki + "/admin.token")
+            token = adminToken
+            options.bearerTokens = [adminToken]
+        }
+        let scheme = tls == nil ? "http" : "https"
+        let server = KubeAPIServer(store: store, options: options)
+        try await server.start()
+        let http = HTTPServer(host: ip, port: flags.kubePort, tls: try tls?.makeServerContext(), handler: server)
+        let port = try await http.start()
+        let host = ip == "0.0.0.0" ? "127.0.0.1" : ip
+        let url = "\(scheme)://\(host):\(port)"
+        server.setAdvertiseAddress("\(host):\(port)")
+        var written: String?
+        if let kubeconfigPath {
+            try writeKubeconfig(path: kubeconfigPath, server: url, caPEM: tls?.caPEM, token: token)
+            written = kubeconfigPath
+        }
+        return KubeEndpoint(server: server, http: http, url: url, kubeconfig: written)
+    }
+
+    /// A kubeconfig with one cluster, one user and one context named `mesokube`.
+    static func writeKubeconfig(path: String, server: String, caPEM: String?, token: String?) throws {
+        var lines = [
+            "apiVersion: v1", "kind: Config", "clusters:", "- name: mesokube", "  cluster:", "    server: \(server)",
+        ]
+        if let caPEM {
+            lines.append("    certificate-authority-data: \(Data(caPEM.utf8).base64EncodedString())")
+        }
+        lines += ["users:", "- name: mesokube-admin", "  user:"]
+        lines.append(token.map { "    token: \($0)" } ?? "    {}")
+        lines += [
+            "contexts:", "- name: mesokube", "  context:", "    cluster: mesokube", "    user: mesokube-admin",
+            "    namespace: default", "current-context: mesokube", "preferences: {}",
+        ]
+        let text = lines.joined(separator: "\n") + "\n"
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url, options: .atomic)
+        chmod(path, 0o600)
+    }
+}
