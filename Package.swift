@@ -127,7 +127,11 @@ let package = Package(
             dependencies: ["HTTPSupport", .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "KubeTypesTests", dependencies: ["KubeTypes"]),
         .testTarget(
-            name: "KubeAPIServerTests", dependencies: ["KubeAPIServer", "KubeTypes", "StateStore", "HTTPSupport"]),
+            name: "KubeAPIServerTests",
+            dependencies: [
+                "KubeAPIServer", "KubeTypes", "StateStore", "StateStoreSQLite", "HTTPSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(
             name: "FrameworkKitTests", dependencies: ["FrameworkKit", "Master", "Agent", "StateStore", "MesosModel"]),

@@ -49,7 +49,7 @@ extension KubeAPIServer {
                 var lastRevision: Int64 = -1
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(500))
-                    guard let self else { return }
+                    guard !Task.isCancelled, let self else { return }
                     guard let revision = try? await self.storage.store.currentRevision(), revision != lastRevision
                     else { continue }
                     lastRevision = revision
@@ -61,7 +61,7 @@ extension KubeAPIServer {
                 while !Task.isCancelled {
                     guard let interval = self?.options.compactionInterval else { return }
                     try? await Task.sleep(for: interval)
-                    guard let self else { return }
+                    guard !Task.isCancelled, let self else { return }
                     do {
                         try await self.compact()
                     } catch {
