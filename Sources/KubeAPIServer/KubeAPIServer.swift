@@ -11,19 +11,16 @@ import Synchronization
 public struct KubeEnvironment: Sendable {
     /// Seconds since the epoch.
     public var now: @Sendable () -> Int64
-    /// Microseconds since the epoch (events.k8s.io eventTime, managedFields are seconds).
-    public var nowMicros: @Sendable () -> Int64
     /// A fresh object uid.
     public var makeUID: @Sendable () -> String
     /// `count` random characters from upstream's generateName alphabet.
     public var randomSuffix: @Sendable (_ count: Int) -> String
 
     public init(
-        now: @escaping @Sendable () -> Int64, nowMicros: @escaping @Sendable () -> Int64,
-        makeUID: @escaping @Sendable () -> String, randomSuffix: @escaping @Sendable (Int) -> String
+        now: @escaping @Sendable () -> Int64, makeUID: @escaping @Sendable () -> String,
+        randomSuffix: @escaping @Sendable (Int) -> String
     ) {
         self.now = now
-        self.nowMicros = nowMicros
         self.makeUID = makeUID
         self.randomSuffix = randomSuffix
     }
@@ -31,7 +28,6 @@ public struct KubeEnvironment: Sendable {
     /// The real clock and random source.
     public static let system = KubeEnvironment(
         now: { Int64(Date().timeIntervalSince1970) },
-        nowMicros: { Int64(Date().timeIntervalSince1970 * 1_000_000) },
         makeUID: { UUID().uuidString.lowercased() },
         randomSuffix: { count in
             // Upstream's alphabet leaves out vowels and look-alike characters, so names never spell words.

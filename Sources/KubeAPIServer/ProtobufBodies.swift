@@ -138,7 +138,7 @@ enum ProtobufBodies {
             return .string(Timestamp.format(seconds))
         case (.map(let valueType), .bytes(let bytes)):
             var key = ""
-            var entryValue: JSON = valueType.isBytes ? "" : ""
+            var entryValue: JSON = ""
             for (field, entry) in try ProtoReader.fields(bytes) {
                 if field == 1, case .bytes(let text) = entry { key = String(decoding: text, as: UTF8.self) }
                 if field == 2 { entryValue = try self.value(entry, type: valueType) }
@@ -147,13 +147,6 @@ enum ProtobufBodies {
         default:
             throw APIError.badRequest("the protobuf body has a field of an unexpected wire type")
         }
-    }
-}
-
-extension ProtobufBodies.FieldType {
-    var isBytes: Bool {
-        if case .bytes = self { return true }
-        return false
     }
 }
 

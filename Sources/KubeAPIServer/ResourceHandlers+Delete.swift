@@ -89,10 +89,9 @@ extension KubeAPIServer {
     /// The object's state when deletion cannot finish at once (finalizers, graceful pods,
     /// namespaces, orphan/foreground propagation); nil when it can be removed now.
     func terminatingState(_ current: JSON, resource: ResourceType, options: DeleteOptions) -> JSON? {
+        let rules = resource.strategy.deletion
         var next = current
         var finalizers = current[path: ["metadata", "finalizers"]]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let isPod = resource.group.isEmpty && resource.plural == "pods"
-        let isNamespace = resource.group.isEmpty && resource.plural == "namespaces"
         switch options.propagation {
         case "Orphan":
             if !finalizers.contains("orphan") { finalizers.append("orphan") }
@@ -104,14 +103,9 @@ extension KubeAPIServer {
             break
         }
         var graceful = false
-        if isPod {
-            let grace =
-                options.gracePeriodSeconds
-                ?? current[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30
-            let phase = current[path: ["status", "phase"]]?.stringValue ?? ""
-            let scheduled = !(current[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty
-            // Unscheduled and finished pods have no containers to stop: they go at once, as upstream.
-            if scheduled && phase != "Succeeded" && phase != "Failed" && grace > 0 {
+        if let gracePeriod = rules.gracePeriod {
+            let grace = gracePeriod(current, options.gracePeriodSeconds)
+            if grace > 0 {
                 graceful = true
                 let existing = current[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue
                 if existing == nil || grace < existing! {
@@ -122,15 +116,14 @@ extension KubeAPIServer {
                 next[path: ["metadata", "deletionGracePeriodSeconds"]] = 0
             }
         }
-        if isNamespace {
-            next[path: ["status", "phase"]] = "Terminating"
-        }
-        let namespaceFinalizers = isNamespace ? (current[path: ["spec", "finalizers"]]?.arrayValue ?? []) : []
-        guard !finalizers.isEmpty || graceful || !namespaceFinalizers.isEmpty else { return nil }
+        rules.markTerminating(&next)
+        let specFinalizers = rules.specFinalizersPath.flatMap { current[path: $0]?.arrayValue } ?? []
+        guard !finalizers.isEmpty || graceful || !specFinalizers.isEmpty else { return nil }
         next[path: ["metadata", "finalizers"]] = finalizers.isEmpty ? nil : .array(finalizers.map { .string($0) })
         if next[path: ["metadata", "deletionTimestamp"]] == nil {
             next[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(environment.now()))
-            next[path: ["metadata", "deletionGracePeriodSeconds"]] = .int(isPod ? (options.gracePeriodSeconds ?? 0) : 0)
+            let grace = rules.gracePeriod == nil ? 0 : (options.gracePeriodSeconds ?? 0)
+            next[path: ["metadata", "deletionGracePeriodSeconds"]] = .int(grace)
         }
         return next
     }

@@ -39,6 +39,9 @@ extension KubeAPIServer {
         let body = request.http.bodyBytes
         guard !body.isEmpty else { throw APIError.badRequest("the body of the request is empty") }
         if type == .apply { return try await apply(request, subresource: subresource) }
+        if request.query("force") != nil {
+            throw APIError.badRequest("force is only allowed for apply patches (application/apply-patch+yaml)")
+        }
         let patch: JSON
         do {
             patch = try JSONReader.parse(body)

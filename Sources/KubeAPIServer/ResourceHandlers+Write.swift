@@ -103,13 +103,12 @@ extension KubeAPIServer {
     /// Checks apiVersion/kind, types and unknown fields of a body, as upstream's decoder does, and
     /// applies the requested field validation (Strict fails, Warn warns, Ignore is silent).
     func admitBody(
-        _ body: JSON, duplicates: [String], request: ResourceRequest, warnings: inout Warnings,
-        expectedKind: GroupVersionKind? = nil
+        _ body: JSON, duplicates: [String], request: ResourceRequest, warnings: inout Warnings
     ) throws -> JSON {
         guard case .object = body else {
             throw APIError.badRequest("the body of the request must be a JSON object, not \(body.typeName)")
         }
-        let expected = expectedKind ?? request.resource.groupVersionKind
+        let expected = request.resource.groupVersionKind
         var object = body
         if let apiVersion = body["apiVersion"]?.stringValue, apiVersion != expected.apiVersion {
             throw APIError.badRequest(
@@ -122,7 +121,7 @@ extension KubeAPIServer {
         }
         object["apiVersion"] = .string(expected.apiVersion)
         object["kind"] = .string(expected.kind)
-        let schemaName = expectedKind == nil ? request.resource.schemaName : "io.k8s.api.autoscaling.v1.Scale"
+        let schemaName = request.resource.schemaName
         let check = SchemaValidator.check(object, type: schemaName, catalog: request.snapshot.catalog)
         if let first = check.errors.first {
             throw APIError.badRequest(
@@ -263,18 +262,18 @@ extension KubeAPIServer {
         return left != right
     }
 
-    /// An update that removes the last finalizer of a terminating object deletes it. Pods also wait
-    /// for their grace period to be zero (the node agent sets it once containers are gone).
+    /// An update that removes the last finalizer of a terminating object deletes it. Kinds with
+    /// graceful deletion also wait for the grace period to reach zero (the node agent sets it once a
+    /// pod's containers are gone); kinds with spec finalizers wait for those too.
     func shouldDeleteDuringUpdate(_ object: JSON, resource: ResourceType) -> Bool {
         guard object[path: ["metadata", "deletionTimestamp"]] != nil else { return false }
         let finalizers = object[path: ["metadata", "finalizers"]]?.arrayValue ?? []
         guard finalizers.isEmpty else { return false }
-        if resource.group.isEmpty && resource.plural == "pods" {
-            return (object[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue ?? 0) == 0
+        let rules = resource.strategy.deletion
+        if rules.gracePeriod != nil, (object[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue ?? 0) != 0 {
+            return false
         }
-        if resource.group.isEmpty && resource.plural == "namespaces" {
-            return (object[path: ["spec", "finalizers"]]?.arrayValue ?? []).isEmpty
-        }
+        if let path = rules.specFinalizersPath, !(object[path: path]?.arrayValue ?? []).isEmpty { return false }
         return true
     }
 }

@@ -16,7 +16,7 @@ extension KubeAPIServer {
             throw APIError.pathNotFound
         }
         let request = ResourceRequest(http: http, info: info, resource: resource, snapshot: snapshot)
-        try request.validateDryRun()
+        try request.validateQuery()
         if resource.group == "authorization.k8s.io" {
             guard http.method == .POST, info.name == nil, info.subresource == nil else {
                 throw APIError.methodNotSupported(http.method.rawValue, resource.plural)

@@ -25,9 +25,24 @@ struct ResourceRequest: Sendable {
         return values.contains("All")
     }
 
-    func validateDryRun() throws {
+    /// Query options with a fixed set of values are checked, never silently ignored.
+    func validateQuery() throws {
         for value in http.queryValues["dryRun"] ?? [] where value != "All" {
             throw APIError.badRequest("Unsupported value: \"\(value)\": supported values: \"All\"")
+        }
+        if let value = query("includeObject"), !["None", "Metadata", "Object"].contains(value) {
+            throw APIError.badRequest(
+                "includeObject: Unsupported value: \"\(value)\": supported values: \"None\", \"Metadata\", \"Object\"")
+        }
+        if let value = query("resourceVersionMatch"), !value.isEmpty {
+            guard value == "NotOlderThan" || value == "Exact" else {
+                throw APIError.badRequest(
+                    "resourceVersionMatch: Unsupported value: \"\(value)\": supported values: \"Exact\", \"NotOlderThan\""
+                )
+            }
+            if (query("resourceVersion") ?? "").isEmpty && query("sendInitialEvents") != "true" {
+                throw APIError.badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided")
+            }
         }
     }
 
@@ -49,9 +64,6 @@ struct ResourceRequest: Sendable {
     }
 
     var accept: String? { http.headers.first(name: "Accept") }
-
-    /// A field path a validation message names for this kind (`Deployment.apps "web"`).
-    var kindName: String { resource.qualifiedKind }
 }
 
 /// Warnings sent back as `Warning: 299 - "..."` headers, which kubectl prints.

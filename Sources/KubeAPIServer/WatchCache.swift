@@ -65,9 +65,6 @@ actor WatchCache {
         failAll()
     }
 
-    /// The oldest revision a watcher may resume from.
-    var oldestResumable: Int64 { horizon }
-
     /// Events after `revision`: first those still buffered, then live ones. Throws `expired` when
     /// events after `revision` have already left the window.
     func subscribe(after revision: Int64) throws -> (AsyncStream<ObjectEvent>, UInt64) {

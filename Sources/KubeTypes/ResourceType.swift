@@ -120,6 +120,8 @@ public struct ResourceStrategy: Sendable {
     /// Replaces the DNS name rule for kinds with looser names (RBAC: any path segment, so
     /// `system:aggregate-to-admin` is valid); returns the problems with a name.
     public var nameRule: (@Sendable (String) -> [String])?
+    /// How deleting an object of this kind proceeds beyond finalizers.
+    public var deletion: DeletionRules
 
     public init(
         applyDefaults: @escaping @Sendable (inout JSON) -> Void = { _ in },
@@ -129,7 +131,7 @@ public struct ResourceStrategy: Sendable {
         hasStatus: Bool = false, scale: ScaleAccessor? = nil,
         fieldLabels: [String: @Sendable (JSON) -> String?] = [:],
         table: TableDefinition = .nameAndAge, nameIsLabel: Bool = false, tracksGeneration: Bool = true,
-        nameRule: (@Sendable (String) -> [String])? = nil
+        nameRule: (@Sendable (String) -> [String])? = nil, deletion: DeletionRules = DeletionRules()
     ) {
         self.applyDefaults = applyDefaults
         self.prepareForCreate = prepareForCreate
@@ -142,6 +144,29 @@ public struct ResourceStrategy: Sendable {
         self.nameIsLabel = nameIsLabel
         self.tracksGeneration = tracksGeneration
         self.nameRule = nameRule
+        self.deletion = deletion
+    }
+}
+
+/// Kind-specific deletion: graceful termination (pods wait for their containers to stop) and
+/// finalizers kept outside metadata (a namespace's `spec.finalizers`, owned by its controller).
+public struct DeletionRules: Sendable {
+    /// For kinds with graceful deletion: the seconds an object stays terminating, given the stored
+    /// object and the grace period the client asked for; 0 means it can go at once. Objects of such
+    /// kinds are only removed by an update once their `deletionGracePeriodSeconds` is 0.
+    public var gracePeriod: (@Sendable (_ object: JSON, _ requested: Int64?) -> Int64)?
+    /// Where finalizers outside `metadata.finalizers` live; the object stays until they are empty.
+    public var specFinalizersPath: [String]?
+    /// Marks an object as terminating when its deletion starts (a namespace's phase).
+    public var markTerminating: @Sendable (inout JSON) -> Void
+
+    public init(
+        gracePeriod: (@Sendable (JSON, Int64?) -> Int64)? = nil, specFinalizersPath: [String]? = nil,
+        markTerminating: @escaping @Sendable (inout JSON) -> Void = { _ in }
+    ) {
+        self.gracePeriod = gracePeriod
+        self.specFinalizersPath = specFinalizersPath
+        self.markTerminating = markTerminating
     }
 }
 

@@ -179,6 +179,13 @@ def test_bad_input_gets_status_objects(api):
                content_type="application/vnd.kubernetes.protobuf")
     assert junk.status_code == 400 and junk.json()["kind"] == "Status"
 
+    # Options with a fixed set of values are checked, not ignored.
+    assert raw(api, "GET", "/api/v1/namespaces?includeObject=Everything").status_code == 400
+    assert raw(api, "GET", "/api/v1/namespaces?resourceVersionMatch=Newest&resourceVersion=1").status_code == 400
+    forced = raw(api, "PATCH", "/api/v1/namespaces/default?force=true", json.dumps({"metadata": {}}),
+                 content_type="application/merge-patch+json")
+    assert forced.status_code == 400 and "force" in forced.json()["message"]
+
     # None of it hurt the server.
     core = client.CoreV1Api(api)
     assert core.list_namespace().items

@@ -17,7 +17,10 @@ extension CoreV1 {
         hasStatus: true,
         fieldLabels: ["status.phase": { CoreSupport.string($0, ["status", "phase"]) }],
         table: CoreV1Printers.namespaces,
-        nameIsLabel: true
+        nameIsLabel: true,
+        deletion: DeletionRules(
+            specFinalizersPath: ["spec", "finalizers"],
+            markTerminating: { $0[path: ["status", "phase"]] = "Terminating" })
     )
 
     static let standardFinalizers: Set<String> = ["kubernetes", "orphan", "foregroundDeletion"]

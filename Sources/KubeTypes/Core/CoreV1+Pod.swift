@@ -14,8 +14,19 @@ extension CoreV1 {
         validateUpdate: validatePodUpdate,
         hasStatus: true,
         fieldLabels: podFieldLabels,
-        table: CoreV1Printers.pods
+        table: CoreV1Printers.pods,
+        deletion: DeletionRules(gracePeriod: podGracePeriod)
     )
+
+    /// Scheduled pods that have not finished stop their containers first (the node agent deletes
+    /// them once done); unscheduled and finished pods have nothing to stop and go at once, as upstream.
+    @Sendable static func podGracePeriod(_ pod: JSON, requested: Int64?) -> Int64 {
+        let grace = requested ?? pod[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30
+        let phase = pod[path: ["status", "phase"]]?.stringValue ?? ""
+        let scheduled = !(pod[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty
+        guard scheduled, phase != "Succeeded", phase != "Failed" else { return 0 }
+        return max(0, grace)
+    }
 
     static let podTemplateStrategy = ResourceStrategy(
         applyDefaults: { object in

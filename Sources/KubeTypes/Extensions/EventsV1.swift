@@ -111,19 +111,9 @@ public enum EventsV1 {
         "type": { $0["type"]?.stringValue ?? "" },
     ]
 
+    /// The same columns as core/v1 events: upstream prints both kinds with one printer.
     static let table = TableDefinition(
-        columns: [
-            TableColumn("Last Seen", description: "Time since the event was last seen."),
-            TableColumn("Type", description: "Normal or Warning."),
-            TableColumn("Reason", description: "Short reason for the event."),
-            TableColumn("Object", description: "The object the event is about, as kind/name."),
-            TableColumn("Subobject", priority: 1, description: "Field path within the object, if any."),
-            TableColumn("Source", priority: 1, description: "Component that reported the event."),
-            TableColumn("Message", description: "Description of what happened."),
-            TableColumn("First Seen", priority: 1, description: "Time since the event was first seen."),
-            TableColumn("Count", type: "integer", priority: 1, description: "How many times the event happened."),
-            TableColumn("Name", priority: 1, description: "Name of the event object."),
-        ],
+        columns: CoreV1Printers.events.columns,
         cells: { object, now in cells(object, now: now) })
 
     /// Upstream prints events.k8s.io events through the core/v1 printer, so the cells follow its
