@@ -88,6 +88,7 @@ extension KubeAPIServer {
             try await reconcileCustomResourceDefinitions(world)
             await collectGarbage(world)
             await terminateNamespaces(world)
+            await reconcileKubernetesService(world)
         } catch {
             logger.debug("controller pass failed", metadata: ["error": "\(error)"])
         }

@@ -15,14 +15,18 @@ public struct KubeEnvironment: Sendable {
     public var makeUID: @Sendable () -> String
     /// `count` random characters from upstream's generateName alphabet.
     public var randomSuffix: @Sendable (_ count: Int) -> String
+    /// A random number below `bound` (where service addresses start their search).
+    public var randomNumber: @Sendable (_ bound: UInt64) -> UInt64
 
     public init(
         now: @escaping @Sendable () -> Int64, makeUID: @escaping @Sendable () -> String,
-        randomSuffix: @escaping @Sendable (Int) -> String
+        randomSuffix: @escaping @Sendable (Int) -> String,
+        randomNumber: @escaping @Sendable (UInt64) -> UInt64 = { UInt64.random(in: 0..<max($0, 1)) }
     ) {
         self.now = now
         self.makeUID = makeUID
         self.randomSuffix = randomSuffix
+        self.randomNumber = randomNumber
     }
 
     /// The real clock and random source.
@@ -48,6 +52,8 @@ public struct KubeAPIOptions: Sendable {
     public var compactionInterval: Duration = .seconds(300)
     /// Seconds between BOOKMARK events on watches that asked for them.
     public var bookmarkInterval: Duration = .seconds(60)
+    /// Where services get cluster IPs and node ports (`--service-cidr`, `--node-port-range`).
+    public var serviceNetwork: ServiceNetwork = .standard
 
     public init() {}
 }
@@ -66,6 +72,7 @@ public final class KubeAPIServer: HTTPHandler, Sendable {
     /// Names and versions of the definitions last loaded, to notice when custom resources change.
     let crdFingerprint = Mutex("")
     private let advertised: Mutex<String>
+    let serviceGate = SerialGate()
 
     public init(
         store: any StateStore, options: KubeAPIOptions = KubeAPIOptions(), environment: KubeEnvironment = .system,

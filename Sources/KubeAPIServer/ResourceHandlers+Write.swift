@@ -47,11 +47,20 @@ extension KubeAPIServer {
                 time: Timestamp.format(environment.now()), type: resource.schemaName, catalog: request.snapshot.catalog,
                 hasStatus: resource.strategy.hasStatus)
         }
-        if request.dryRun { return object }
         let generated = object[path: ["metadata", "generateName"]] != nil && input.name.isEmpty
+        return try await serializingAllocation(resource) {
+            try await allocateServiceAddresses(&object, old: nil, resource: resource)
+            if request.dryRun { return object }
+            return try await insert(object, resource: resource, generatedName: generated)
+        }
+    }
+
+    /// Stores a new object, drawing a fresh suffix when a generated name is taken.
+    private func insert(_ input: JSON, resource: ResourceType, generatedName: Bool) async throws -> JSON {
+        var object = input
         for _ in 0..<4 {
             if let created = try await storage.create(resource, object) { return created }
-            guard generated else { throw APIError.alreadyExists(resource, name: object.name) }
+            guard generatedName else { throw APIError.alreadyExists(resource, name: object.name) }
             object[path: ["metadata", "name"]] = .string(
                 (object[path: ["metadata", "generateName"]]?.stringValue ?? "") + environment.randomSuffix(5))
         }
@@ -169,6 +178,16 @@ extension KubeAPIServer {
         _ request: ResourceRequest, subresource: String, precondition: String?,
         isApply: Bool = false, transform: (JSON) throws -> JSON
     ) async throws -> JSON {
+        try await serializingAllocation(request.resource) {
+            try await updateLoop(
+                request, subresource: subresource, precondition: precondition, isApply: isApply, transform: transform)
+        }
+    }
+
+    private func updateLoop(
+        _ request: ResourceRequest, subresource: String, precondition: String?, isApply: Bool,
+        transform: (JSON) throws -> JSON
+    ) async throws -> JSON {
         let resource = request.resource
         let name = request.name ?? ""
         for _ in 0..<8 {
@@ -178,6 +197,7 @@ extension KubeAPIServer {
             }
             var next = try transform(current)
             next = try prepareUpdate(next, old: current, request: request, subresource: subresource, isApply: isApply)
+            if subresource.isEmpty { try await allocateServiceAddresses(&next, old: current, resource: resource) }
             if Self.sameIgnoringManagedFields(next, current) { return current }
             if request.dryRun { return next }
             if shouldDeleteDuringUpdate(next, resource: resource) {
@@ -224,6 +244,7 @@ extension KubeAPIServer {
             }
         }
         resource.strategy.applyDefaults(&next)
+        if subresource.isEmpty { resource.strategy.prepareForUpdate(&next, old) }
         next[path: ["metadata", "generation"]] = old[path: ["metadata", "generation"]]
         if resource.strategy.tracksGeneration, Self.specChanged(next, old) {
             let generation = old[path: ["metadata", "generation"]]?.intValue ?? 0

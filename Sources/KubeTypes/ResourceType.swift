@@ -101,6 +101,9 @@ public struct ResourceStrategy: Sendable {
     public var applyDefaults: @Sendable (inout JSON) -> Void
     /// Kind-specific preparation of a new object (e.g. a pod's initial `status.phase: Pending`).
     public var prepareForCreate: @Sendable (inout JSON) -> Void
+    /// Kind-specific preparation of an update before it is validated, given the stored object
+    /// (a service keeps the cluster IP and node ports an update leaves out).
+    public var prepareForUpdate: @Sendable (_ new: inout JSON, _ old: JSON) -> Void
     /// Kind-specific validation of a new object; metadata is validated by the server.
     public var validateCreate: @Sendable (JSON) -> [FieldError]
     /// Validation of an update, given the stored object (immutable fields and the like).
@@ -122,19 +125,25 @@ public struct ResourceStrategy: Sendable {
     public var nameRule: (@Sendable (String) -> [String])?
     /// How deleting an object of this kind proceeds beyond finalizers.
     public var deletion: DeletionRules
+    /// True for services: the server hands out cluster IPs and node ports, which needs every other
+    /// service's, so it happens in the server after validation (see `ServiceAddresses`).
+    public var allocatesServiceAddresses: Bool
 
     public init(
         applyDefaults: @escaping @Sendable (inout JSON) -> Void = { _ in },
         prepareForCreate: @escaping @Sendable (inout JSON) -> Void = { _ in },
+        prepareForUpdate: @escaping @Sendable (inout JSON, JSON) -> Void = { _, _ in },
         validateCreate: @escaping @Sendable (JSON) -> [FieldError] = { _ in [] },
         validateUpdate: @escaping @Sendable (JSON, JSON) -> [FieldError] = { _, _ in [] },
         hasStatus: Bool = false, scale: ScaleAccessor? = nil,
         fieldLabels: [String: @Sendable (JSON) -> String?] = [:],
         table: TableDefinition = .nameAndAge, nameIsLabel: Bool = false, tracksGeneration: Bool = true,
-        nameRule: (@Sendable (String) -> [String])? = nil, deletion: DeletionRules = DeletionRules()
+        nameRule: (@Sendable (String) -> [String])? = nil, deletion: DeletionRules = DeletionRules(),
+        allocatesServiceAddresses: Bool = false
     ) {
         self.applyDefaults = applyDefaults
         self.prepareForCreate = prepareForCreate
+        self.prepareForUpdate = prepareForUpdate
         self.validateCreate = validateCreate
         self.validateUpdate = validateUpdate
         self.hasStatus = hasStatus
@@ -145,6 +154,7 @@ public struct ResourceStrategy: Sendable {
         self.tracksGeneration = tracksGeneration
         self.nameRule = nameRule
         self.deletion = deletion
+        self.allocatesServiceAddresses = allocatesServiceAddresses
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HTTPSupport
 import KubeAPIServer
+import KubeTypes
 import StateStore
 
 /// Flags of the Kubernetes API server, shared by `mesokube dev` and `mesokube master`.
@@ -13,6 +14,28 @@ struct KubeFlags: ParsableArguments {
     var kubeCompactionInterval: Int = 300
     @Option(help: "Revisions of history kept by each compaction (watches may resume within them).")
     var kubeCompactionRetain: Int = 1000
+    @Option(help: "IPv4 range services take cluster IPs from; its first address is the kubernetes service's.")
+    var serviceCidr: String = ServiceNetwork.standard.clusterIPRange.description
+    @Option(help: "Ports NodePort and LoadBalancer services take node ports from.")
+    var nodePortRange: String = "30000-32767"
+
+    func validate() throws {
+        guard let range = IPv4Network(serviceCidr), range.usable != nil else {
+            throw ValidationError("--service-cidr must be an IPv4 network such as 10.96.0.0/12, not \(serviceCidr)")
+        }
+        guard range.prefixLength >= 12 else {
+            throw ValidationError("--service-cidr \(serviceCidr) is larger than a /12, which upstream refuses too")
+        }
+        guard ServiceNetwork.parsePortRange(nodePortRange) != nil else {
+            throw ValidationError("--node-port-range must look like 30000-32767, not \(nodePortRange)")
+        }
+    }
+
+    var serviceNetwork: ServiceNetwork {
+        ServiceNetwork(
+            clusterIPRange: IPv4Network(serviceCidr) ?? ServiceNetwork.standard.clusterIPRange,
+            nodePortRange: ServiceNetwork.parsePortRange(nodePortRange) ?? ServiceNetwork.standard.nodePortRange)
+    }
 }
 
 /// A running Kubernetes API server and what clients need to reach it.
@@ -38,6 +61,7 @@ enum KubeServing {
         var options = KubeAPIOptions()
         options.compactionInterval = .seconds(max(1, flags.kubeCompactionInterval))
         options.compactionRetain = Int64(max(1, flags.kubeCompactionRetain))
+        options.serviceNetwork = flags.serviceNetwork
         var tls: TLSMaterial?
         var token: String?
         if !flags.kubeInsecure {

@@ -11,7 +11,9 @@ processes are printed (pytest shows them under "Captured stdout teardown").
 import pytest
 
 from e2e_support.cluster import DEFAULT_RESOURCES, DevCluster, SplitCluster, mesokube_binary
+from e2e_support.kube import Kubectl
 from e2e_support.scheduler import SchedulerProcess
+from e2e_support.waiting import wait_until
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -82,3 +84,12 @@ def scheduler(tmp_path, request):
         if _test_failed(request):
             print(process.describe(last=80))
         process.close()
+
+
+@pytest.fixture
+def kube(dev_cluster, tmp_path):
+    """The real kubectl against a one-agent `mesokube dev`, with its own HOME (discovery cache)."""
+    cluster = dev_cluster(agents=1)
+    kubeconfig = cluster.work_dir / "dev" / "kubeconfig"
+    wait_until(kubeconfig.exists, 10, "kubeconfig written")
+    return Kubectl(kubeconfig, tmp_path / "home")

@@ -2,19 +2,10 @@
 import json
 import time
 
-import pytest
 import yaml
 
-from e2e_support.kube import Kubectl, configmap, deployment, header, table_rows
+from e2e_support.kube import configmap, deployment, header, table_rows
 from e2e_support.waiting import wait_until
-
-
-@pytest.fixture
-def kube(dev_cluster, tmp_path):
-    cluster = dev_cluster(agents=1)
-    kubeconfig = cluster.work_dir / "dev" / "kubeconfig"
-    wait_until(kubeconfig.exists, 10, "kubeconfig written")
-    return Kubectl(kubeconfig, tmp_path / "home")
 
 
 def test_kubeconfig_uses_tls_and_a_token(kube):

@@ -3,11 +3,13 @@ extension CoreV1 {
     static let serviceStrategy = ResourceStrategy(
         applyDefaults: { service in CoreSupport.withMember(&service, "spec", applyServiceSpecDefaults) },
         prepareForCreate: prepareServiceForCreate,
+        prepareForUpdate: { new, old in ServiceAddresses.prepareForUpdate(&new, old: old) },
         validateCreate: validateService,
         validateUpdate: { new, old in validateService(new) + validateServiceUpdate(new, old) },
         hasStatus: true,
         table: CoreV1Printers.services,
-        nameIsLabel: true
+        nameIsLabel: true,
+        allocatesServiceAddresses: true
     )
 
     static let endpointsStrategy = ResourceStrategy(
@@ -84,6 +86,7 @@ extension CoreV1 {
                 }
             }
         }
+        errors += validateClusterIPs(spec, type: type)
         let ports = CoreSupport.elements(spec, "ports")
         if ports.isEmpty, clusterIP != "None", type != "ExternalName" {
             errors.append(.required("spec.ports"))
@@ -104,6 +107,24 @@ extension CoreV1 {
             } else if !["Cluster", "Local"].contains(policy) {
                 errors.append(.notSupported("spec.externalTrafficPolicy", .string(policy), ["Cluster", "Local"]))
             }
+        }
+        return errors
+    }
+
+    /// `clusterIPs[0]` mirrors `clusterIP`; headless services cannot have node ports.
+    static func validateClusterIPs(_ spec: JSON, type: String) -> [FieldError] {
+        let clusterIP = spec["clusterIP"]?.stringValue ?? ""
+        let list = CoreSupport.elements(spec, "clusterIPs").compactMap(\.stringValue)
+        var errors: [FieldError] = []
+        if let first = list.first, !clusterIP.isEmpty, first != clusterIP {
+            errors.append(.invalid("spec.clusterIPs", .array(list.map { .string($0) }), "must match spec.clusterIP"))
+        }
+        if list.count > 1 {
+            errors.append(
+                .invalid("spec.clusterIPs", .array(list.map { .string($0) }), "only IPv4 services are supported"))
+        }
+        if clusterIP == "None" || list.first == "None", type == "NodePort" || type == "LoadBalancer" {
+            errors.append(.invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for \(type) services"))
         }
         return errors
     }
