@@ -244,6 +244,6 @@ public actor AgentServer {
         let path = metaDirectory + "/agent-id"
         if (try? String(contentsOfFile: path, encoding: .utf8)) == id.value { return }
         try? FileManager.default.createDirectory(atPath: metaDirectory, withIntermediateDirectories: true)
-        try? id.value.write(toFile: path, atomically: true, encoding: .utf8)
+        try? FileReplacement.write(Data(id.value.utf8), to: path)
     }
 }

@@ -101,7 +101,7 @@ actor FetchCache {
 
     private static func prepare(entry: String, key: String) throws {
         try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: true)
-        try key.write(toFile: entry + "/key", atomically: true, encoding: .utf8)
+        try FileReplacement.write(Data(key.utf8), to: entry + "/key")
     }
 
     private func release(name: String) {

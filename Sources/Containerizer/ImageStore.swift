@@ -235,7 +235,7 @@ public final class ImageStore: @unchecked Sendable {
     private func writeIndex(_ index: [String: String]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(index).write(to: URL(fileURLWithPath: indexPath), options: .atomic)
+        try FileReplacement.write(try encoder.encode(index), to: indexPath)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, at path: String) throws -> T {

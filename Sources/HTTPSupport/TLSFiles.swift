@@ -16,6 +16,14 @@ public struct TLSFileError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { "\(self.path): \(self.reason)" }
 }
 
+/// Files that hold credentials (a kubeconfig with its token): readable by the owner only, and
+/// replaced by rename so a reader never sees half of one.
+public enum SecretFile {
+    public static func write(_ contents: String, to path: String) throws {
+        try TLSFiles.writeAtomically(contents, to: path, mode: 0o600)
+    }
+}
+
 /// File operations for keys, certificates and tokens. Secrets are created with their final mode
 /// from the first byte (never world-readable for a moment) and replaced by rename, so a reader
 /// never sees half a PEM file.

@@ -105,7 +105,7 @@ enum KubeServing {
         let text = lines.joined(separator: "\n") + "\n"
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url, options: .atomic)
-        chmod(path, 0o600)
+        // Foundation's atomic write would leave a TemporaryDirectory.* behind in /tmp on Linux.
+        try SecretFile.write(text, to: path)
     }
 }

@@ -61,8 +61,8 @@ public final class TestRegistry: @unchecked Sendable {
               addr: 127.0.0.1:\(port)
 
             """
-        try config.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: directory + "/registry.log", contents: nil)
+        try config.write(toFile: directory + "/config.yml", atomically: false, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: directory + "/registry.log", contents: nil)
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/registry.log"))
         defer { try? logHandle.close() }
         let process = Process()

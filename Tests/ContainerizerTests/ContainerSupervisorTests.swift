@@ -113,7 +113,7 @@ import Testing
         defer { kill(foreign.pid, SIGKILL) }
         let decoy = sandbox.path + "/decoy"
         try FileManager.default.createDirectory(atPath: decoy, withIntermediateDirectories: true)
-        try "\(foreign.pid)\n".write(toFile: decoy + "/pid", atomically: true, encoding: .utf8)
+        try "\(foreign.pid)\n".write(toFile: decoy + "/pid", atomically: false, encoding: .utf8)
         supervisor.killUnrecorded(runDirectory: decoy)
         #expect(isRunning(foreign.pid))
         supervisor.killUnrecorded(runDirectory: run)

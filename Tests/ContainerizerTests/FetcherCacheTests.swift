@@ -114,8 +114,8 @@ struct FetcherCacheTests {
             // Pretend another URI already owns this URI's cache slot.
             let slot = fixture.cache + "/" + FetchCache.hashName(FetchCache.key(uri: url, user: nil))
             try FileManager.default.createDirectory(atPath: slot, withIntermediateDirectories: true)
-            try "\nhttp://elsewhere/other.bin".write(toFile: slot + "/key", atomically: true, encoding: .utf8)
-            try "wrong bytes".write(toFile: slot + "/blob", atomically: true, encoding: .utf8)
+            try "\nhttp://elsewhere/other.bin".write(toFile: slot + "/key", atomically: false, encoding: .utf8)
+            try "wrong bytes".write(toFile: slot + "/blob", atomically: false, encoding: .utf8)
             let fetched = try await fixture.fetch([uri(url, cache: true)])
             #expect(fetched.map(\.fromCache) == [false])
             #expect(contents(of: fixture.sandbox + "/collide.bin") == "right bytes")
