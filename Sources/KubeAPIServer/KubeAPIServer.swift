@@ -179,7 +179,7 @@ public final class KubeAPIServer: HTTPHandler, Sendable {
         case "/openapi/v3":
             return openAPIIndex()
         case "/openapi/v2":
-            throw APIError.pathNotFound
+            return openAPIV2(request)
         default:
             break
         }

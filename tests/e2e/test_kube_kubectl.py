@@ -272,3 +272,30 @@ def test_custom_resource_definitions_serve_custom_objects(kube):
     assert result.returncode != 0 and "cronSpec" in result.stderr and "replicas" in result.stderr
     kube.out("delete", "crd", "crontabs.stable.example.com", "--timeout=60s")
     wait_until(lambda: kube.run("get", "crontabs", check=False).returncode != 0, 30, "crontabs no longer served")
+
+
+def test_server_dry_run_and_refused_manifests(kube):
+    out = kube.apply(configmap("dry", {"k": "v"}), "--dry-run=server")
+    assert "configmap/dry created (server dry run)" in out
+    assert kube.run("get", "configmap", "dry", check=False).returncode != 0
+
+    bad = deployment("bad", replicas=-1)
+    result = kube.run("apply", "-f", "-", check=False, input=yaml.safe_dump(bad))
+    assert result.returncode != 0
+    assert 'The Deployment "bad" is invalid' in result.stderr and "spec.replicas" in result.stderr
+
+    unknown = {"apiVersion": "example.com/v1", "kind": "Gizmo", "metadata": {"name": "g"}}
+    result = kube.run("apply", "-f", "-", check=False, input=yaml.safe_dump(unknown))
+    assert result.returncode != 0 and 'no matches for kind "Gizmo" in version "example.com/v1"' in result.stderr
+
+    result = kube.run("apply", "-f", "-", check=False, input="kind: [broken\n")
+    assert result.returncode != 0
+
+    # kubectl delete -l lists, then deletes what matched.
+    for name, tier in (("a", "front"), ("b", "front"), ("c", "back")):
+        cm = configmap(name, {"k": "v"})
+        cm["metadata"]["labels"] = {"tier": tier}
+        kube.apply(cm)
+    kube.out("delete", "configmap", "-l", "tier=front")
+    names = kube.out("get", "configmaps", "-o", "name").split()
+    assert "configmap/c" in names and "configmap/a" not in names and "configmap/b" not in names

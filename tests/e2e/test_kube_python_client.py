@@ -189,3 +189,45 @@ def test_bad_input_gets_status_objects(api):
     # None of it hurt the server.
     core = client.CoreV1Api(api)
     assert core.list_namespace().items
+
+
+def test_yaml_bodies_dry_run_and_delete_collection(api):
+    core = client.CoreV1Api(api)
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\n  labels: {batch: one}\ndata:\n  k: v\n"
+    created = raw(api, "POST", "/api/v1/namespaces/default/configmaps", manifest, content_type="application/yaml")
+    assert created.status_code == 201 and created.json()["data"] == {"k": "v"}
+    broken = raw(api, "POST", "/api/v1/namespaces/default/configmaps", "metadata: [unclosed\n",
+                 content_type="application/yaml")
+    assert broken.status_code == 400 and broken.json()["kind"] == "Status"
+
+    # A dry run answers with the object as it would be stored, and stores nothing.
+    dry = core.create_namespaced_config_map("default", make_configmap("dry", {"batch": "one"}), dry_run="All")
+    assert dry.metadata.uid and dry.metadata.creation_timestamp
+    with pytest.raises(ApiException) as missing:
+        core.read_namespaced_config_map("dry", "default")
+    assert missing.value.status == 404
+    assert raw(api, "POST", "/api/v1/namespaces/default/configmaps?dryRun=Sometimes",
+               json.dumps({"metadata": {"name": "x"}})).status_code == 400
+
+    # Bad patches, as upstream: a JSON patch that is not a list is 400; one that cannot be applied
+    # (an unknown op, a missing path) is 422.
+    malformed = raw(api, "PATCH", "/api/v1/namespaces/default/configmaps/from-yaml", '{"op":"add"}',
+                    content_type="application/json-patch+json")
+    assert malformed.status_code == 400
+    unknown_op = raw(api, "PATCH", "/api/v1/namespaces/default/configmaps/from-yaml", '[{"op":"jump"}]',
+                     content_type="application/json-patch+json")
+    assert unknown_op.status_code == 422
+    failed = raw(api, "PATCH", "/api/v1/namespaces/default/configmaps/from-yaml",
+                 '[{"op":"replace","path":"/data/absent","value":"x"}]', content_type="application/json-patch+json")
+    assert failed.status_code == 422 and failed.json()["kind"] == "Status"
+    renamed = raw(api, "PUT", "/api/v1/namespaces/default/configmaps/from-yaml",
+                  json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other"}}))
+    assert renamed.status_code == 400
+
+    # deletecollection removes what the selector matches and nothing else.
+    for name in ("one-a", "one-b"):
+        core.create_namespaced_config_map("default", make_configmap(name, {"batch": "one"}))
+    core.create_namespaced_config_map("default", make_configmap("two-a", {"batch": "two"}))
+    core.delete_collection_namespaced_config_map("default", label_selector="batch=one")
+    left = {item.metadata.name for item in core.list_namespaced_config_map("default").items}
+    assert "two-a" in left and not {"from-yaml", "one-a", "one-b"} & left
