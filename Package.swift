@@ -91,6 +91,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // The client side of the Kubernetes API: REST calls, informers, work queues.
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "KubeTypes", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "MesokubeCLI",
             dependencies: [
@@ -132,6 +142,9 @@ let package = Package(
                 "KubeAPIServer", "KubeTypes", "StateStore", "StateStoreSQLite", "HTTPSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
+        .testTarget(
+            name: "KubeClientTests",
+            dependencies: ["KubeClient", "KubeAPIServer", "KubeTypes", "StateStore", "HTTPSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(
             name: "FrameworkKitTests", dependencies: ["FrameworkKit", "Master", "Agent", "StateStore", "MesosModel"]),
