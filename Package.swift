@@ -91,6 +91,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // The executor side of the agent's executor API (the kubelet is an executor).
+        .target(
+            name: "ExecutorKit",
+            dependencies: ["MesosModel", "HTTPSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // The client side of the Kubernetes API: REST calls, informers, work queues.
         .target(
             name: "KubeClient",
@@ -142,6 +147,7 @@ let package = Package(
                 "KubeAPIServer", "KubeTypes", "StateStore", "StateStoreSQLite", "HTTPSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
+        .testTarget(name: "ExecutorKitTests", dependencies: ["ExecutorKit", "MesosModel", "HTTPSupport"]),
         .testTarget(
             name: "KubeClientTests",
             dependencies: ["KubeClient", "KubeAPIServer", "KubeTypes", "StateStore", "HTTPSupport"]),

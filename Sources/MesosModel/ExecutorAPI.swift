@@ -23,6 +23,7 @@ public struct ExecutorCall: Codable, Hashable, Sendable {
 
     public struct Message: Codable, Hashable, Sendable {
         public var data: String
+        public init(data: String) { self.data = data }
     }
 
     public var type: CallType
@@ -60,11 +61,11 @@ public enum ExecutorEvent: Hashable, Sendable {
 }
 
 extension ExecutorEvent: Encodable {
-    private enum Keys: String, CodingKey {
+    fileprivate enum Keys: String, CodingKey {
         case type, subscribed, launch, kill, acknowledged, message, error
         case launchGroup = "launch_group"
     }
-    private enum PayloadKeys: String, CodingKey {
+    fileprivate enum PayloadKeys: String, CodingKey {
         case task, data, message, uuid
         case executorInfo = "executor_info"
         case frameworkInfo = "framework_info"
@@ -122,5 +123,52 @@ extension ExecutorEvent: Encodable {
         case .shutdown, .heartbeat:
             break
         }
+    }
+}
+
+/// Executors (the kubelet, for one) read the events the agent writes.
+extension ExecutorEvent: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let type = try container.decode(String.self, forKey: .type)
+        func payload(_ key: Keys) throws -> KeyedDecodingContainer<PayloadKeys> {
+            try container.nestedContainer(keyedBy: PayloadKeys.self, forKey: key)
+        }
+        switch type {
+        case "SUBSCRIBED":
+            let body = try payload(.subscribed)
+            self = .subscribed(
+                executorInfo: try body.decode(ExecutorInfo.self, forKey: .executorInfo),
+                frameworkInfo: try body.decode(FrameworkInfo.self, forKey: .frameworkInfo),
+                agentInfo: try body.decode(AgentInfo.self, forKey: .agentInfo),
+                containerID: try body.decodeIfPresent(ContainerID.self, forKey: .containerID))
+        case "LAUNCH": self = .launch(try payload(.launch).decode(TaskInfo.self, forKey: .task))
+        case "LAUNCH_GROUP":
+            self = .launchGroup(try payload(.launchGroup).decode(TaskGroupInfo.self, forKey: .taskGroup))
+        case "KILL":
+            let body = try payload(.kill)
+            self = .kill(
+                taskID: try body.decode(TaskID.self, forKey: .taskID),
+                killPolicy: try body.decodeIfPresent(KillPolicy.self, forKey: .killPolicy))
+        case "ACKNOWLEDGED":
+            let body = try payload(.acknowledged)
+            self = .acknowledged(
+                taskID: try body.decode(TaskID.self, forKey: .taskID), uuid: try body.decode(String.self, forKey: .uuid)
+            )
+        case "MESSAGE": self = .message(data: try payload(.message).decode(String.self, forKey: .data))
+        case "ERROR": self = .error(try payload(.error).decode(String.self, forKey: .message))
+        case "SHUTDOWN": self = .shutdown
+        case "HEARTBEAT": self = .heartbeat
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container, debugDescription: "unknown executor event type \(type)")
+        }
+    }
+}
+
+extension ExecutorCall.Subscribe {
+    public init(unacknowledgedTasks: [TaskInfo], unacknowledgedUpdates: [TaskStatus]) {
+        self.unacknowledgedTasks = unacknowledgedTasks
+        self.unacknowledgedUpdates = unacknowledgedUpdates.map { Update(status: $0) }
     }
 }
