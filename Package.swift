@@ -91,6 +91,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // Level-triggered Kubernetes controllers over informers and work queues.
+        .target(
+            name: "KubeControllers",
+            dependencies: ["KubeClient", "KubeTypes", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // The executor side of the agent's executor API (the kubelet is an executor).
         .target(
             name: "ExecutorKit",
@@ -126,6 +131,9 @@ let package = Package(
         // Test-only support.
         .target(name: "TestSupport", dependencies: ["MesosModel"], swiftSettings: strict),
         .target(
+            name: "KubeTestSupport", dependencies: ["KubeAPIServer", "KubeClient", "StateStore", "HTTPSupport"],
+            swiftSettings: strict),
+        .target(
             name: "Simulation",
             dependencies: ["MesosModel", "Allocation", "MasterCore", "AgentCore", "TestSupport"],
             swiftSettings: strict),
@@ -150,7 +158,7 @@ let package = Package(
         .testTarget(name: "ExecutorKitTests", dependencies: ["ExecutorKit", "MesosModel", "HTTPSupport"]),
         .testTarget(
             name: "KubeClientTests",
-            dependencies: ["KubeClient", "KubeAPIServer", "KubeTypes", "StateStore", "HTTPSupport"]),
+            dependencies: ["KubeClient", "KubeControllers", "KubeTestSupport", "KubeAPIServer", "KubeTypes"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(
             name: "FrameworkKitTests", dependencies: ["FrameworkKit", "Master", "Agent", "StateStore", "MesosModel"]),

@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import KubeTestSupport
 import KubeTypes
 import Testing
 

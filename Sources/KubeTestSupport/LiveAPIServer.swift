@@ -7,15 +7,16 @@ import Synchronization
 
 /// A real API server on a loopback port with TLS and a token, and a client configured for it the
 /// way the kubelet and controllers are.
-struct LiveAPIServer {
-    let server: KubeAPIServer
-    let http: HTTPServer
-    let transport: HTTPKubeTransport
-    let counting: CountingTransport
-    let client: KubeClient
+public struct LiveAPIServer: Sendable {
+    public let server: KubeAPIServer
+    public let http: HTTPServer
+    public let transport: HTTPKubeTransport
+    public let counting: CountingTransport
+    public let client: KubeClient
+    public let configuration: KubeClientConfiguration
     let directory: String
 
-    static func start(options: KubeAPIOptions = KubeAPIOptions()) async throws -> LiveAPIServer {
+    public static func start(options: KubeAPIOptions = KubeAPIOptions()) async throws -> LiveAPIServer {
         let directory = NSTemporaryDirectory() + "kubeclient-\(UUID().uuidString)"
         let tls = try TLSMaterial.loadOrCreate(
             directory: directory + "/pki", hosts: TLSMaterial.defaultHosts(), now: Date())
@@ -31,10 +32,11 @@ struct LiveAPIServer {
         let counting = CountingTransport(base: transport)
         return LiveAPIServer(
             server: server, http: http, transport: transport, counting: counting,
-            client: KubeClient(transport: counting, fieldManager: "kubeclient-tests"), directory: directory)
+            client: KubeClient(transport: counting, fieldManager: "kubeclient-tests"), configuration: configuration,
+            directory: directory)
     }
 
-    func stop() async {
+    public func stop() async {
         try? await transport.shutdown()
         await http.shutdown()
         await server.stop()
@@ -44,20 +46,20 @@ struct LiveAPIServer {
 
 /// The HTTPS transport, recording each request's method and target so tests can see when an
 /// informer lists again.
-final class CountingTransport: KubeTransport {
-    let base: any KubeTransport
+public final class CountingTransport: KubeTransport {
+    public let base: any KubeTransport
     private let seen = Mutex<[String]>([])
 
-    init(base: any KubeTransport) { self.base = base }
+    public init(base: any KubeTransport) { self.base = base }
 
-    var requests: [String] { seen.withLock { $0 } }
+    public var requests: [String] { seen.withLock { $0 } }
 
-    func send(_ request: KubeRequest) async throws -> KubeResponse {
+    public func send(_ request: KubeRequest) async throws -> KubeResponse {
         seen.withLock { $0.append("\(request.method) \(request.target)") }
         return try await base.send(request)
     }
 
-    func streamLines(_ request: KubeRequest) async throws -> KubeLineStream {
+    public func streamLines(_ request: KubeRequest) async throws -> KubeLineStream {
         seen.withLock { $0.append("\(request.method) \(request.target)") }
         return try await base.streamLines(request)
     }
