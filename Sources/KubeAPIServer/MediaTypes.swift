@@ -4,7 +4,7 @@ import KubeTypes
 import Yams
 
 /// Content negotiation: what a client accepts (plain JSON, a server-side Table, metadata only) and
-/// how a request body is read (JSON, YAML; protobuf is refused with a pointer to `kubectl apply -f`).
+/// how a request body is read (JSON, YAML, and protobuf for the kinds `ProtobufBodies` has tables for).
 enum MediaTypes {
     enum ResponseShape: Equatable {
         case object
@@ -81,9 +81,9 @@ enum MediaTypes {
     }
 
     static let protobufRefusal = APIError.unsupportedMediaType(
-        "the body of the request was in protobuf, which this server reads only for Namespace, ConfigMap, Secret and "
-            + "SelfSubjectAccessReview (it answers in JSON). kubectl's typed create commands send protobuf: write the "
-            + "object as YAML and use 'kubectl apply -f', or add '--dry-run=client -o yaml | kubectl apply -f -'")
+        "the body of the request was in protobuf, which this server reads only for "
+            + ProtobufMessages.decodedKindsText + " (it answers in JSON). "
+            + ProtobufBodies.applyAdvice)
 
     static func decodeJSON(_ bytes: [UInt8]) throws -> (object: JSON, duplicates: [String]) {
         guard !bytes.isEmpty else { throw APIError.badRequest("the body of the request is empty") }

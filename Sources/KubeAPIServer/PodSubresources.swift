@@ -92,6 +92,8 @@ extension KubeAPIServer {
         var options = DeleteOptions()
         options.gracePeriodSeconds = body[path: ["deleteOptions", "gracePeriodSeconds"]]?.intValue
         options.preconditionUID = body[path: ["deleteOptions", "preconditions", "uid"]]?.stringValue
+        options.preconditionResourceVersion =
+            body[path: ["deleteOptions", "preconditions", "resourceVersion"]]?.stringValue
         _ = try await deleteObject(request, name: name, options: options)
         return Self.jsonResponse(
             ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201],

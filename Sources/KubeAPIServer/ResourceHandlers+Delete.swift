@@ -16,8 +16,16 @@ extension KubeAPIServer {
         var options = DeleteOptions()
         if !request.http.bodyBytes.isEmpty {
             let contentType = request.http.headers.first(name: "Content-Type") ?? ""
-            if contentType.hasPrefix("application/vnd.kubernetes.protobuf") { throw MediaTypes.protobufRefusal }
-            let (body, _) = try MediaTypes.decodeJSON(request.http.bodyBytes)
+            let body: JSON
+            if contentType.hasPrefix("application/vnd.kubernetes.protobuf") {
+                // client-go's typed Delete sends DeleteOptions in protobuf when its clientset is set to protobuf.
+                body = try ProtobufBodies.decode(request.http.bodyBytes)
+                guard body["kind"] == "DeleteOptions" else {
+                    throw APIError.badRequest("the body of a DELETE must be DeleteOptions")
+                }
+            } else {
+                body = try MediaTypes.decodeJSON(request.http.bodyBytes).object
+            }
             guard case .object = body else { throw APIError.badRequest("DeleteOptions must be a JSON object") }
             options.propagation = body["propagationPolicy"]?.stringValue
             options.gracePeriodSeconds = body["gracePeriodSeconds"]?.intValue
