@@ -91,6 +91,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // Pod placement under the kube scheduler's filter/score plugins (pure).
+        .target(name: "KubeSchedulerCore", dependencies: ["KubeTypes"], swiftSettings: strict),
+        // The kubelet's pod lifecycle decisions: start order, restarts and back-off, probes, status (pure).
+        .target(name: "KubeletCore", dependencies: ["KubeTypes"], swiftSettings: strict),
+        // ReplicaSet and Deployment reconcile decisions (pure).
+        .target(name: "KubeControllersCore", dependencies: ["KubeTypes"], swiftSettings: strict),
         // Level-triggered Kubernetes controllers over informers and work queues.
         .target(
             name: "KubeControllers",
@@ -155,6 +161,9 @@ let package = Package(
                 "KubeAPIServer", "KubeTypes", "StateStore", "StateStoreSQLite", "HTTPSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
+        .testTarget(name: "KubeSchedulerCoreTests", dependencies: ["KubeSchedulerCore", "KubeTypes"]),
+        .testTarget(name: "KubeletCoreTests", dependencies: ["KubeletCore", "KubeTypes"]),
+        .testTarget(name: "KubeControllersCoreTests", dependencies: ["KubeControllersCore", "KubeTypes"]),
         .testTarget(name: "ExecutorKitTests", dependencies: ["ExecutorKit", "MesosModel", "HTTPSupport"]),
         .testTarget(
             name: "KubeClientTests",
