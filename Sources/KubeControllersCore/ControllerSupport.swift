@@ -25,10 +25,7 @@ public struct ObjectReference: Sendable, Hashable, CustomStringConvertible {
 /// An event the controller wants recorded against the object it is syncing, as upstream's event
 /// recorder would (`kubectl describe` shows them).
 public struct ControllerEvent: Sendable, Hashable {
-    public enum EventType: String, Sendable, Hashable {
-        case normal = "Normal"
-        case warning = "Warning"
-    }
+    public typealias EventType = KubeEventType
 
     public var type: EventType
     public var reason: String

@@ -14,10 +14,7 @@ public enum KillReason: String, Sendable, Hashable {
 /// An event for the pod, in upstream's words; the shell records it against the pod (with the
 /// container's `fieldPath` when there is one) and may aggregate repeats as upstream's recorder does.
 public struct KubeletEvent: Sendable, Hashable {
-    public enum EventType: String, Sendable, Hashable {
-        case normal = "Normal"
-        case warning = "Warning"
-    }
+    public typealias EventType = KubeEventType
 
     public var type: EventType
     public var reason: String
