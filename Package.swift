@@ -132,7 +132,15 @@ let package = Package(
 
         // Benchmark harness: prints figures; tests never assert timings.
         .executableTarget(
-            name: "MesokubeBench", dependencies: ["MesosModel", "Allocation"], swiftSettings: strict),
+            name: "MesokubeBench",
+            dependencies: [
+                "MesosModel", "Allocation", "KubeAPIServer", "KubeTypes", "StateStoreSQLite", "HTTPSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
 
         // Test-only support.
         .target(name: "TestSupport", dependencies: ["MesosModel"], swiftSettings: strict),

@@ -1,5 +1,4 @@
-import Allocation
-import MesosModel
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -9,11 +8,16 @@ import MesosModel
 
 // mesokube-bench: prints figures, asserts nothing. Usage:
 //   mesokube-bench allocator [--agents N] [--frameworks N] [--rounds N] [--seed N] [--json]
+//   mesokube-bench kube-api [--objects N] [--clients N] [--watchers N] [--updates N] [--json]
 
-let usage = "usage: mesokube-bench allocator [--agents 10000] [--frameworks 1000] [--rounds 3] [--seed 1] [--json]"
+let usage = """
+    usage: mesokube-bench allocator [--agents 10000] [--frameworks 1000] [--rounds 3] [--seed 1] [--json]
+           mesokube-bench kube-api [--objects 2000] [--clients 16] [--watchers 100] [--updates 500] [--json]
+    """
 
-/// Parses `--name value` pairs and bare `--flag`s after the subcommand.
-func parseOptions(_ arguments: ArraySlice<String>) -> [String: String]? {
+/// Parses `--name value` pairs and bare `--flag`s after the subcommand; an option outside `known`
+/// is an error, so a mistyped one cannot silently leave a default in force.
+func parseOptions(_ arguments: ArraySlice<String>, known: Set<String>) -> [String: String]? {
     var options: [String: String] = [:]
     var rest = arguments
     while let argument = rest.popFirst() {
@@ -28,7 +32,7 @@ func parseOptions(_ arguments: ArraySlice<String>) -> [String: String]? {
             options[name] = value
         }
     }
-    return options
+    return Set(options.keys).isSubset(of: known.union(["json"])) ? options : nil
 }
 
 func integerOption(_ options: [String: String], _ name: String, default fallback: Int) -> Int? {
@@ -38,19 +42,46 @@ func integerOption(_ options: [String: String], _ name: String, default fallback
 }
 
 let arguments = CommandLine.arguments.dropFirst()
-guard arguments.first == "allocator", let options = parseOptions(arguments.dropFirst()),
-    let agents = integerOption(options, "agents", default: 10_000),
-    let frameworks = integerOption(options, "frameworks", default: 1_000),
-    let rounds = integerOption(options, "rounds", default: 3),
-    let seed = integerOption(options, "seed", default: 1)
-else {
+switch arguments.first {
+case "allocator":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["agents", "frameworks", "rounds", "seed"]),
+        let agents = integerOption(options, "agents", default: 10_000),
+        let frameworks = integerOption(options, "frameworks", default: 1_000),
+        let rounds = integerOption(options, "rounds", default: 3),
+        let seed = integerOption(options, "seed", default: 1)
+    else {
+        print(usage)
+        exit(2)
+    }
+    let settings = DeclineOffersBenchmark.Settings(
+        agents: agents, frameworks: frameworks, rounds: rounds, seed: UInt64(seed))
+    let report = DeclineOffersBenchmark.run(settings)
+    if options["json"] != nil {
+        print(report.jsonLine)
+    }
+
+case "kube-api":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["objects", "clients", "watchers", "updates"]),
+        let objects = integerOption(options, "objects", default: 2_000),
+        let clients = integerOption(options, "clients", default: 16),
+        let watchers = integerOption(options, "watchers", default: 100),
+        let updates = integerOption(options, "updates", default: 500)
+    else {
+        print(usage)
+        exit(2)
+    }
+    let settings = KubeAPIBenchmark.Settings(
+        objects: objects, clients: clients, watchers: watchers, updates: updates, json: options["json"] != nil)
+    do {
+        try await KubeAPIBenchmark.run(settings)
+    } catch {
+        FileHandle.standardError.write(Data("mesokube-bench kube-api failed: \(error)\n".utf8))
+        exit(1)
+    }
+
+default:
     print(usage)
     exit(2)
-}
-
-let settings = DeclineOffersBenchmark.Settings(
-    agents: agents, frameworks: frameworks, rounds: rounds, seed: UInt64(seed))
-let report = DeclineOffersBenchmark.run(settings)
-if options["json"] != nil {
-    print(report.jsonLine)
 }
