@@ -211,7 +211,7 @@ public final class KubeAPIServer: HTTPHandler, Sendable {
         headers: HTTPHeaders = [:]
     ) -> HTTPResponse {
         var response = HTTPResponse.bytes(
-            ByteBuffer(string: value.serialized()), contentType: contentType, status: status)
+            ByteBuffer(bytes: value.serializedBytes()), contentType: contentType, status: status)
         for (name, value) in headers { response.headers.add(name: name, value: value) }
         return response
     }

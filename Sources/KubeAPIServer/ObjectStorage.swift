@@ -36,7 +36,7 @@ struct ObjectStorage: Sendable {
     static func encode(_ object: JSON) -> Data {
         var stored = object
         stored[path: ["metadata", "resourceVersion"]] = nil
-        return Data(stored.serialized().utf8)
+        return Data(stored.serializedBytes())
     }
 
     func get(_ resource: ResourceType, namespace: String?, name: String) async throws -> (JSON, Int64)? {

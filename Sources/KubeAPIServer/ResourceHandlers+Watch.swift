@@ -28,7 +28,7 @@ extension KubeAPIServer {
             (events, subscription) = try await cache.subscribe(after: plan.after)
         } catch WatchCacheError.expired(let requested, let oldest) {
             let error = APIError.gone("too old resource version: \(requested) (\(oldest))")
-            _ = stream.send(ByteBuffer(string: WatchEncoder.line(type: "ERROR", object: error.status)))
+            _ = stream.send(WatchEncoder.line(type: "ERROR", object: error.status))
             stream.finish()
             return .stream(stream, contentType: "application/json")
         }
@@ -47,7 +47,7 @@ extension KubeAPIServer {
                         guard event.key.hasPrefix(namespacePrefix),
                             let (type, object) = Self.filtered(event, filter: filter)
                         else { continue }
-                        guard stream.send(encoder.encode(type: type, object: object)) else { return }
+                        guard stream.send(encoder.encode(event, type: type, object: object)) else { return }
                     }
                 }
                 group.addTask {
@@ -144,8 +144,16 @@ struct WatchEncoder: Sendable {
         self.now = now
     }
 
-    static func line(type: String, object: JSON) -> String {
-        JSON.object(["type": .string(type), "object": object]).serialized() + "\n"
+    static func line(type: String, object: JSON) -> ByteBuffer {
+        var bytes = JSON.object(["type": .string(type), "object": object]).serializedBytes()
+        bytes.append(UInt8(ascii: "\n"))
+        return ByteBuffer(bytes: bytes)
+    }
+
+    /// A live event: in the plain object shape its line is shared with every other watcher.
+    func encode(_ event: ObjectEvent, type: String, object: JSON) -> ByteBuffer {
+        guard case .object = shape else { return encode(type: type, object: object) }
+        return event.rendered.line(type) { Self.line(type: type, object: object) }
     }
 
     func encode(type: String, object: JSON) -> ByteBuffer {
@@ -162,7 +170,7 @@ struct WatchEncoder: Sendable {
                 listMeta: ["resourceVersion": object["metadata"]?["resourceVersion"] ?? ""], includeObject: nil,
                 now: now(), headers: sentHeaders.first())
         }
-        return ByteBuffer(string: Self.line(type: type, object: rendered))
+        return Self.line(type: type, object: rendered)
     }
 
     func bookmark(revision: Int64, initialEventsEnd: Bool) -> ByteBuffer {
@@ -171,7 +179,7 @@ struct WatchEncoder: Sendable {
         let object: JSON = [
             "kind": .string(resource.kind), "apiVersion": .string(resource.apiVersion), "metadata": metadata,
         ]
-        return ByteBuffer(string: Self.line(type: "BOOKMARK", object: object))
+        return Self.line(type: "BOOKMARK", object: object)
     }
 }
 

@@ -1,5 +1,7 @@
 import KubeTypes
+import NIOCore
 import StateStore
+import Synchronization
 
 /// One change to an object of a resource, decoded once and shared by every watcher.
 struct ObjectEvent: Sendable {
@@ -17,6 +19,21 @@ struct ObjectEvent: Sendable {
     /// The state before the change (nil for additions), so filtered watchers can tell when an
     /// object starts or stops matching their selectors.
     var previous: JSON?
+    /// The event's JSON lines, rendered once and shared by every watcher that wants plain objects.
+    var rendered = RenderedLines()
+}
+
+/// Watch lines of one event by type (`ADDED`, `MODIFIED`, `DELETED`): serialising is most of the
+/// cost of a watch, and a hundred watchers of one resource would otherwise each pay it.
+final class RenderedLines: Sendable {
+    private let lines = Mutex<[String: ByteBuffer]>([:])
+
+    func line(_ type: String, render: () -> ByteBuffer) -> ByteBuffer {
+        if let cached = lines.withLock({ $0[type] }) { return cached }
+        let line = render()
+        lines.withLock { $0[type] = line }
+        return line
+    }
 }
 
 /// Fans one StateStore watch per resource out to every Kubernetes watcher of that resource, and

@@ -248,39 +248,41 @@ public struct JSONReader {
 extension JSON {
     /// Compact JSON with object members in sorted order, so equal objects serialise to equal bytes.
     public func serialized() -> String {
-        var out = ""
-        out.reserveCapacity(256)
+        String(decoding: serializedBytes(), as: UTF8.self)
+    }
+
+    /// The same as bytes. Written byte-wise: serialising is most of the cost of a LIST and of every
+    /// watch event, so strings without characters to escape are copied in one piece.
+    public func serializedBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
         write(to: &out)
         return out
     }
 
-    public func serializedBytes() -> [UInt8] {
-        Array(serialized().utf8)
-    }
-
-    public func write(to out: inout String) {
+    public func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .int(let value): out += String(value)
-        case .double(let value): out += Self.format(value)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .double(let value): out.append(contentsOf: Self.format(value).utf8)
         case .string(let value): Self.writeString(value, to: &out)
         case .array(let elements):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
-                if position > 0 { out += "," }
+                if position > 0 { out.append(UInt8(ascii: ",")) }
                 element.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (position, key) in members.keys.sorted().enumerated() {
-                if position > 0 { out += "," }
+                if position > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(key, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 members[key]!.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -290,36 +292,45 @@ extension JSON {
         return "\(value)"
     }
 
-    static func writeString(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "<", ">", "&":
-                // Escaped like Go's encoder, so HTML-sensitive characters never appear raw.
-                out += String(format4: scalar.value)
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format4: scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
+    /// Bytes a JSON string cannot carry raw: quotes, backslashes, control characters, and `<>&`,
+    /// which Go's encoder escapes so HTML-sensitive characters never appear raw.
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "<")
+            || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&")
+    }
+
+    static func writeString(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let utf8 = value.utf8
+        if !utf8.contains(where: needsEscape) {
+            out.append(contentsOf: utf8)
+        } else {
+            // Escapes are all ASCII, and bytes of multi-byte characters are >= 0x80, so copying
+            // every other byte as it is keeps the UTF-8 intact.
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
+                case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+                case 0x08: out.append(contentsOf: "\\b".utf8)
+                case 0x0C: out.append(contentsOf: "\\f".utf8)
+                default:
+                    if needsEscape(byte) {
+                        out.append(contentsOf: "\\u00".utf8)
+                        out.append(hexDigit(byte >> 4))
+                        out.append(hexDigit(byte & 0xF))
+                    } else {
+                        out.append(byte)
+                    }
                 }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
-}
 
-extension String {
-    fileprivate init(format4 value: UInt32) {
-        let hex = String(value, radix: 16)
-        let zeros = String(repeating: "0", count: Swift.max(0, 4 - hex.count))
-        self = "\\u" + zeros + hex
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }

@@ -10,6 +10,15 @@ import Testing
         #expect(value.serialized() == #"{"a":"xé\n","b":[1,2.5,-300,true,null]}"#)
     }
 
+    @Test func escapesLikeGosEncoder() throws {
+        let text = "q\"b\\t\tc\u{01}<a & b>日本\u{0C}\u{08}\r"
+        let written = JSON.string(text).serialized()
+        #expect(written == #""q\"b\\t\tc\u0001\u003ca \u0026 b\u003e日本\f\b\r""#)
+        #expect(try JSONReader.parse(written) == .string(text))
+        // Strings without anything to escape are copied as they are.
+        #expect(JSON.string("plain-ascii_é").serialized() == "\"plain-ascii_é\"")
+    }
+
     @Test func reportsDuplicatesAndSyntaxErrors() throws {
         var reader = JSONReader(bytes: Array(#"{"spec":{"replicas":1,"replicas":2}}"#.utf8))
         let value = try reader.readDocument()
