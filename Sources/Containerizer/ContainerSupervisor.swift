@@ -51,10 +51,13 @@ public struct SupervisedLaunch: Sendable {
     public var mountProc: Bool
     /// Host paths bind-mounted (in the task's private mount namespace) at existing targets.
     public var volumes: [OCIVolume]
+    /// A network namespace the supervisor enters before it forks the task (the pod's,
+    /// `PodNetworkAttachment.namespacePath`); nil: the host's network.
+    public var networkNamespace: String?
 
     public init(
         spec: LaunchSpec, runDirectory: String, cgroups: [String] = [], pidNamespace: Bool = false,
-        mountProc: Bool = false, volumes: [OCIVolume] = []
+        mountProc: Bool = false, volumes: [OCIVolume] = [], networkNamespace: String? = nil
     ) {
         self.spec = spec
         self.runDirectory = runDirectory
@@ -62,6 +65,7 @@ public struct SupervisedLaunch: Sendable {
         self.pidNamespace = pidNamespace
         self.mountProc = mountProc
         self.volumes = volumes
+        self.networkNamespace = networkNamespace
     }
 }
 
@@ -116,6 +120,7 @@ public final class ContainerSupervisor: Sendable {
         for cgroup in request.cgroups { arguments += ["--cgroup", cgroup] }
         if request.pidNamespace { arguments.append("--pid-namespace") }
         if request.pidNamespace && request.mountProc { arguments.append("--mount-proc") }
+        if let path = request.networkNamespace { arguments += ["--net-namespace", path] }
         for volume in request.volumes {
             arguments += [volume.readOnly ? "--bind-ro" : "--bind", volume.hostPath, volume.containerPath]
         }

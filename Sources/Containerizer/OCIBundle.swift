@@ -39,10 +39,15 @@ public struct OCIContainerSpec: Sendable {
     public var volumes: [OCIVolume]
     /// `linux.cgroupsPath`: a cgroup the agent prepared (with its limits) for runc to join.
     public var cgroupsPath: String?
+    /// The pod's network namespace (`PodNetworkAttachment.namespacePath`), which runc joins;
+    /// every container of a pod names the same one. Nil: the host's network, as before pods
+    /// had networks of their own.
+    public var networkNamespace: String?
 
     public init(
         containerID: String, rootfs: String, image: ImageConfig, command: OCIProcessCommand = .image,
-        environment: [String: String] = [:], sandbox: String, volumes: [OCIVolume] = []
+        environment: [String: String] = [:], sandbox: String, volumes: [OCIVolume] = [],
+        networkNamespace: String? = nil
     ) {
         self.containerID = containerID
         self.rootfs = rootfs
@@ -51,6 +56,7 @@ public struct OCIContainerSpec: Sendable {
         self.environment = environment
         self.sandbox = sandbox
         self.volumes = volumes
+        self.networkNamespace = networkNamespace
     }
 }
 
@@ -121,13 +127,21 @@ public enum OCIBundle {
             "ociVersion": "1.0.2", "process": process, "root": ["path": spec.rootfs, "readonly": false],
             "hostname": String(spec.containerID.prefix(63)), "mounts": mounts(spec),
             "linux": [
-                "namespaces": ["pid", "mount", "ipc", "uts"].map { ["type": $0] },
+                "namespaces": namespaces(spec),
                 "cgroupsPath": spec.cgroupsPath ?? "/mesokube-oci/" + spec.containerID,
                 "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
                 "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
             ],
         ]
         return try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .prettyPrinted])
+    }
+
+    /// New pid, mount, ipc and uts namespaces; the network namespace is joined by path (a
+    /// namespace with a path is entered, not created), or left out to share the host's.
+    static func namespaces(_ spec: OCIContainerSpec) -> [[String: String]] {
+        var namespaces = ["pid", "mount", "ipc", "uts"].map { ["type": $0] }
+        if let path = spec.networkNamespace { namespaces.append(["type": "network", "path": path]) }
+        return namespaces
     }
 
     private static func mounts(_ spec: OCIContainerSpec) -> [[String: Any]] {

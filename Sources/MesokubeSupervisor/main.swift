@@ -11,18 +11,24 @@
 //
 // Usage:
 //   mesokube-supervisor --run-dir DIR [--cgroup DIR]... [--pid-namespace] [--mount-proc]
+//                       [--net-namespace PATH]
 //                       [--bind SOURCE TARGET | --bind-ro SOURCE TARGET]... -- EXECUTABLE ARGV0 [ARG]...
 // --mount-proc and --bind give the task a private mount namespace: a fresh /proc (with
 // --pid-namespace) and bind mounts that no one outside the container sees, so nothing is
-// left mounted on the host when it ends.
+// left mounted on the host when it ends. --net-namespace enters an existing network namespace
+// (a pod's, /var/run/netns/NAME) before the task is forked, so the task and everything it
+// starts share the pod's interfaces and address with the pod's other containers.
 // Writes DIR/pid (the task's pid, or the namespace init's), DIR/status ("exited N" or
 // "signaled N") and, when setting the task up fails, DIR/error with the reason.
 import Glibc
 
 @_silgen_name("unshare") func linuxUnshare(_ flags: Int32) -> Int32
+// Like unshare, hidden behind _GNU_SOURCE in <sched.h>, which Swift's Glibc module lacks.
+@_silgen_name("setns") func linuxSetns(_ descriptor: Int32, _ type: Int32) -> Int32
 
 let cloneNewNS: Int32 = 0x0002_0000
 let cloneNewPID: Int32 = 0x2000_0000
+let cloneNewNet: Int32 = 0x4000_0000
 /// Exit code of a task whose setup failed before exec (as a shell's "command not found").
 let setupFailedCode: Int32 = 127
 
@@ -38,6 +44,7 @@ struct Options {
     var pidNamespace = false
     var mountProc = false
     var binds: [Bind] = []
+    var networkNamespace: String?
     var executable = ""
     var argv: [String] = []
 }
@@ -49,12 +56,12 @@ func parseOptions(_ arguments: [String]) -> Options? {
         let argument = arguments[index]
         index += 1
         switch argument {
-        case "--run-dir", "--cgroup":
+        case "--run-dir", "--cgroup", "--net-namespace":
             guard index < arguments.count else { return nil }
-            if argument == "--run-dir" {
-                options.runDirectory = arguments[index]
-            } else {
-                options.cgroups.append(arguments[index])
+            switch argument {
+            case "--run-dir": options.runDirectory = arguments[index]
+            case "--cgroup": options.cgroups.append(arguments[index])
+            default: options.networkNamespace = arguments[index]
             }
             index += 1
         case "--bind", "--bind-ro":
@@ -241,24 +248,39 @@ func readReport(_ descriptor: Int32) -> String {
     return text
 }
 
+/// Records why the task could not be started at all; the agent's launch reports it.
+func failBeforeFork(_ options: Options, _ message: String) -> Int32 {
+    writeAtomically(message + "\n", to: options.runDirectory + "/error")
+    writeAtomically("exited \(setupFailedCode)\n", to: options.runDirectory + "/status")
+    return 1
+}
+
+/// Enters the network namespace at `path`. Done in the supervisor, not the child, so that a
+/// bad path fails the launch itself instead of a task that already looked started.
+func joinNetworkNamespace(_ path: String) -> String? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    if descriptor < 0 { return "Failed to open network namespace '\(path)': \(errnoText(errno))" }
+    defer { close(descriptor) }
+    if linuxSetns(descriptor, cloneNewNet) != 0 {
+        return "Failed to join network namespace '\(path)': \(errnoText(errno))"
+    }
+    return nil
+}
+
 func supervise(_ options: Options) -> Int32 {
     signal(SIGPIPE, SIG_IGN)
     signal(SIGHUP, SIG_IGN)
+    if let path = options.networkNamespace, let failure = joinNetworkNamespace(path) {
+        return failBeforeFork(options, failure)
+    }
     var reportPipe: [Int32] = [-1, -1]
     if options.pidNamespace {
         if pipe(&reportPipe) != 0 || linuxUnshare(cloneNewPID) != 0 {
-            let message = "Failed to create a pid namespace: \(errnoText(errno))"
-            writeAtomically(message + "\n", to: options.runDirectory + "/error")
-            writeAtomically("exited \(setupFailedCode)\n", to: options.runDirectory + "/status")
-            return 1
+            return failBeforeFork(options, "Failed to create a pid namespace: \(errnoText(errno))")
         }
     }
     let child = startChild(options, reportPipe: reportPipe)
-    if child < 0 {
-        writeAtomically("Failed to fork: \(errnoText(errno))\n", to: options.runDirectory + "/error")
-        writeAtomically("exited \(setupFailedCode)\n", to: options.runDirectory + "/status")
-        return 1
-    }
+    if child < 0 { return failBeforeFork(options, "Failed to fork: \(errnoText(errno))") }
     supervisedPID = child
     // Someone signalling the supervisor means the container: pass it on to the task's group.
     for forwarded in [SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2] {
@@ -284,7 +306,8 @@ guard let options = parseOptions(CommandLine.arguments) else {
     writeAll(
         2,
         "usage: mesokube-supervisor --run-dir DIR [--cgroup DIR]... [--pid-namespace] [--mount-proc]"
-            + " [--bind SOURCE TARGET | --bind-ro SOURCE TARGET]... -- EXECUTABLE ARGV0 [ARG]...\n")
+            + " [--net-namespace PATH] [--bind SOURCE TARGET | --bind-ro SOURCE TARGET]... -- EXECUTABLE ARGV0 [ARG]...\n"
+    )
     exit(2)
 }
 exit(supervise(options))

@@ -38,7 +38,7 @@ final class ImageWorkspace: @unchecked Sendable {
     /// Provisions a rootfs and starts a container from `image` with a fresh sandbox.
     func run(
         _ image: ImageReference, command: OCIProcessCommand = .image, environment: [String: String] = [:],
-        volumes: [OCIVolume] = []
+        volumes: [OCIVolume] = [], networkNamespace: String? = nil
     ) throws -> (OCIContainer, sandbox: String) {
         let containerID = "mk-test-" + UUID().uuidString.prefix(8).lowercased()
         lock.withLock { containers.append(containerID) }
@@ -48,7 +48,7 @@ final class ImageWorkspace: @unchecked Sendable {
         let container = try runtime.start(
             OCIContainerSpec(
                 containerID: containerID, rootfs: provisioned.path, image: image.config, command: command,
-                environment: environment, sandbox: sandbox, volumes: volumes))
+                environment: environment, sandbox: sandbox, volumes: volumes, networkNamespace: networkNamespace))
         return (container, sandbox)
     }
 
