@@ -50,71 +50,47 @@ extension KubeAPIServer {
 
     /// The same document in gnostic's `openapi.v2.Document` protobuf, which is what kubectl asks for.
     static func openAPIV2Document(_ operations: [PatchOperation], version: String) -> [UInt8] {
-        var paths = ProtoWriter()
-        for operation in operations {
-            // QueryParameterSubSchema {in: 2, name: 4, type: 6} in NonBodyParameter 3, Parameter 2, ParametersItem 1.
-            var query = ProtoWriter()
-            query.string(2, "query")
-            query.string(4, "fieldValidation")
-            query.string(6, "string")
-            let parameter = ProtoWriter.message(1, ProtoWriter.message(2, ProtoWriter.message(3, query.bytes)))
-            let kind = operation.kind
-            let yaml = "group: \"\(kind.group)\"\nkind: \(kind.kind)\nversion: \(kind.version)\n"
-            // NamedAny {name: 1, value: Any {yaml: 2}}.
-            var any = ProtoWriter()
-            any.string(2, yaml)
-            var named = ProtoWriter()
-            named.string(1, "x-kubernetes-group-version-kind")
-            named.field(2, any.bytes)
-            // Operation {operation_id: 5, parameters: 8, vendor_extension: 13}.
-            var patch = ProtoWriter()
-            patch.string(5, "patch\(kind.kind)")
-            patch.field(8, parameter)
-            patch.field(13, named.bytes)
-            // NamedPathItem {name: 1, value: PathItem {patch: 8}} in Paths.path (2).
-            var item = ProtoWriter()
-            item.string(1, operation.path)
-            item.field(2, ProtoWriter.message(8, patch.bytes))
-            paths.field(2, item.bytes)
-        }
-        var info = ProtoWriter()
-        info.string(1, "Kubernetes")
-        info.string(2, version)
         var document = ProtoWriter()
         document.string(1, "2.0")
-        document.field(2, info.bytes)
-        document.field(8, paths.bytes)
+        document.message(2) { info in
+            info.string(1, "Kubernetes")
+            info.string(2, version)
+        }
+        document.message(8) { paths in
+            for operation in operations {
+                // Paths.path (2): NamedPathItem {name: 1, value: PathItem {patch: 8}}.
+                paths.message(2) { item in
+                    item.string(1, operation.path)
+                    item.message(2) { pathItem in
+                        pathItem.message(8) { patch in Self.writePatchOperation(&patch, kind: operation.kind) }
+                    }
+                }
+            }
+        }
         return document.bytes
     }
-}
 
-/// Writes protobuf fields: varint keys, length-delimited strings and messages.
-struct ProtoWriter {
-    private(set) var bytes: [UInt8] = []
-
-    mutating func string(_ number: Int, _ text: String) {
-        field(number, Array(text.utf8))
-    }
-
-    mutating func field(_ number: Int, _ payload: [UInt8]) {
-        varint(UInt64(number << 3 | 2))
-        varint(UInt64(payload.count))
-        bytes += payload
-    }
-
-    /// A message holding one length-delimited field.
-    static func message(_ number: Int, _ payload: [UInt8]) -> [UInt8] {
-        var writer = ProtoWriter()
-        writer.field(number, payload)
-        return writer.bytes
-    }
-
-    private mutating func varint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(rest & 0x7F) | 0x80)
-            rest >>= 7
+    /// Operation {operation_id: 5, parameters: 8, vendor_extension: 13}: the `fieldValidation` query
+    /// parameter (ParametersItem 1 > Parameter 2 > NonBodyParameter 3 > QueryParameterSubSchema
+    /// {in: 2, name: 4, type: 6}) and the GVK as NamedAny {name: 1, value: Any {yaml: 2}}.
+    private static func writePatchOperation(_ patch: inout ProtoWriter, kind: GroupVersionKind) {
+        patch.string(5, "patch\(kind.kind)")
+        patch.message(8) { item in
+            item.message(1) { parameter in
+                parameter.message(2) { nonBody in
+                    nonBody.message(3) { query in
+                        query.string(2, "query")
+                        query.string(4, "fieldValidation")
+                        query.string(6, "string")
+                    }
+                }
+            }
         }
-        bytes.append(UInt8(rest))
+        patch.message(13) { named in
+            named.string(1, "x-kubernetes-group-version-kind")
+            named.message(2) { any in
+                any.string(2, "group: \"\(kind.group)\"\nkind: \(kind.kind)\nversion: \(kind.version)\n")
+            }
+        }
     }
 }

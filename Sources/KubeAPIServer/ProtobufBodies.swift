@@ -311,3 +311,40 @@ enum ProtoReader {
         return result
     }
 }
+
+/// Writes the protobuf wire format (the server answers kubectl's `/openapi/v2` request in it).
+struct ProtoWriter {
+    var bytes: [UInt8] = []
+
+    static func varint(_ value: UInt64) -> [UInt8] {
+        var rest = value
+        var out: [UInt8] = []
+        while rest >= 0x80 {
+            out.append(UInt8(rest & 0x7F) | 0x80)
+            rest >>= 7
+        }
+        out.append(UInt8(rest))
+        return out
+    }
+
+    /// A varint field; negative numbers take ten bytes, as Go writes int32 and int64 alike.
+    mutating func int(_ field: Int, _ value: Int64) {
+        bytes += Self.varint(UInt64(field << 3)) + Self.varint(UInt64(bitPattern: value))
+    }
+
+    mutating func bool(_ field: Int, _ value: Bool) { int(field, value ? 1 : 0) }
+
+    /// A length-delimited field.
+    mutating func raw(_ field: Int, _ payload: [UInt8]) {
+        bytes += Self.varint(UInt64(field << 3 | 2)) + Self.varint(UInt64(payload.count)) + payload
+    }
+
+    mutating func string(_ field: Int, _ text: String) { raw(field, Array(text.utf8)) }
+
+    /// A nested message, written by `build`.
+    mutating func message(_ field: Int, _ build: (inout ProtoWriter) -> Void = { _ in }) {
+        var inner = ProtoWriter()
+        build(&inner)
+        raw(field, inner.bytes)
+    }
+}

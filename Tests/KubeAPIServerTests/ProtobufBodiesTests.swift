@@ -3,40 +3,8 @@ import Testing
 
 @testable import KubeAPIServer
 
-/// A minimal protobuf writer, so the tests build bodies the way Go's marshaller lays them out.
-struct ProtoWriter {
-    var bytes: [UInt8] = []
-
-    static func varint(_ value: UInt64) -> [UInt8] {
-        var value = value
-        var out: [UInt8] = []
-        while value >= 0x80 {
-            out.append(UInt8(value & 0x7F) | 0x80)
-            value >>= 7
-        }
-        out.append(UInt8(value))
-        return out
-    }
-
-    /// A varint field; negative numbers take ten bytes, as Go writes int32 and int64 alike.
-    mutating func int(_ field: Int, _ value: Int64) {
-        bytes += Self.varint(UInt64(field << 3)) + Self.varint(UInt64(bitPattern: value))
-    }
-
-    mutating func bool(_ field: Int, _ value: Bool) { int(field, value ? 1 : 0) }
-
-    mutating func raw(_ field: Int, _ payload: [UInt8]) {
-        bytes += Self.varint(UInt64(field << 3 | 2)) + Self.varint(UInt64(payload.count)) + payload
-    }
-
-    mutating func string(_ field: Int, _ text: String) { raw(field, Array(text.utf8)) }
-
-    mutating func message(_ field: Int, _ build: (inout ProtoWriter) -> Void = { _ in }) {
-        var inner = ProtoWriter()
-        build(&inner)
-        raw(field, inner.bytes)
-    }
-
+/// Bodies laid out the way Go's marshaller writes them, on top of the server's own writer.
+extension ProtoWriter {
     mutating func mapEntry(_ field: Int, _ key: String, _ value: (inout ProtoWriter) -> Void) {
         message(field) { entry in
             entry.string(1, key)
