@@ -175,6 +175,14 @@ private func allocationErrors(_ body: () throws -> JSON) -> [String] {
     @Test func validationOfClusterIPFields() {
         let headlessNodePort = service("a", type: "NodePort", spec: ["clusterIP": "None"])
         #expect(CoreV1.validateService(headlessNodePort).map(\.field).contains("spec.clusterIPs[0]"))
+        let ipv6 = service("a", spec: ["ipFamilies": ["IPv6"]])
+        #expect(
+            CoreV1.validateService(ipv6).map(\.description) == [
+                #"spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster"#
+            ])
+        let dual = service("a", spec: ["ipFamilyPolicy": "RequireDualStack", "ipFamilies": ["IPv4", "IPv6"]])
+        #expect(CoreV1.validateService(dual).map(\.field) == ["spec.ipFamilies[1]", "spec.ipFamilyPolicy"])
+        #expect(CoreV1.validateService(service("a", spec: ["ipFamilyPolicy": "PreferDualStack"])).isEmpty)
         let mismatch = service("a", spec: ["clusterIP": "10.0.0.2", "clusterIPs": ["10.0.0.3"]])
         #expect(CoreV1.validateService(mismatch).map(\.field) == ["spec.clusterIPs"])
     }

@@ -123,8 +123,34 @@ extension CoreV1 {
             errors.append(
                 .invalid("spec.clusterIPs", .array(list.map { .string($0) }), "only IPv4 services are supported"))
         }
+        errors += validateIPFamilies(spec)
         if clusterIP == "None" || list.first == "None", type == "NodePort" || type == "LoadBalancer" {
             errors.append(.invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for \(type) services"))
+        }
+        return errors
+    }
+
+    /// The service range is IPv4 only: other families are refused, never silently given IPv4.
+    static func validateIPFamilies(_ spec: JSON) -> [FieldError] {
+        var errors: [FieldError] = []
+        for (index, family) in CoreSupport.elements(spec, "ipFamilies").enumerated() {
+            let path = "spec.ipFamilies[\(index)]"
+            if family != "IPv4" && family != "IPv6" {
+                errors.append(.notSupported(path, family, ["IPv4", "IPv6"]))
+            } else if family != "IPv4" || index > 0 {
+                errors.append(.invalid(path, family, "not configured on this cluster"))
+            }
+        }
+        if let policy = spec["ipFamilyPolicy"]?.stringValue {
+            let policies = ["SingleStack", "PreferDualStack", "RequireDualStack"]
+            if !policies.contains(policy) {
+                errors.append(.notSupported("spec.ipFamilyPolicy", .string(policy), policies))
+            } else if policy == "RequireDualStack" {
+                errors.append(
+                    .invalid(
+                        "spec.ipFamilyPolicy", .string(policy), "this cluster is not configured for dual-stack services"
+                    ))
+            }
         }
         return errors
     }
