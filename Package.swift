@@ -97,6 +97,14 @@ let package = Package(
         .target(name: "KubeletCore", dependencies: ["KubeTypes"], swiftSettings: strict),
         // ReplicaSet and Deployment reconcile decisions (pure).
         .target(name: "KubeControllersCore", dependencies: ["KubeTypes"], swiftSettings: strict),
+        // The kube scheduler as a framework of the master (shell around KubeSchedulerCore).
+        .target(
+            name: "KubeScheduler",
+            dependencies: [
+                "KubeSchedulerCore", "KubeClient", "KubeTypes", "FrameworkKit", "MesosModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Level-triggered Kubernetes controllers over informers and work queues.
         .target(
             name: "KubeControllers",
@@ -145,6 +153,13 @@ let package = Package(
         // Test-only support.
         .target(name: "TestSupport", dependencies: ["MesosModel"], swiftSettings: strict),
         .target(
+            name: "ClusterTestSupport",
+            dependencies: [
+                "Master", "Agent", "StateStore", "HTTPSupport", "MesosModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "KubeTestSupport", dependencies: ["KubeAPIServer", "KubeClient", "StateStore", "HTTPSupport"],
             swiftSettings: strict),
         .target(
@@ -178,6 +193,13 @@ let package = Package(
             dependencies: ["KubeClient", "KubeControllers", "KubeTestSupport", "KubeAPIServer", "KubeTypes"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(
-            name: "FrameworkKitTests", dependencies: ["FrameworkKit", "Master", "Agent", "StateStore", "MesosModel"]),
+            name: "FrameworkKitTests",
+            dependencies: ["FrameworkKit", "ClusterTestSupport", "Master", "Agent", "StateStore", "MesosModel"]),
+        .testTarget(
+            name: "KubeSchedulerTests",
+            dependencies: [
+                "KubeScheduler", "KubeSchedulerCore", "KubeClient", "KubeTestSupport", "ClusterTestSupport",
+                "FrameworkKit", "MesosModel", "KubeTypes",
+            ]),
     ]
 )

@@ -33,6 +33,13 @@ struct HostPort: Sendable, Hashable {
     }
 }
 
+extension PodRequests {
+    /// The distinct host ports the pod binds, which its task takes from the offer's `ports`.
+    public static func hostPorts(of pod: JSON) -> [Int] {
+        Array(Set(HostPort.of(pod).map(\.port))).sorted()
+    }
+}
+
 /// A pod parsed once into what the plugins read, so filtering many nodes does not re-walk JSON.
 /// A class, because the same parsed pod is visited for every node and every pending pod: copying
 /// a struct of this many fields costs a retain per field each time.

@@ -1,82 +1,10 @@
-import Agent
+import ClusterTestSupport
 import Foundation
 import FrameworkKit
 import HTTPSupport
 import Logging
-import Master
 import MesosModel
-import StateStore
 import Testing
-
-/// A real master (memory store, 0.1 s allocation) and one real agent on ephemeral ports.
-actor TestCluster {
-    let root: String
-    let store = MemoryStateStore()
-    let http = HTTPClientSession()
-    private(set) var master: MasterServer
-    private(set) var agent: AgentServer?
-    private(set) var masterPort = 0
-
-    init() {
-        root = FileManager.default.temporaryDirectory.path + "/frameworkkit-\(UUID().uuidString)"
-        master = MasterServer(options: Self.masterOptions(port: 0), store: store, logger: quietLogger("master"))
-    }
-
-    static func start() async throws -> TestCluster {
-        let cluster = TestCluster()
-        try await cluster.boot()
-        return cluster
-    }
-
-    private func boot() async throws {
-        masterPort = try await master.start()
-        var options = AgentOptions(workDir: root + "/agent")
-        options.port = 0
-        options.master = "127.0.0.1:\(masterPort)"
-        options.resources = try Resources.parse("cpus:2;mem:1024;disk:1024;ports:[31000-31010]").list
-        options.executorShutdownGracePeriod = 1
-        let agent = try AgentServer(options: options, logger: quietLogger("agent"))
-        self.agent = agent
-        try await agent.start()
-    }
-
-    static func masterOptions(port: Int) -> MasterOptions {
-        var options = MasterOptions()
-        options.port = port
-        options.allocationInterval = 0.1
-        return options
-    }
-
-    var masterAddress: String { "127.0.0.1:\(masterPort)" }
-
-    /// A master failover on the same address: the new master reads the registry from the same store.
-    func restartMaster() async throws {
-        await master.stop()
-        master = MasterServer(
-            options: Self.masterOptions(port: masterPort), store: store, logger: quietLogger("master"))
-        _ = try await master.start()
-    }
-
-    /// GET a master endpoint and parse its JSON.
-    func masterJSON(_ path: String) async throws -> JSONValue {
-        let response = try await http.get(url: "http://\(masterAddress)\(path)")
-        #expect(response.status.code == 200, "GET \(path): \(response.bodyString)")
-        return try JSONDecoder().decode(JSONValue.self, from: Data(response.body))
-    }
-
-    func shutdown() async {
-        await agent?.stop(killContainers: true)
-        await master.stop()
-        try? await http.shutdown()
-        try? FileManager.default.removeItem(atPath: root)
-    }
-}
-
-func quietLogger(_ label: String) -> Logger {
-    var logger = Logger(label: "frameworkkit-test.\(label)")
-    logger.logLevel = .warning
-    return logger
-}
 
 /// Everything the handler saw, in order.
 actor EventLog {
@@ -123,23 +51,6 @@ struct RecordingHandler: SchedulerEventHandler {
 actor Flag {
     private(set) var value = false
     func set() { value = true }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "Timed out waiting for \(what)" }
-}
-
-/// Polls `probe` until it returns a value; bounded, never asserts how long it took.
-func eventually<T>(
-    _ what: String, within seconds: Double = 30, _ probe: () async throws -> T?
-) async throws -> T {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if let value = try await probe() { return value }
-        try await Task.sleep(for: .milliseconds(25))
-    }
-    throw TimedOut(what: what)
 }
 
 /// A framework connected to a cluster through the HTTP transport, with its `run` task.

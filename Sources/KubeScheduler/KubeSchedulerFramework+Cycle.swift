@@ -1,0 +1,135 @@
+import Foundation
+import FrameworkKit
+import KubeClient
+import KubeSchedulerCore
+import KubeTypes
+import MesosModel
+
+/// One scheduling cycle: every pending pod against every node, offered resources first.
+extension KubeSchedulerFramework {
+    func cycle() async {
+        cyclePending = false
+        guard let driver, let frameworkID else { return }
+        let now = Date().timeIntervalSince1970
+        let allPods = await pods.list()
+        let pending = allPods.filter { isPending($0) && (backoff[Self.key($0)]?.until ?? 0) <= now }
+        let waiting = allPods.contains(where: isPending)
+        if !waiting {
+            await declineAll(driver)
+            if !suppressed {
+                try? await driver.suppress(roles: [options.role])
+                suppressed = true
+            }
+            return
+        }
+        if suppressed {
+            try? await driver.revive(roles: [options.role])
+            suppressed = false
+        }
+        guard !pending.isEmpty, !offers.isEmpty else {
+            if waiting && pending.isEmpty { retryAfterBackoff(now: now) }
+            return
+        }
+        let offersByAgent = Dictionary(grouping: offers.values, by: \.agentID)
+        let (clusterNodes, agentOfNode) = await schedulingNodes(offersByAgent: offersByAgent, allPods: allPods)
+        let outcome = KubeScheduler().schedule(pending: pending, nodes: clusterNodes, using: &random)
+        let pendingByKey = Dictionary(pending.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        var tasksByAgent: [AgentID: [TaskInfo]] = [:]
+        for assignment in outcome.assignments {
+            guard let pod = pendingByKey[assignment.pod.key], let agentID = agentOfNode[assignment.nodeName] else {
+                continue
+            }
+            let task = PodTask.taskInfo(
+                pod: pod, agentID: agentID, frameworkID: frameworkID, role: options.role, kubelet: options.kubelet)
+            tasksByAgent[agentID, default: []].append(task)
+            launches[assignment.pod.key] = Launch(
+                taskID: task.taskID, agentID: agentID, nodeName: assignment.nodeName, pod: pod)
+            backoff.removeValue(forKey: assignment.pod.key)
+            reported.removeValue(forKey: assignment.pod.key)
+        }
+        for (agentID, tasks) in tasksByAgent {
+            await launch(tasks, on: agentID, offers: offersByAgent[agentID] ?? [], driver: driver)
+        }
+        await declineAll(driver)
+        for failure in outcome.failures {
+            guard let pod = pendingByKey[failure.pod.key] else { continue }
+            noteFailure(failure.pod.key, now: now)
+            await reportUnschedulable(pod, message: failure.message)
+        }
+        retryAfterBackoff(now: now)
+    }
+
+    static func key(_ pod: JSON) -> String { pod.namespace + "/" + pod.name }
+
+    /// One ACCEPT per agent with every pod placed there; a refused launch makes the pods pending again.
+    func launch(_ tasks: [TaskInfo], on agentID: AgentID, offers agentOffers: [Offer], driver: SchedulerDriver) async {
+        let offerIDs = agentOffers.map(\.id)
+        for id in offerIDs { offers.removeValue(forKey: id) }
+        do {
+            try await driver.accept(
+                offerIDs: offerIDs, operations: [OfferOperation(launch: tasks)],
+                filters: Filters(refuseSeconds: options.declineSeconds))
+        } catch {
+            logger.warning("ACCEPT failed; the pods stay pending", metadata: ["error": "\(error)"])
+            let ids = Set(tasks.map(\.taskID))
+            launches = launches.filter { !ids.contains($0.value.taskID) }
+        }
+    }
+
+    func declineAll(_ driver: SchedulerDriver) async {
+        guard !offers.isEmpty else { return }
+        let ids = Array(offers.keys)
+        offers.removeAll()
+        try? await driver.decline(offerIDs: ids, filters: Filters(refuseSeconds: options.declineSeconds))
+    }
+
+    /// Nodes with offers now, then the others (they count in "0/N nodes are available").
+    func schedulingNodes(
+        offersByAgent: [AgentID: [Offer]], allPods: [JSON]
+    ) async -> ([SchedulingNode], [String: AgentID]) {
+        var boundPods: [String: [JSON]] = [:]
+        for pod in allPods {
+            let node = pod[path: ["spec", "nodeName"]]?.stringValue ?? ""
+            if !node.isEmpty, !Self.finished(pod) { boundPods[node, default: []].append(pod) }
+        }
+        // Launched pods the kubelet has not bound yet already hold their share of the node.
+        for launch in launches.values where (launch.pod[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty {
+            var pod = launch.pod
+            pod[path: ["spec", "nodeName"]] = .string(launch.nodeName)
+            boundPods[launch.nodeName, default: []].append(pod)
+        }
+        var result: [SchedulingNode] = []
+        var agentOfNode: [String: AgentID] = [:]
+        for (agentID, agentOffers) in offersByAgent {
+            guard let name = nodeNames[agentID] else { continue }
+            agentOfNode[name] = agentID
+            let node = await nodes.get(name: name) ?? synthesizedNode(agentID: agentID, offer: agentOffers[0])
+            result.append(
+                SchedulingNode(node: node, offered: AgentNode.offered(agentOffers), pods: boundPods[name] ?? []))
+        }
+        for node in await nodes.list() where agentOfNode[node.name] == nil {
+            result.append(SchedulingNode(node: node, offered: nil, pods: boundPods[node.name] ?? []))
+        }
+        return (result, agentOfNode)
+    }
+
+    static func finished(_ pod: JSON) -> Bool {
+        let phase = pod[path: ["status", "phase"]]?.stringValue ?? ""
+        return phase == "Succeeded" || phase == "Failed"
+    }
+
+    func noteFailure(_ key: String, now: Double) {
+        let attempts = (backoff[key]?.attempts ?? 0) + 1
+        let delay = min(options.maxBackoff, options.initialBackoff * pow(2, Double(attempts - 1)))
+        backoff[key] = (attempts, now + delay)
+    }
+
+    /// Pods waiting out their back-off are looked at again when it ends, offers or not.
+    func retryAfterBackoff(now: Double) {
+        guard let next = backoff.values.map(\.until).filter({ $0 > now }).min() else { return }
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int64((next - now) * 1000) + 10))
+            self.scheduleSoon()
+        }
+    }
+}

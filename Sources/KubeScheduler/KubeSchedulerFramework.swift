@@ -1,0 +1,162 @@
+import Foundation
+import FrameworkKit
+import KubeClient
+import KubeSchedulerCore
+import KubeTypes
+import Logging
+import MesosModel
+
+/// The Kubernetes scheduler as a framework of the master: it holds the offers the master sends,
+/// places pending pods on offered agents with `KubeSchedulerCore`, and launches as many pods as fit
+/// into one ACCEPT per agent, each a task whose executor is that agent's kubelet. It suppresses
+/// offers while nothing is pending and declines what it cannot use at once, so other frameworks
+/// get it. Pods are bound by the kubelet when their task arrives, so a pod is never bound to a node
+/// where no task runs for it.
+public actor KubeSchedulerFramework: SchedulerEventHandler {
+    public struct Options: Sendable {
+        public var role = "kubernetes"
+        public var schedulerName = "default-scheduler"
+        public var kubelet: PodTask.Kubelet
+        /// How long a declined offer stays away from this framework (Mesos' default is 5 s).
+        public var declineSeconds = 1.0
+        /// Back-off of a pod that did not fit: doubles from `initialBackoff` to `maxBackoff`.
+        public var initialBackoff = 1.0
+        public var maxBackoff = 10.0
+        public var seed: UInt64 = 1
+
+        public init(kubelet: PodTask.Kubelet) { self.kubelet = kubelet }
+    }
+
+    struct Launch: Sendable {
+        var taskID: TaskID
+        var agentID: AgentID
+        var nodeName: String
+        var pod: JSON
+    }
+
+    let options: Options
+    let client: KubeClient
+    let pods: Informer
+    let nodes: Informer
+    let logger: Logger
+    var driver: SchedulerDriver?
+    var frameworkID: FrameworkID?
+    var offers: [OfferID: Offer] = [:]
+    var launches: [String: Launch] = [:]
+    /// Last FailedScheduling message per pod, so an unchanged verdict is not written again.
+    var reported: [String: String] = [:]
+    var backoff: [String: (attempts: Int, until: Double)] = [:]
+    var capacity: [AgentID: ResourceOffer] = [:]
+    var nodeNames: [AgentID: String] = [:]
+    var suppressed = false
+    var cyclePending = false
+    var random: SplitMix64
+
+    public init(options: Options, client: KubeClient, pods: Informer, nodes: Informer, logger: Logger) {
+        self.options = options
+        self.client = client.managed(by: options.schedulerName)
+        self.pods = pods
+        self.nodes = nodes
+        self.logger = logger
+        self.random = SplitMix64(seed: options.seed)
+    }
+
+    /// The FrameworkInfo to subscribe with.
+    public static func frameworkInfo(role: String, id: FrameworkID? = nil) -> FrameworkInfo {
+        var info = FrameworkInfo(user: "root", name: "kubernetes", id: id, failoverTimeout: 7 * 24 * 3600)
+        info.roles = [role]
+        info.checkpoint = true
+        info.capabilities = [FrameworkInfo.Capability(type: "MULTI_ROLE")]
+        return info
+    }
+
+    /// Pod changes wake a scheduling cycle; call once before the driver runs.
+    public func watchPods() async {
+        await pods.addHandler { [weak self] event in
+            Task { await self?.podChanged(event) }
+        }
+    }
+
+    // MARK: Events from the master
+
+    public func subscribed(_ driver: SchedulerDriver, _ subscription: Subscription) async {
+        self.driver = driver
+        frameworkID = subscription.frameworkID
+        suppressed = false
+        offers.removeAll()
+        // Learn what became of tasks launched before a failover or reconnection.
+        try? await driver.reconcile()
+        scheduleSoon()
+    }
+
+    public func offers(_ driver: SchedulerDriver, _ offers: [Offer]) async {
+        self.driver = driver
+        for offer in offers {
+            self.offers[offer.id] = offer
+            noteAgent(offer)
+        }
+        scheduleSoon()
+    }
+
+    public func rescind(_ driver: SchedulerDriver, _ offerID: OfferID) async {
+        offers.removeValue(forKey: offerID)
+    }
+
+    public func disconnected(_ driver: SchedulerDriver, reason: String) async {
+        offers.removeAll()
+    }
+
+    public func update(_ driver: SchedulerDriver, _ status: TaskStatus) async {
+        guard status.state.isTerminal else { return }
+        guard let (key, launch) = launches.first(where: { $0.value.taskID == status.taskID }) else { return }
+        launches.removeValue(forKey: key)
+        await taskEnded(key: key, launch: launch, status: status)
+        scheduleSoon()
+    }
+
+    public func failure(_ driver: SchedulerDriver, agentID: AgentID?, executorID: ExecutorID?, status: Int32?) async {
+        guard let agentID, executorID == nil, let name = nodeNames[agentID] else { return }
+        await markNodeLost(name)
+    }
+
+    // MARK: Pods
+
+    func podChanged(_ event: InformerEvent) async {
+        let pod = event.object
+        let key = pod.namespace + "/" + pod.name
+        var gone = false
+        if case .deleted = event { gone = true }
+        if gone || pod[path: ["metadata", "deletionTimestamp"]] != nil, let launch = launches[key],
+            launch.pod.uid == pod.uid
+        {
+            // A pod deleted before its kubelet bound it: nobody else will stop its task.
+            if (pod[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty {
+                try? await driver?.kill(taskID: launch.taskID, agentID: launch.agentID)
+            }
+        }
+        if gone {
+            reported.removeValue(forKey: key)
+            backoff.removeValue(forKey: key)
+        }
+        if !gone, isPending(pod) { scheduleSoon() }
+    }
+
+    func isPending(_ pod: JSON) -> Bool {
+        let key = pod.namespace + "/" + pod.name
+        let phase = pod[path: ["status", "phase"]]?.stringValue ?? ""
+        let scheduler = pod[path: ["spec", "schedulerName"]]?.stringValue ?? "default-scheduler"
+        return (pod[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty
+            && pod[path: ["metadata", "deletionTimestamp"]] == nil && phase != "Succeeded" && phase != "Failed"
+            && scheduler == options.schedulerName && launches[key] == nil
+    }
+
+    /// Coalesces bursts of events (a Deployment creating 10 pods) into one cycle.
+    func scheduleSoon() {
+        guard !cyclePending else { return }
+        cyclePending = true
+        Task {
+            try? await Task.sleep(for: .milliseconds(20))
+            await self.cycle()
+        }
+    }
+}
