@@ -105,6 +105,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // The kubelet as a Mesos executor of the kube framework (shell around KubeletCore).
+        .target(
+            name: "Kubelet",
+            dependencies: [
+                "KubeletCore", "KubeClient", "KubeTypes", "ExecutorKit", "Containerizer", "MesosModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Level-triggered Kubernetes controllers over informers and work queues.
         .target(
             name: "KubeControllers",
@@ -129,7 +137,7 @@ let package = Package(
             name: "MesokubeCLI",
             dependencies: [
                 "KubeAPIServer", "KubeTypes", "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport",
-                "MesosModel", "Containerizer",
+                "MesosModel", "Containerizer", "KubeClient", "KubeScheduler", "Kubelet", "ExecutorKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

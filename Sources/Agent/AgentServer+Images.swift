@@ -70,17 +70,12 @@ extension AgentServer {
         return env
     }
 
-    /// SIGTERM reaches the container through `runc run`, which forwards signals to it;
-    /// SIGKILL cannot be forwarded, so after the grace period runc kills every process.
+    /// SIGTERM through runc, then SIGKILL to everything once the grace period is over.
     func terminateImageContainer(_ container: Container, gracePeriod: Duration) async {
-        supervisor.signalGroup(container.record, SIGTERM)
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: gracePeriod)
-        while clock.now < deadline {
-            if supervisor.exitIfEnded(container.record) != nil { return }
-            try? await clock.sleep(for: .milliseconds(50))
-        }
-        _ = images?.runtime.kill(container.containerID.value, signal: "KILL")
+        guard let runtime = images?.runtime else { return }
+        let graceful = await runtime.stop(
+            container.containerID.value, record: container.record, supervisor: supervisor, gracePeriod: gracePeriod)
+        if graceful { return }
         if let cgroups { try? await cgroups.destroy(containerID: container.containerID.value) }
         _ = await supervisor.terminate(container.record, gracePeriod: .zero)
     }

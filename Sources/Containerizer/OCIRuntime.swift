@@ -81,6 +81,24 @@ public final class OCIRuntime: Sendable {
         (try? ImageShell.run([runcPath, "--root", stateRoot, "kill", "--all", containerID, signal])) != nil
     }
 
+    /// Stops a container running under `supervisor` (`runc run` in the foreground): SIGTERM
+    /// reaches the container through runc, which forwards signals to it; SIGKILL cannot be
+    /// forwarded, so once `gracePeriod` runs out every process gets it through `runc kill --all`.
+    /// True when the container ended within the grace period.
+    public func stop(
+        _ containerID: String, record: SupervisorRecord, supervisor: ContainerSupervisor, gracePeriod: Duration
+    ) async -> Bool {
+        supervisor.signalGroup(record, SIGTERM)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: gracePeriod)
+        while clock.now < deadline {
+            if supervisor.exitIfEnded(record) != nil { return true }
+            try? await clock.sleep(for: .milliseconds(50))
+        }
+        kill(containerID, signal: "KILL")
+        return false
+    }
+
     /// The container's runc status (`running`, `stopped`, …), nil when runc does not know it.
     public func status(_ containerID: String) -> String? {
         guard let output = try? ImageShell.run([runcPath, "--root", stateRoot, "state", containerID]),

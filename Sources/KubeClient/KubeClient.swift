@@ -80,6 +80,13 @@ public struct KubeClient: Sendable {
         return try await write("POST", resource.path(namespace: namespace), object)
     }
 
+    /// POST to a subresource of an object: `pods/binding`, `pods/eviction`.
+    public func create(
+        _ resource: KubeResource, namespace: String?, name: String, subresource: String, _ object: JSON
+    ) async throws -> JSON {
+        try await write("POST", resource.path(namespace: namespace, name: name, subresource: subresource), object)
+    }
+
     /// PUT of the whole object; its resourceVersion makes it fail with 409 if the object changed.
     public func update(_ resource: KubeResource, _ object: JSON, subresource: String? = nil) async throws -> JSON {
         try await write(

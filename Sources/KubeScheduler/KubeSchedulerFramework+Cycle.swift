@@ -40,7 +40,8 @@ extension KubeSchedulerFramework {
                 continue
             }
             let task = PodTask.taskInfo(
-                pod: pod, agentID: agentID, frameworkID: frameworkID, role: options.role, kubelet: options.kubelet)
+                pod: pod, agentID: agentID, nodeName: assignment.nodeName, frameworkID: frameworkID,
+                role: options.role, kubelet: options.kubelet)
             tasksByAgent[agentID, default: []].append(task)
             launches[assignment.pod.key] = Launch(
                 taskID: task.taskID, agentID: agentID, nodeName: assignment.nodeName, pod: pod)

@@ -36,7 +36,7 @@ public struct PodTask: Sendable {
     static let minimumMemoryMB = 1.0
 
     public static func taskInfo(
-        pod: JSON, agentID: AgentID, frameworkID: FrameworkID, role: String, kubelet: Kubelet
+        pod: JSON, agentID: AgentID, nodeName: String, frameworkID: FrameworkID, role: String, kubelet: Kubelet
     ) -> TaskInfo {
         let requests = PodRequests(pod: pod)
         var resources: [Resource] = [
@@ -57,16 +57,21 @@ public struct PodTask: Sendable {
         var task = TaskInfo(
             name: "\(pod.namespace)/\(pod.name)", taskID: taskID(for: pod), agentID: agentID, resources: resources,
             command: nil)
-        task.executor = executorInfo(frameworkID: frameworkID, role: role, kubelet: kubelet)
+        task.executor = executorInfo(frameworkID: frameworkID, nodeName: nodeName, role: role, kubelet: kubelet)
         task.data = Base64.encode(pod.serializedBytes())
         return task
     }
 
     /// One kubelet per agent for this framework: every pod task names the same executor, so the
-    /// agent starts it with the first pod and hands it the rest.
-    public static func executorInfo(frameworkID: FrameworkID, role: String, kubelet: Kubelet) -> ExecutorInfo {
-        let variables = kubelet.environment.keys.sorted().map {
-            Environment.Variable(name: $0, value: kubelet.environment[$0] ?? "")
+    /// agent starts it with the first pod and hands it the rest. It learns its node's name from
+    /// `MESOKUBE_NODE_NAME`.
+    public static func executorInfo(
+        frameworkID: FrameworkID, nodeName: String, role: String, kubelet: Kubelet
+    ) -> ExecutorInfo {
+        var environment = kubelet.environment
+        environment["MESOKUBE_NODE_NAME"] = nodeName
+        let variables = environment.keys.sorted().map {
+            Environment.Variable(name: $0, value: environment[$0] ?? "")
         }
         let command = CommandInfo(
             value: kubelet.command, shell: false, arguments: [kubelet.command, "kubelet"],

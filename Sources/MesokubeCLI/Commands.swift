@@ -99,6 +99,21 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "Registry for image names without one, HOST[:PORT].") var registry: String?
     @Option(help: "Mirror of the default registry, tried first (repeatable).") var registryMirror: [String] = []
     @Option(help: "Registry spoken to over plain HTTP, HOST:PORT (repeatable).") var insecureRegistry: [String] = []
+    @Option(help: "This agent's pod CIDR (an IPv4 network such as 10.244.1.0/24); pods get addresses from it.")
+    var podCidr: String?
+    @Option(help: "The Linux bridge pods of this agent attach to (unique per agent on one host).")
+    var podBridge: String = "mk0"
+
+    /// What the agent's `/flags` tells the executors it starts (the kubelet reads its pod
+    /// network and registry there).
+    func advertised(ip: String, podCIDR: String?, podBridge: String) -> [String: String] {
+        var flags = ["ip": ip, "pod_bridge": podBridge]
+        if let podCIDR { flags["pod_cidr"] = podCIDR }
+        if let registry { flags["registry"] = registry }
+        if !registryMirror.isEmpty { flags["registry_mirrors"] = registryMirror.joined(separator: ",") }
+        if !insecureRegistry.isEmpty { flags["insecure_registries"] = insecureRegistry.joined(separator: ",") }
+        return flags
+    }
 
     /// Copies these flags into an agent's options; unknown values are refused here.
     func apply(to options: inout AgentOptions) throws {
@@ -139,7 +154,9 @@ struct AgentCommand: AsyncParsableCommand {
         options.resources = try HostResources.resolve(text: agent.resources, workDir: workDir)
         options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
         try agent.apply(to: &options)
-        options.flags = ["work_dir": options.workDir, "port": "\(port)", "master": master]
+        options.flags = agent.advertised(ip: ip, podCIDR: agent.podCidr, podBridge: agent.podBridge).merging(
+            ["work_dir": options.workDir, "port": "\(port)", "master": master]
+        ) { _, new in new }
         let server = try AgentServer(options: options)
         if options.recover == .cleanup {
             try await server.cleanUp()

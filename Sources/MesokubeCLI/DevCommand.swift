@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import Foundation
+import KubeTypes
 import Logging
 import Master
 import MesosModel
@@ -17,6 +18,10 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Number of agents.") var agents: Int = 1
     @Option(help: "Marathon API port (arrives in a later release).") var marathonPort: Int = 8080
     @Option(help: "DNS port (arrives in a later release).") var dnsPort: Int = 8053
+    @Option(help: "Pod CIDRs of the agents: agent k gets the k-th /24 of this network.")
+    var clusterCidr: String = "10.244.0.0/16"
+    @Flag(help: "Run pods in the host's network instead of giving each its own (needs no root).")
+    var noPodNetwork = false
     @OptionGroup var kube: KubeFlags
     @OptionGroup var master: MasterFlags
     @OptionGroup var agent: AgentFlags
@@ -48,6 +53,10 @@ struct DevCommand: AsyncParsableCommand {
         let kubeEndpoint = try await KubeServing.start(
             store: store, workDir: root, ip: master.ip, flags: kube, kubeconfigPath: root + "/kubeconfig")
         lines.append("  kube API    \(kubeEndpoint.url)")
+        let scheduler = try await KubeScheduling.start(
+            master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(boundMaster)", endpoint: kubeEndpoint,
+            flags: kube, logger: Logger(label: "mesokube.kube-scheduler"))
+        lines.append("  kube sched  framework of the master, role \(kube.kubeRole) (weight \(kube.kubeWeight))")
         lines.append("  marathon    port \(marathonPort) reserved (not served yet)")
         lines.append("  dns         port \(dnsPort) reserved (not served yet)")
         lines.append("  state       \(root)")
@@ -56,11 +65,24 @@ struct DevCommand: AsyncParsableCommand {
         say(lines.joined(separator: "\n"))
         await ShutdownSignal.wait()
         say("Shutting down...")
+        await scheduler.stop()
         await kubeEndpoint.stop()
         for server in agentServers { await server.stop(killContainers: true) }
         await masterServer.stop()
         await store.close()
         say("Stopped.")
+    }
+
+    /// Agent k's pod CIDR: the k-th /24 of `--cluster-cidr`; none without root (bridges and
+    /// network namespaces need it) or with `--no-pod-network`.
+    func podNetwork(index: Int) throws -> String? {
+        guard !noPodNetwork, geteuid() == 0 else { return nil }
+        let parts = clusterCidr.split(separator: "/")
+        guard parts.count == 2, parts[1] == "16", let base = IPv4Network(clusterCidr), index < 256 else {
+            throw ValidationError("--cluster-cidr must be an IPv4 /16 such as 10.244.0.0/16, not \(clusterCidr)")
+        }
+        let octets = base.description.split(separator: ".")
+        return "\(octets[0]).\(octets[1]).\(index).0/24"
     }
 
     func makeAgent(index: Int, root: String, masterPort: Int) throws -> AgentServer {
@@ -74,7 +96,10 @@ struct DevCommand: AsyncParsableCommand {
             text: agent.resources, workDir: root, share: agents, index: index)
         options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
         try agent.apply(to: &options)
-        options.flags = ["work_dir": workDir, "port": "\(options.port)"]
+        let podCIDR = try podNetwork(index: index)
+        options.flags = agent.advertised(ip: master.ip, podCIDR: podCIDR, podBridge: "mk\(index)").merging(
+            ["work_dir": workDir, "port": "\(options.port)"]
+        ) { _, new in new }
         return try AgentServer(options: options)
     }
 }

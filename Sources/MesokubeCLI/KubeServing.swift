@@ -2,7 +2,11 @@ import ArgumentParser
 import Foundation
 import HTTPSupport
 import KubeAPIServer
+import KubeClient
+import KubeScheduler
 import KubeTypes
+import Kubelet
+import Logging
 import StateStore
 
 /// Flags of the Kubernetes API server, shared by `mesokube dev` and `mesokube master`.
@@ -18,6 +22,10 @@ struct KubeFlags: ParsableArguments {
     var serviceCidr: String = ServiceNetwork.standard.clusterIPRange.description
     @Option(help: "Ports NodePort and LoadBalancer services take node ports from.")
     var nodePortRange: String = "30000-32767"
+    @Option(help: "The Mesos role the kube scheduler framework takes its resources under.")
+    var kubeRole: String = "kubernetes"
+    @Option(help: "The kube role's weight in the master's weighted DRF (other roles default to 1).")
+    var kubeWeight: Double = 1
 
     func validate() throws {
         guard let range = IPv4Network(serviceCidr), range.usable != nil else {
@@ -25,6 +33,12 @@ struct KubeFlags: ParsableArguments {
         }
         guard range.prefixLength >= 12 else {
             throw ValidationError("--service-cidr \(serviceCidr) is larger than a /12, which upstream refuses too")
+        }
+        guard kubeWeight > 0, kubeWeight.isFinite else {
+            throw ValidationError("--kube-weight must be a positive number, not \(kubeWeight)")
+        }
+        guard !kubeRole.isEmpty, kubeRole != "*", !kubeRole.contains("/"), !kubeRole.hasPrefix(".") else {
+            throw ValidationError("--kube-role must be a Mesos role name such as kubernetes, not '\(kubeRole)'")
         }
         guard ServiceNetwork.parsePortRange(nodePortRange) != nil else {
             throw ValidationError("--node-port-range must look like 30000-32767, not \(nodePortRange)")
@@ -44,6 +58,8 @@ struct KubeEndpoint {
     let http: HTTPServer
     let url: String
     let kubeconfig: String?
+    /// How in-cluster components (the scheduler, kubelets) reach this server.
+    let clientConfiguration: KubeClientConfiguration
 
     func stop() async {
         await http.shutdown()
@@ -85,7 +101,10 @@ enum KubeServing {
             try writeKubeconfig(path: kubeconfigPath, server: url, caPEM: tls?.caPEM, token: token)
             written = kubeconfigPath
         }
-        return KubeEndpoint(server: server, http: http, url: url, kubeconfig: written)
+        return KubeEndpoint(
+            server: server, http: http, url: url, kubeconfig: written,
+            clientConfiguration: KubeClientConfiguration(server: url, certificateAuthorityPEM: tls?.caPEM, token: token)
+        )
     }
 
     /// A kubeconfig with one cluster, one user and one context named `mesokube`.
@@ -107,5 +126,42 @@ enum KubeServing {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         // Foundation's atomic write would leave a TemporaryDirectory.* behind in /tmp on Linux.
         try SecretFile.write(text, to: path)
+    }
+}
+
+/// The kube scheduler framework of a master, and the weight of its role.
+enum KubeScheduling {
+    /// Sets the kube role's weight through the master's operator endpoint, then subscribes the
+    /// scheduler. Kubelets are this same executable (`mesokube kubelet`) on every agent.
+    static func start(
+        master: String, endpoint: KubeEndpoint, flags: KubeFlags, logger: Logger
+    ) async throws -> KubeSchedulerService {
+        let body = try JSONEncoder().encode([WeightEntry(role: flags.kubeRole, weight: flags.kubeWeight)])
+        let response = try await HTTPClientSession.shared.call(
+            .PUT, url: "http://\(master)/weights", body: Array(body), headers: ["Content-Type": "application/json"])
+        guard response.status.code == 200 else {
+            throw ValidationError("the master refused the kube role's weight: \(response.bodyString)")
+        }
+        let configuration = endpoint.clientConfiguration
+        var environment = [KubeletSettings.Variable.server: configuration.server]
+        if let ca = configuration.certificateAuthorityPEM {
+            environment[KubeletSettings.Variable.certificateAuthority] = ca
+        }
+        if let token = configuration.token { environment[KubeletSettings.Variable.token] = token }
+        var options = KubeSchedulerFramework.Options(
+            kubelet: PodTask.Kubelet(command: executablePath(), environment: environment))
+        options.role = flags.kubeRole
+        return try await KubeSchedulerService.start(
+            master: master, apiServer: configuration, options: options, logger: logger)
+    }
+
+    struct WeightEntry: Encodable {
+        var role: String
+        var weight: Double
+    }
+
+    /// This executable, for agents on this host to start as the kubelet.
+    static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }

@@ -7,7 +7,9 @@ struct Mesokube: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mesokube",
         abstract: "Kubernetes on a Mesos-style resource manager, as one Swift system.",
-        subcommands: [DevCommand.self, MasterCommand.self, AgentCommand.self, ImageCommand.self])
+        subcommands: [
+            DevCommand.self, MasterCommand.self, AgentCommand.self, ImageCommand.self, KubeletCommand.self,
+        ])
 
     /// Every flag may also come from a `MESOKUBE_<FLAG>` environment variable
     /// (ARCHITECTURE.md §2); a flag on the command line wins.

@@ -63,7 +63,8 @@ import Testing
             ],
         ]
         let task = PodTask.taskInfo(
-            pod: pod, agentID: AgentID("a"), frameworkID: FrameworkID("f"), role: "kubernetes", kubelet: Self.kubelet)
+            pod: pod, agentID: AgentID("a"), nodeName: "node-a", frameworkID: FrameworkID("f"), role: "kubernetes",
+            kubelet: Self.kubelet)
         #expect(task.taskID == TaskID("default.web.u-1"))
         let resources = Resources(task.resources ?? [])
         #expect(resources.cpus == 0.25)
@@ -73,6 +74,8 @@ import Testing
         #expect(task.resources?.allSatisfy { $0.allocationInfo?.role == "kubernetes" } == true)
         #expect(task.executor?.executorID == PodTask.executorID)
         #expect(task.executor?.command?.arguments == ["/usr/bin/mesokube", "kubelet"])
+        let variables = task.executor?.command?.environment?.variables ?? []
+        #expect(variables.contains { $0.name == "MESOKUBE_NODE_NAME" && $0.value == "node-a" })
         let data = try #require(task.data.flatMap(Base64.decode))
         #expect(try JSONReader.parse(data) == pod)
     }
@@ -82,7 +85,8 @@ import Testing
             "metadata": ["name": "b", "namespace": "n", "uid": "u"], "spec": ["containers": [["name": "c"]]],
         ]
         let task = PodTask.taskInfo(
-            pod: pod, agentID: AgentID("a"), frameworkID: FrameworkID("f"), role: "r", kubelet: Self.kubelet)
+            pod: pod, agentID: AgentID("a"), nodeName: "n", frameworkID: FrameworkID("f"), role: "r",
+            kubelet: Self.kubelet)
         let resources = Resources(task.resources ?? [])
         #expect(resources.cpus == 0.01 && resources.mem == 1)
     }

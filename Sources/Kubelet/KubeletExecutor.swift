@@ -1,0 +1,160 @@
+import Containerizer
+import ExecutorKit
+import Foundation
+import KubeClient
+import KubeTypes
+import Logging
+import MesosModel
+
+/// The kubelet as a Mesos executor of the kube framework: each task it is given is a pod (the
+/// pod object in `TaskInfo.data`). It binds the pod to its node, runs it with a `PodWorker`,
+/// follows the pod in the API server (updates, deletion), and reports the task's state back:
+/// RUNNING once the pod runs, then FINISHED, FAILED or KILLED.
+public actor KubeletExecutor: ExecutorEventHandler {
+    let context: PodWorkerContext
+    /// Workers by task id, and task ids by pod uid.
+    var workers: [TaskID: PodWorker] = [:]
+    var tasksByPod: [String: TaskID] = [:]
+    var driver: ExecutorDriver?
+    var informer: Informer?
+    var shuttingDown = false
+
+    public init(settings: KubeletSettings, client: KubeClient, logger: Logger) throws {
+        let runtime = try ContainerRuntime(root: settings.root, registry: settings.registry)
+        let network = try settings.podNetwork.map { try PodNetwork($0) }
+        context = PodWorkerContext(
+            settings: settings, client: client.managed(by: "kubelet"), runtime: runtime, network: network,
+            logger: logger)
+    }
+
+    /// Follows the pods bound to this node; call before the driver runs.
+    public func start() async {
+        if let network = context.network {
+            do {
+                _ = try await Blocking.run { try network.ensureBridge() }
+            } catch {
+                context.logger.error("pod network bridge not created", metadata: ["error": "\(error)"])
+            }
+        }
+        let informer = Informer(
+            client: context.client, resource: .pods, fieldSelector: "spec.nodeName=\(context.settings.nodeName)",
+            logger: context.logger)
+        await informer.addHandler { [weak self] event in
+            Task { await self?.podEvent(event) }
+        }
+        await informer.start()
+        self.informer = informer
+    }
+
+    public func stop() async {
+        await informer?.stop()
+    }
+
+    var settings: KubeletSettings { context.settings }
+
+    // MARK: - Executor events
+
+    public func launch(_ driver: ExecutorDriver, task: TaskInfo) async {
+        self.driver = driver
+        guard let data = task.data, let bytes = Base64.decode(data), let pod = try? JSONReader.parse(bytes),
+            pod["kind"]?.stringValue == "Pod"
+        else {
+            await send(
+                task.taskID, .failed, reason: TaskStatusReason.taskInvalid, message: "the task's data is not a pod")
+            return
+        }
+        do {
+            try await bind(pod)
+        } catch {
+            await send(
+                task.taskID, .failed, reason: TaskStatusReason.taskInvalid,
+                message: "binding pod \(pod.namespace)/\(pod.name) to \(settings.nodeName) failed: \(error)")
+            return
+        }
+        let bound = (try? await context.client.get(.pods, namespace: pod.namespace, name: pod.name)) ?? pod
+        let taskID = task.taskID
+        let worker = PodWorker(pod: bound, context: context) { [weak self] report in
+            await self?.workerReported(taskID, report)
+        }
+        workers[taskID] = worker
+        tasksByPod[pod.uid] = taskID
+        await send(taskID, .starting, message: "pod bound to \(settings.nodeName)")
+        await worker.start()
+    }
+
+    public func kill(_ driver: ExecutorDriver, taskID: TaskID, killPolicy: KillPolicy?) async {
+        self.driver = driver
+        guard let worker = workers[taskID] else {
+            await send(taskID, .killed, message: "the pod was not running on this node")
+            return
+        }
+        let grace = killPolicy?.gracePeriod.map { Int64($0.seconds.rounded(.up)) }
+        await worker.kill(gracePeriodSeconds: grace)
+    }
+
+    public func shutdown(_ driver: ExecutorDriver) async {
+        self.driver = driver
+        shuttingDown = true
+        for worker in workers.values { await worker.kill(gracePeriodSeconds: nil) }
+        // Give the workers their grace periods (bounded by the agent's shutdown grace).
+        let deadline = ContinuousClock.now + .seconds(25)
+        while !workers.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        await stop()
+    }
+
+    // MARK: - Pods from the API server
+
+    func podEvent(_ event: InformerEvent) async {
+        switch event {
+        case .added(let pod), .updated(_, let pod):
+            guard let taskID = tasksByPod[pod.uid], let worker = workers[taskID] else { return }
+            await worker.updated(pod)
+        case .deleted(let pod):
+            guard let taskID = tasksByPod[pod.uid], let worker = workers[taskID] else { return }
+            await worker.vanished()
+        }
+    }
+
+    /// `pods/binding`, as the scheduler would: done here, when the task arrives, so a pod is
+    /// never bound to a node where nothing runs it.
+    func bind(_ pod: JSON) async throws {
+        if let node = pod[path: ["spec", "nodeName"]]?.stringValue, !node.isEmpty {
+            guard node == settings.nodeName else { throw KubeletError("the pod is bound to \(node)") }
+            return
+        }
+        let binding: JSON = [
+            "apiVersion": "v1", "kind": "Binding",
+            "metadata": ["name": .string(pod.name), "namespace": .string(pod.namespace), "uid": .string(pod.uid)],
+            "target": ["apiVersion": "v1", "kind": "Node", "name": .string(settings.nodeName)],
+        ]
+        _ = try await context.client.create(
+            .pods, namespace: pod.namespace, name: pod.name, subresource: "binding", binding)
+    }
+
+    func workerReported(_ taskID: TaskID, _ report: PodWorkerReport) async {
+        switch report {
+        case .running:
+            await send(taskID, .running, message: "pod running")
+        case .stopped(let phase, let deleted, let message):
+            workers.removeValue(forKey: taskID)
+            tasksByPod = tasksByPod.filter { $0.value != taskID }
+            let state: TaskState = deleted ? .killed : phase == "Succeeded" ? .finished : .failed
+            await send(taskID, state, message: message ?? "pod \(deleted ? "deleted" : phase)")
+        }
+    }
+
+    func send(_ taskID: TaskID, _ state: TaskState, reason: String? = nil, message: String) async {
+        guard let driver else { return }
+        var status = TaskStatus(taskID: taskID, state: state)
+        status.message = message
+        status.reason = reason
+        await driver.update(status)
+    }
+}
+
+struct KubeletError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,233 @@
+import Containerizer
+import Foundation
+import KubeClient
+import KubeTypes
+import KubeletCore
+import Logging
+
+/// What a pod worker tells its executor about the pod's task.
+enum PodWorkerReport: Sendable, Equatable {
+    /// Every container that should run has started (the task is TASK_RUNNING).
+    case running
+    /// Nothing runs any more: `phase` Succeeded or Failed, or `deleted` when the pod was deleted.
+    case stopped(phase: String, deleted: Bool, message: String?)
+}
+
+/// Shared by every pod worker of a kubelet.
+struct PodWorkerContext: Sendable {
+    let settings: KubeletSettings
+    let client: KubeClient
+    let runtime: ContainerRuntime
+    let network: PodNetwork?
+    let logger: Logger
+}
+
+/// The shell around one pod's `PodLifecycle`: it feeds the core what happened, carries out what
+/// the core decides (sandbox, images, containers, probes, hooks, events), and writes the status
+/// the core computes to the API server whenever it changes.
+actor PodWorker {
+    let context: PodWorkerContext
+    let report: @Sendable (PodWorkerReport) async -> Void
+    var pod: JSON
+    var lifecycle: PodLifecycle
+    /// Running container instances by runtime id.
+    var containers: [String: RunningContainer] = [:]
+    /// Log files of every instance of each container, oldest first (for `logs --previous`).
+    var logHistory: [String: [String]] = [:]
+    var volumes: PodVolumes
+    var attachment: PodNetworkAttachment?
+    var wakeTask: Task<Void, Never>?
+    var lastStatus: JSON?
+    var statusDirty = false
+    var writingStatus = false
+    var reportedRunning = false
+    var finished = false
+    /// The pod object is gone from the API server (deleted with grace 0 by someone).
+    var removed = false
+    var starts = 0
+
+    init(pod: JSON, context: PodWorkerContext, report: @escaping @Sendable (PodWorkerReport) async -> Void) {
+        self.pod = pod
+        self.context = context
+        self.report = report
+        let now = Self.now()
+        let config = KubeletCoreConfig(hostIPs: [context.settings.hostIP])
+        lifecycle = PodLifecycle(pod: pod, now: now, config: config)
+        volumes = PodVolumes(podDirectory: Self.podDirectory(root: context.settings.root, uid: pod.uid))
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+
+    static func podDirectory(root: String, uid: String) -> String { root + "/pods/" + uid }
+
+    var podDirectory: String { volumes.podDirectory }
+    var uid: String { pod.uid }
+    var usesHostProcesses: Bool { pod[path: ["spec", "runtimeClassName"]]?.stringValue == "process" }
+
+    func start() { feed(.tick(now: Self.now())) }
+
+    /// A newer version of the pod from the API server's watch.
+    func updated(_ pod: JSON) {
+        guard pod.uid == uid, !finished else { return }
+        self.pod = pod
+        feed(.podUpdated(pod: pod, at: Self.now()))
+    }
+
+    /// The pod object disappeared without this worker deleting it: stop everything now.
+    func vanished() {
+        guard !finished else { return }
+        removed = true
+        feed(.deletionRequested(gracePeriodSeconds: 0, at: Self.now()))
+    }
+
+    /// The framework killed the task: stop the pod as a deletion would.
+    func kill(gracePeriodSeconds: Int64?) {
+        guard !finished else { return }
+        let grace = gracePeriodSeconds ?? pod[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30
+        feed(.deletionRequested(gracePeriodSeconds: grace, at: Self.now()))
+    }
+
+    // MARK: - The core loop
+
+    func feed(_ input: PodInput) {
+        guard !finished else { return }
+        let actions = lifecycle.handle(input)
+        for action in actions { perform(action) }
+        noteStatus()
+        if !reportedRunning, lifecycle.phase == "Running" {
+            reportedRunning = true
+            let report = self.report
+            Task { await report(.running) }
+        }
+    }
+
+    func perform(_ action: PodAction) {
+        switch action {
+        case .createPodSandbox:
+            Task { await createSandbox() }
+        case .pullImage(let container, let image, let policy):
+            Task { await pullImage(container: container, image: image, policy: policy) }
+        case .startContainer(let container, _, _, let restartCount):
+            Task { await startContainer(container, restartCount: restartCount) }
+        case .runPostStartHook(let container, let runtimeID, let handler):
+            Task {
+                let error = await runHook(handler, runtimeID: runtimeID, deadline: .seconds(30))
+                feed(.postStartHookFinished(container: container, runtimeID: runtimeID, error: error, at: Self.now()))
+            }
+        case .runPreStopHook(let container, let runtimeID, let handler, let grace):
+            Task {
+                let error = await runHook(handler, runtimeID: runtimeID, deadline: .seconds(max(1, grace)))
+                feed(.preStopHookFinished(container: container, runtimeID: runtimeID, error: error, at: Self.now()))
+            }
+        case .runProbe(let request):
+            Task { await probe(request) }
+        case .killContainer(_, let runtimeID, let grace, _):
+            if let running = containers[runtimeID] {
+                let runtime = context.runtime
+                Task { await runtime.stop(running, gracePeriod: .seconds(max(0, grace))) }
+            }
+        case .recordEvent(let event):
+            Task { await record(event) }
+        case .podStopped(let deleted):
+            Task { await stopped(deleted: deleted) }
+        case .wake(let at):
+            scheduleWake(at: at)
+        }
+    }
+
+    func scheduleWake(at time: Int64) {
+        wakeTask?.cancel()
+        let delay = max(0, Double(time) - Date().timeIntervalSince1970)
+        wakeTask = Task {
+            try? await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 5))
+            guard !Task.isCancelled else { return }
+            self.feed(.tick(now: Self.now()))
+        }
+    }
+
+    // MARK: - Status
+
+    func noteStatus() {
+        let status = lifecycle.status(now: Self.now())
+        guard status != lastStatus else { return }
+        statusDirty = true
+        guard !writingStatus else { return }
+        writingStatus = true
+        Task { await writeStatus() }
+    }
+
+    /// Writes the latest status until no newer one is waiting. A merge patch replaces the lists
+    /// (conditions, containerStatuses) whole; keys the new status dropped are sent as null.
+    func writeStatus() async {
+        while statusDirty, !removed {
+            statusDirty = false
+            let status = lifecycle.status(now: Self.now())
+            var patch = status
+            for key in (lastStatus?.objectValue ?? [:]).keys where status[key] == nil { patch[key] = .null }
+            do {
+                _ = try await context.client.patch(
+                    .pods, namespace: pod.namespace, name: pod.name,
+                    ["metadata": ["uid": .string(uid)], "status": patch], type: .merge, subresource: "status")
+                lastStatus = status
+            } catch let error as KubeAPIError where error.isNotFound {
+                removed = true
+            } catch {
+                context.logger.info(
+                    "pod status not written; retrying", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
+                statusDirty = true
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        writingStatus = false
+    }
+
+    // MARK: - Events
+
+    func record(_ event: KubeletEvent) async {
+        let time = Timestamp.format(event.at)
+        var involved: JSON = [
+            "apiVersion": "v1", "kind": "Pod", "name": .string(pod.name), "namespace": .string(pod.namespace),
+            "uid": .string(uid),
+        ]
+        if let fieldPath = event.fieldPath { involved["fieldPath"] = .string(fieldPath) }
+        let object: JSON = [
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": ["generateName": .string(pod.name + "."), "namespace": .string(pod.namespace)],
+            "involvedObject": involved, "reason": .string(event.reason), "message": .string(event.message),
+            "type": .string(event.type.rawValue),
+            "source": ["component": "kubelet", "host": .string(context.settings.nodeName)],
+            "reportingComponent": "kubelet", "reportingInstance": .string(context.settings.nodeName),
+            "firstTimestamp": .string(time), "lastTimestamp": .string(time), "count": 1,
+        ]
+        _ = try? await context.client.create(.events, namespace: pod.namespace, object)
+    }
+
+    // MARK: - The end
+
+    /// Every container has stopped for good: release the sandbox, delete the pod object when it
+    /// was being deleted, and tell the executor.
+    func stopped(deleted: Bool) async {
+        guard !finished else { return }
+        // The last status (Succeeded, Failed, or terminated containers) goes out first.
+        while writingStatus { try? await Task.sleep(for: .milliseconds(20)) }
+        if statusDirty {
+            writingStatus = true
+            await writeStatus()
+        }
+        finished = true
+        wakeTask?.cancel()
+        await releaseSandbox()
+        if deleted, !removed {
+            let options: JSON = [
+                "apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0,
+                "preconditions": ["uid": .string(uid)],
+            ]
+            _ = try? await context.client.delete(.pods, namespace: pod.namespace, name: pod.name, options: options)
+        }
+        let status = lifecycle.status(now: Self.now())
+        await report(
+            .stopped(
+                phase: status["phase"]?.stringValue ?? "Failed", deleted: deleted,
+                message: status["message"]?.stringValue))
+    }
+}

@@ -1,0 +1,164 @@
+"""Pods as Mesos tasks (issue 5): the kube scheduler framework places them, the kubelet executor runs
+them, through the real kubectl against `mesokube dev --agents 3`.
+
+Images come from a loopback docker-registry (e2e_support/images.py): `nginx` is busybox httpd on port 80,
+as ../shared/examples/README.md describes.
+"""
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from e2e_support.images import Registry, example_images
+from e2e_support.kube import Kubectl, table_rows
+from e2e_support.waiting import wait_until
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    with Registry(tmp_path_factory.mktemp("registry")) as running:
+        for image in example_images():
+            running.push(image)
+        yield running
+
+
+@pytest.fixture
+def cluster(dev_cluster, registry, tmp_path):
+    """Three agents pulling unqualified image names from the loopback registry, and kubectl for them."""
+    started = dev_cluster(agents=3, extra_args=["--registry", registry.address,
+                                                "--insecure-registry", registry.address])
+    kubeconfig = started.work_dir / "dev" / "kubeconfig"
+    wait_until(kubeconfig.exists, 10, "kubeconfig written")
+    kube = Kubectl(kubeconfig, tmp_path / "home")
+    wait_until(lambda: len(kube.json("get", "nodes")["items"]) == 3, 30, "three nodes")
+    return started, kube
+
+
+def pod_row(kube: Kubectl, name: str) -> dict:
+    rows = table_rows(kube.out("get", "pod", name))
+    return dict(zip(rows[0], rows[1])) if len(rows) > 1 else {}
+
+
+def wait_phase(kube: Kubectl, name: str, phases, seconds: float = 60) -> dict:
+    def reached():
+        pod = kube.json("get", "pod", name)
+        return pod if pod.get("status", {}).get("phase") in phases else None
+    return wait_until(reached, seconds, f"pod {name} in {phases}")
+
+
+def framework_tasks(cluster, framework_name: str = "kubernetes") -> list:
+    state = cluster.master.get_json("/state")
+    for framework in state["frameworks"]:
+        if framework["name"] == framework_name:
+            return framework["tasks"] + framework.get("completed_tasks", [])
+    return []
+
+
+def test_the_nginx_example_runs_and_answers_on_its_pod_ip(cluster):
+    dev, kube = cluster
+    kube.out("create", "-f", str(EXAMPLES / "nginx-pod.yaml"))
+
+    def running():
+        row = pod_row(kube, "nginx")
+        return row if row.get("READY") == "1/1" and row.get("STATUS") == "Running" else None
+    wait_until(running, 90, "nginx 1/1 Running")
+    pod = kube.json("get", "pod", "nginx")
+    ip = pod["status"]["podIP"]
+    assert ip.startswith("10.244."), pod["status"]
+    assert pod["spec"]["nodeName"] in [node["metadata"]["name"] for node in kube.json("get", "nodes")["items"]]
+    answer = wait_until(lambda: requests.get(f"http://{ip}:80/", timeout=2), 20, "HTTP on the pod IP")
+    assert "hello from nginx" in answer.text
+    tasks = [t for t in framework_tasks(dev) if t["name"] == "default/nginx"]
+    assert tasks and tasks[0]["state"] == "TASK_RUNNING"
+
+    kube.out("delete", "pod", "nginx")
+    assert kube.run("get", "pod", "nginx", check=False).returncode != 0
+
+    def killed():
+        ended = [t for t in framework_tasks(dev) if t["name"] == "default/nginx"]
+        return ended and ended[0]["state"] == "TASK_KILLED"
+    wait_until(killed, 30, "the pod's task KILLED")
+
+
+def test_a_pod_larger_than_every_agent_stays_pending_with_upstreams_words(cluster):
+    _, kube = cluster
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "huge"},
+                "spec": {"containers": [{"name": "c", "image": "nginx",
+                                         "resources": {"requests": {"cpu": "64"}}}]}})
+
+    def event():
+        events = kube.json("get", "events", "--field-selector", "involvedObject.name=huge")["items"]
+        return [e for e in events if e["reason"] == "FailedScheduling"]
+    found = wait_until(event, 30, "FailedScheduling")
+    assert found[0]["message"].startswith("0/3 nodes are available: 3 Insufficient cpu."), found[0]
+    assert "FailedScheduling" in kube.out("describe", "pod", "huge")
+    assert pod_row(kube, "huge")["STATUS"] == "Pending"
+
+
+def test_env_from_configmaps_secrets_and_the_downward_api_and_volumes(cluster):
+    _, kube = cluster
+    kube.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
+                "data": {"greeting": "hello", "colour": "blue"}})
+    kube.out("create", "secret", "generic", "creds", "--from-literal=password=s3cret")
+    check = " && ".join([
+        'test "$GREETING" = hello', 'test "$PASSWORD" = s3cret', 'test "$POD_NAME" = checker',
+        'test "$CFG_colour" = blue', 'test "$(cat /etc/settings/greeting)" = hello',
+        'test "$(cat /etc/creds/password)" = s3cret', 'echo scratch > /scratch/file',
+        'test "$(cat /scratch/file)" = scratch', 'test "$EXPANDED" = "name=checker"',
+    ])
+    manifest = {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "checker"},
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{
+                "name": "check", "image": "nginx", "command": ["sh", "-c", check],
+                "env": [
+                    {"name": "GREETING", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "greeting"}}},
+                    {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "password"}}},
+                    {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                    {"name": "EXPANDED", "value": "name=$(POD_NAME)"},
+                ],
+                "envFrom": [{"prefix": "CFG_", "configMapRef": {"name": "settings"}}],
+                "volumeMounts": [{"name": "settings", "mountPath": "/etc/settings"},
+                                 {"name": "creds", "mountPath": "/etc/creds"},
+                                 {"name": "scratch", "mountPath": "/scratch"}],
+            }],
+            "volumes": [{"name": "settings", "configMap": {"name": "settings"}},
+                        {"name": "creds", "secret": {"secretName": "creds"}},
+                        {"name": "scratch", "emptyDir": {}}],
+        },
+    }
+    kube.apply(manifest)
+    pod = wait_phase(kube, "checker", {"Succeeded", "Failed"})
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert pod["status"]["phase"] == "Succeeded", terminated
+    assert terminated["exitCode"] == 0 and terminated["reason"] == "Completed"
+
+
+def test_a_missing_configmap_is_a_config_error_and_a_failing_command_fails_the_pod(cluster):
+    dev, kube = cluster
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "noconfig"},
+                "spec": {"containers": [{"name": "c", "image": "nginx", "envFrom": [
+                    {"configMapRef": {"name": "absent"}}]}]}})
+
+    def waiting_reason():
+        statuses = kube.json("get", "pod", "noconfig").get("status", {}).get("containerStatuses", [])
+        waiting = statuses[0]["state"].get("waiting", {}) if statuses else {}
+        return waiting if waiting.get("reason") == "CreateContainerConfigError" else None
+    waiting = wait_until(waiting_reason, 60, "CreateContainerConfigError")
+    assert 'configmap "absent" not found' in waiting["message"]
+
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fails"},
+                "spec": {"restartPolicy": "Never",
+                         "containers": [{"name": "c", "image": "nginx", "command": ["sh", "-c", "exit 3"]}]}})
+    pod = wait_phase(kube, "fails", {"Failed", "Succeeded"})
+    assert pod["status"]["phase"] == "Failed"
+    assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
+
+    def task_failed():
+        tasks = [t for t in framework_tasks(dev) if t["name"] == "default/fails"]
+        return tasks and tasks[0]["state"] == "TASK_FAILED"
+    wait_until(task_failed, 30, "the pod's task FAILED")
