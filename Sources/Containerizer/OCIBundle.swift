@@ -25,6 +25,35 @@ public enum OCIProcessCommand: Sendable, Equatable {
     case argv([String])
 }
 
+/// cgroup limits runc applies to the container (`linux.resources`); nil fields are left alone.
+public struct OCIResources: Sendable, Equatable {
+    public var cpuShares: UInt64?
+    /// CFS quota per `cpuPeriod` microseconds.
+    public var cpuQuota: Int64?
+    public var cpuPeriod: UInt64?
+    public var memoryLimitBytes: Int64?
+
+    public init(
+        cpuShares: UInt64? = nil, cpuQuota: Int64? = nil, cpuPeriod: UInt64? = nil, memoryLimitBytes: Int64? = nil
+    ) {
+        self.cpuShares = cpuShares
+        self.cpuQuota = cpuQuota
+        self.cpuPeriod = cpuPeriod
+        self.memoryLimitBytes = memoryLimitBytes
+    }
+
+    var json: [String: Any] {
+        var cpu: [String: Any] = [:]
+        if let cpuShares { cpu["shares"] = cpuShares }
+        if let cpuQuota { cpu["quota"] = cpuQuota }
+        if let cpuPeriod { cpu["period"] = cpuPeriod }
+        var result: [String: Any] = [:]
+        if !cpu.isEmpty { result["cpu"] = cpu }
+        if let memoryLimitBytes { result["memory"] = ["limit": memoryLimitBytes] }
+        return result
+    }
+}
+
 /// Everything needed to write an OCI runtime bundle for one container.
 public struct OCIContainerSpec: Sendable {
     public var containerID: String
@@ -43,6 +72,8 @@ public struct OCIContainerSpec: Sendable {
     /// every container of a pod names the same one. Nil: the host's network, as before pods
     /// had networks of their own.
     public var networkNamespace: String?
+    /// Limits for runc to set on the container's cgroup (a pod container's requests and limits).
+    public var resources: OCIResources?
 
     public init(
         containerID: String, rootfs: String, image: ImageConfig, command: OCIProcessCommand = .image,
@@ -123,15 +154,16 @@ public enum OCIBundle {
             "capabilities": ["bounding": capabilities, "effective": capabilities, "permitted": capabilities],
             "rlimits": [["type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024]], "noNewPrivileges": true,
         ]
+        var linux: [String: Any] = [
+            "namespaces": namespaces(spec),
+            "cgroupsPath": spec.cgroupsPath ?? "/mesokube-oci/" + spec.containerID,
+            "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
+            "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+        ]
+        if let resources = spec.resources?.json, !resources.isEmpty { linux["resources"] = resources }
         let config: [String: Any] = [
             "ociVersion": "1.0.2", "process": process, "root": ["path": spec.rootfs, "readonly": false],
-            "hostname": String(spec.containerID.prefix(63)), "mounts": mounts(spec),
-            "linux": [
-                "namespaces": namespaces(spec),
-                "cgroupsPath": spec.cgroupsPath ?? "/mesokube-oci/" + spec.containerID,
-                "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
-                "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
-            ],
+            "hostname": String(spec.containerID.prefix(63)), "mounts": mounts(spec), "linux": linux,
         ]
         return try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .prettyPrinted])
     }

@@ -52,6 +52,7 @@ extension KubeSchedulerFramework {
             await launch(tasks, on: agentID, offers: offersByAgent[agentID] ?? [], driver: driver)
         }
         await declineAll(driver)
+        await reportScheduled(outcome.assignments, pods: pendingByKey)
         for failure in outcome.failures {
             guard let pod = pendingByKey[failure.pod.key] else { continue }
             noteFailure(failure.pod.key, now: now)
@@ -61,6 +62,17 @@ extension KubeSchedulerFramework {
     }
 
     static func key(_ pod: JSON) -> String { pod.namespace + "/" + pod.name }
+
+    /// Upstream's Scheduled event for each pod whose task was launched.
+    func reportScheduled(_ assignments: [Assignment], pods: [String: JSON]) async {
+        let now = Timestamp.format(Int64(Date().timeIntervalSince1970))
+        for assignment in assignments where launches[assignment.pod.key] != nil {
+            guard let pod = pods[assignment.pod.key] else { continue }
+            await recordEvent(
+                for: pod, type: "Normal", reason: "Scheduled",
+                message: "Successfully assigned \(assignment.pod.key) to \(assignment.nodeName)", at: now)
+        }
+    }
 
     /// One ACCEPT per agent with every pod placed there; a refused launch makes the pods pending again.
     func launch(_ tasks: [TaskInfo], on agentID: AgentID, offers agentOffers: [Offer], driver: SchedulerDriver) async {

@@ -25,6 +25,7 @@ struct ContainerLaunch: Sendable {
     var logPath: String
     var networkNamespace: String?
     var mounts: [OCIVolume]
+    var resources: OCIResources?
 }
 
 /// Runs containers for the kubelet with the agent's own machinery: images from the registry
@@ -71,6 +72,7 @@ final class ContainerRuntime: Sendable {
                 command: Self.ociCommand(launch.config), environment: environment, sandbox: launch.podDirectory,
                 volumes: launch.mounts, networkNamespace: launch.networkNamespace)
             spec.cgroupsPath = "/mesokube-pods/" + launch.runtimeID
+            spec.resources = launch.resources
             var process = try runc.prepare(spec)
             process.stdoutPath = launch.logPath
             process.stderrPath = launch.logPath

@@ -17,6 +17,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
     var tasksByPod: [String: TaskID] = [:]
     var driver: ExecutorDriver?
     var informer: Informer?
+    let heartbeat: NodeHeartbeat
     var shuttingDown = false
 
     public init(settings: KubeletSettings, client: KubeClient, logger: Logger) throws {
@@ -25,10 +26,14 @@ public actor KubeletExecutor: ExecutorEventHandler {
         context = PodWorkerContext(
             settings: settings, client: client.managed(by: "kubelet"), runtime: runtime, network: network,
             logger: logger)
+        heartbeat = NodeHeartbeat(client: context.client, nodeName: settings.nodeName, logger: logger)
     }
 
-    /// Follows the pods bound to this node; call before the driver runs.
-    public func start() async {
+    /// Follows the pods bound to this node and keeps the node's Lease; call before the driver
+    /// runs. `serverPort` is where the kubelet's own server (logs, exec) listens, if it has one.
+    public func start(serverPort: Int? = nil) async {
+        await heartbeat.start()
+        await heartbeat.publish(podCIDR: settings.podNetwork?.subnet.description, kubeletPort: serverPort)
         if let network = context.network {
             do {
                 _ = try await Blocking.run { try network.ensureBridge() }
@@ -48,6 +53,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
 
     public func stop() async {
         await informer?.stop()
+        await heartbeat.stop()
     }
 
     var settings: KubeletSettings { context.settings }

@@ -155,7 +155,7 @@ extension PodWorker {
         }
         let launch = ContainerLaunch(
             runtimeID: runtimeID, config: config, image: image, podDirectory: podDirectory, logPath: logPath,
-            networkNamespace: attachment?.namespacePath, mounts: mounts)
+            networkNamespace: attachment?.namespacePath, mounts: mounts, resources: Self.resources(spec))
         do {
             if !usesHostProcesses, image == nil {
                 throw ImageError.notFound(config.image)
@@ -170,6 +170,13 @@ extension PodWorker {
                 .containerStartFailed(container: name, reason: "RunContainerError", message: "\(error)", at: Self.now())
             )
         }
+    }
+
+    static func resources(_ container: JSON) -> OCIResources {
+        let limits = ContainerConfig.cgroupLimits(container)
+        return OCIResources(
+            cpuShares: limits.cpuShares, cpuQuota: limits.cpuQuota, cpuPeriod: limits.cpuPeriod,
+            memoryLimitBytes: limits.memoryLimit)
     }
 
     func watch(_ running: RunningContainer) {

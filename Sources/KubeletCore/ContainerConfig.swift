@@ -83,6 +83,24 @@ public struct ContainerConfig: Sendable, Hashable {
         hasher.combine(image)
     }
 
+    /// cgroup values for the container's `resources`, as upstream's kubelet computes them for
+    /// cgroup v1: cpu.shares from the CPU request (2 at least), a CFS quota over a 100 ms period
+    /// from the CPU limit, and the memory limit in bytes.
+    public static func cgroupLimits(
+        _ container: JSON
+    ) -> (cpuShares: UInt64, cpuQuota: Int64?, cpuPeriod: UInt64?, memoryLimit: Int64?) {
+        func milli(_ kind: String, _ name: String) -> Int64? {
+            container[path: ["resources", kind, name]]?.stringValue.flatMap { try? Quantity(parsing: $0).milliValue }
+        }
+        // Upstream: a missing request defaults to the limit.
+        let requestMilli = milli("requests", "cpu") ?? milli("limits", "cpu") ?? 0
+        let shares = max(2, UInt64(requestMilli) * 1024 / 1000)
+        let period: UInt64 = 100_000
+        let quota = milli("limits", "cpu").map { max(1000, $0 * Int64(period) / 1000) }
+        let memory = milli("limits", "memory").map { $0 / 1000 }
+        return (shares, quota, quota == nil ? nil : period, memory)
+    }
+
     /// The environment as a dictionary (the last definition of a name wins).
     public var environmentDictionary: [String: String] {
         var result: [String: String] = [:]

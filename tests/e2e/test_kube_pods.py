@@ -4,6 +4,7 @@ them, through the real kubectl against `mesokube dev --agents 3`.
 Images come from a loopback docker-registry (e2e_support/images.py): `nginx` is busybox httpd on port 80,
 as ../shared/examples/README.md describes.
 """
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,13 @@ def test_the_nginx_example_runs_and_answers_on_its_pod_ip(cluster):
     assert "hello from nginx" in answer.text
     tasks = [t for t in framework_tasks(dev) if t["name"] == "default/nginx"]
     assert tasks and tasks[0]["state"] == "TASK_RUNNING"
+    events = kube.json("get", "events", "--field-selector", "involvedObject.name=nginx")["items"]
+    scheduled = [e["message"] for e in events if e["reason"] == "Scheduled"]
+    assert scheduled == [f"Successfully assigned default/nginx to {pod['spec']['nodeName']}"], events
+    lease = kube.json("get", "lease", "-n", "kube-node-lease", pod["spec"]["nodeName"])
+    assert lease["spec"]["holderIdentity"] == pod["spec"]["nodeName"]
+    node = kube.json("get", "node", pod["spec"]["nodeName"])
+    assert ipaddress.ip_address(ip) in ipaddress.ip_network(node["spec"]["podCIDR"])
 
     kube.out("delete", "pod", "nginx")
     assert kube.run("get", "pod", "nginx", check=False).returncode != 0
@@ -162,3 +170,47 @@ def test_a_missing_configmap_is_a_config_error_and_a_failing_command_fails_the_p
         tasks = [t for t in framework_tasks(dev) if t["name"] == "default/fails"]
         return tasks and tasks[0]["state"] == "TASK_FAILED"
     wait_until(task_failed, 30, "the pod's task FAILED")
+
+
+def container_status(kube: Kubectl, name: str) -> dict:
+    statuses = kube.json("get", "pod", name).get("status", {}).get("containerStatuses", [])
+    return statuses[0] if statuses else {}
+
+
+def test_a_crashing_container_backs_off_and_a_failing_liveness_probe_restarts_it(cluster):
+    _, kube = cluster
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "crasher"},
+                "spec": {"containers": [{"name": "c", "image": "nginx", "command": ["sh", "-c", "exit 1"]}]}})
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "unhealthy"},
+                "spec": {"containers": [{
+                    "name": "web", "image": "nginx",
+                    "livenessProbe": {"httpGet": {"path": "/", "port": 8081}, "periodSeconds": 1,
+                                      "failureThreshold": 2}}]}})
+
+    def backing_off():
+        status = container_status(kube, "crasher")
+        waiting = status.get("state", {}).get("waiting", {})
+        return status if waiting.get("reason") == "CrashLoopBackOff" and status["restartCount"] >= 1 else None
+    status = wait_until(backing_off, 60, "CrashLoopBackOff")
+    assert status["lastState"]["terminated"]["exitCode"] == 1
+    assert "back-off" in status["state"]["waiting"]["message"]
+    assert "CrashLoopBackOff" in kube.out("get", "pod", "crasher")
+
+    restarted = wait_until(lambda: container_status(kube, "unhealthy").get("restartCount", 0) >= 1 or None,
+                           60, "a liveness restart")
+    assert restarted
+    events = kube.json("get", "events", "--field-selector", "involvedObject.name=unhealthy")["items"]
+    reasons = {event["reason"] for event in events}
+    assert "Unhealthy" in reasons and "Killing" in reasons, reasons
+    unhealthy = [event for event in events if event["reason"] == "Unhealthy"][0]
+    assert unhealthy["message"].startswith("Liveness probe failed"), unhealthy
+
+
+def test_a_host_process_pod_runs_on_the_node_in_its_own_network(cluster):
+    _, kube = cluster
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hostproc"},
+                "spec": {"runtimeClassName": "process", "restartPolicy": "Never",
+                         "containers": [{"name": "c", "image": "none",
+                                         "command": ["sh", "-c", 'ip -4 addr show eth0 | grep -q "inet 10.244."']}]}})
+    pod = wait_phase(kube, "hostproc", {"Succeeded", "Failed"})
+    assert pod["status"]["phase"] == "Succeeded", pod["status"]
