@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Containerizer
 import Foundation
+import KubeScheduler
 import Logging
 import Master
 import MesosModel
@@ -69,14 +70,19 @@ struct MasterCommand: AsyncParsableCommand {
         let bound = try await server.start()
         say("mesokube master listening on http://\(master.ip):\(bound) (work dir \(workDir))")
         var kubeEndpoint: KubeEndpoint?
+        var scheduler: KubeSchedulerService?
         if !noKube {
             let root = absolute(workDir)
             let endpoint = try await KubeServing.start(
                 store: store, workDir: root, ip: master.ip, flags: kube, kubeconfigPath: root + "/kubeconfig")
             say("Kubernetes API on \(endpoint.url); export KUBECONFIG=\(root)/kubeconfig")
             kubeEndpoint = endpoint
+            scheduler = try await KubeScheduling.start(
+                master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(bound)", endpoint: endpoint,
+                flags: kube, logger: Logger(label: "mesokube.kube-scheduler"))
         }
         await ShutdownSignal.wait()
+        await scheduler?.stop()
         await kubeEndpoint?.stop()
         await server.stop()
         await store.close()
