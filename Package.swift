@@ -110,7 +110,8 @@ let package = Package(
             name: "Kubelet",
             dependencies: [
                 "KubeletCore", "KubeClient", "KubeTypes", "ExecutorKit", "Containerizer", "MesosModel",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict),
         // Level-triggered Kubernetes controllers over informers and work queues.

@@ -20,14 +20,41 @@ extension PodWorker {
             }
             let (configMaps, secrets) = try await fetchReferences()
             try volumes.prepare(pod: pod, facts: facts(podIPs: ips), configMaps: configMaps, secrets: secrets)
+            if let podIP = ips.first { try await openHostPorts(podIP: podIP) }
             feed(.podSandboxReady(podIPs: ips, at: Self.now()))
         } catch {
             context.logger.warning("pod sandbox failed", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
+            for proxy in hostPorts { await proxy.stop() }
+            hostPorts = []
             feed(.podSandboxFailed(message: "\(error)", at: now))
         }
     }
 
+    /// TCP `hostPort`s of a pod with its own network: relayed from the node's address to the pod.
+    func openHostPorts(podIP: String) async throws {
+        for container in pod[path: ["spec", "containers"]]?.arrayValue ?? [] {
+            for port in container["ports"]?.arrayValue ?? [] {
+                guard let hostPort = port["hostPort"]?.intValue, hostPort > 0,
+                    let containerPort = port["containerPort"]?.intValue
+                else { continue }
+                guard (port["protocol"]?.stringValue ?? "TCP") == "TCP" else {
+                    throw KubeletError("hostPort \(hostPort): only TCP host ports are supported")
+                }
+                let host = port["hostIP"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? context.settings.hostIP
+                do {
+                    hostPorts.append(
+                        try await HostPortProxy.start(
+                            host: host, port: Int(hostPort), targetHost: podIP, targetPort: Int(containerPort)))
+                } catch {
+                    throw KubeletError("failed to open hostPort \(host):\(hostPort): \(error)")
+                }
+            }
+        }
+    }
+
     func releaseSandbox() async {
+        for proxy in hostPorts { await proxy.stop() }
+        hostPorts = []
         if attachment != nil, let network = context.network {
             let podID = uid
             do {

@@ -36,6 +36,7 @@ actor PodWorker {
     var logHistory: [String: [String]] = [:]
     var volumes: PodVolumes
     var attachment: PodNetworkAttachment?
+    var hostPorts: [HostPortProxy] = []
     var wakeTask: Task<Void, Never>?
     var lastStatus: JSON?
     var statusDirty = false

@@ -214,3 +214,17 @@ def test_a_host_process_pod_runs_on_the_node_in_its_own_network(cluster):
                                          "command": ["sh", "-c", 'ip -4 addr show eth0 | grep -q "inet 10.244."']}]}})
     pod = wait_phase(kube, "hostproc", {"Succeeded", "Failed"})
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
+
+
+def test_a_host_port_from_the_offer_reaches_the_pod(cluster):
+    dev, kube = cluster
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "edge"},
+                "spec": {"containers": [{"name": "web", "image": "nginx",
+                                         "ports": [{"containerPort": 80, "hostPort": 31080}]}]}})
+    wait_phase(kube, "edge", {"Running"})
+    answer = wait_until(lambda: requests.get("http://127.0.0.1:31080/", timeout=2), 20, "HTTP on the host port")
+    assert "hello from nginx" in answer.text
+    task = [t for t in framework_tasks(dev) if t["name"] == "default/edge"][0]
+    ports = [r for r in task["resources"] if r["name"] == "ports"] if isinstance(task["resources"], list) \
+        else [task["resources"].get("ports")]
+    assert "31080" in str(ports), task["resources"]
