@@ -1,0 +1,87 @@
+import KubeClient
+import Logging
+import Synchronization
+
+/// The Kubernetes controllers of the control plane in one place, as kube-controller-manager:
+/// shared informers, then every controller's workers once the caches hold a first list (a
+/// controller acting on a half-filled cache would create pods that already exist).
+///
+/// `run()` returns once `stop()` is called or its task is cancelled.
+public final class KubeControllerManager: Sendable {
+    /// Settings upstream exposes as kube-controller-manager flags or keeps as constants.
+    public struct Options: Sendable {
+        /// Workers per controller (upstream `--concurrent-*-syncs`, 5 by default there; fewer
+        /// here because the control plane shares its process with the master).
+        public var workers: Int
+
+        public init(workers: Int = 2) {
+            self.workers = workers
+        }
+    }
+
+    public static let controllerNames = ["replicaset", "deployment"]
+
+    private let client: KubeClient
+    private let logger: Logger
+    private let options: Options
+    private let replicaSetQueue: WorkQueue<String>
+    private let deploymentQueue: WorkQueue<String>
+    private let stopped = Mutex(false)
+
+    /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
+    /// progress deadlines).
+    public init(
+        client: KubeClient, logger: Logger, clock: any Clock<Duration> = ContinuousClock(), options: Options = Options()
+    ) {
+        self.client = client
+        self.logger = logger
+        self.options = options
+        replicaSetQueue = WorkQueue(clock: clock)
+        deploymentQueue = WorkQueue(clock: clock)
+    }
+
+    public func run() async {
+        await withTaskCancellationHandler {
+            await runControllers()
+        } onCancel: {
+            stop()
+        }
+    }
+
+    /// Ends `run()`: workers finish the key in hand and exit, informers stop watching.
+    public func stop() {
+        stopped.withLock { $0 = true }
+        for queue in [replicaSetQueue, deploymentQueue] { queue.shutdown() }
+    }
+
+    private var isStopped: Bool { stopped.withLock { $0 } }
+
+    private func runControllers() async {
+        let factory = InformerFactory(client: client, logger: logger)
+        let workers = options.workers
+        let replicaSets = await ReplicaSetController.make(
+            factory: factory, queue: replicaSetQueue, workers: workers, logger: logger)
+        let deployments = await DeploymentController.make(
+            factory: factory, queue: deploymentQueue, workers: workers, logger: logger)
+        let loops = [replicaSets.loop, deployments.loop]
+        await factory.start()
+        logger.debug("controllers waiting for informer caches")
+        if await waitForSync(factory) {
+            logger.debug("controllers running", metadata: ["controllers": "\(loops.map(\.name))"])
+            await withTaskGroup(of: Void.self) { group in
+                for loop in loops { group.addTask { await loop.run() } }
+            }
+        }
+        await factory.stop()
+    }
+
+    /// Waits for every informer's first list; false when stopped first. Polls, because an
+    /// unreachable server would otherwise hold a stop() forever.
+    private func waitForSync(_ factory: InformerFactory) async -> Bool {
+        while !isStopped {
+            if await factory.hasSynced { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+}
