@@ -29,6 +29,7 @@ public struct EventRecorder: Sendable {
 
         public static let replicaSet = Kind(apiVersion: "apps/v1", kind: "ReplicaSet")
         public static let deployment = Kind(apiVersion: "apps/v1", kind: "Deployment")
+        public static let job = Kind(apiVersion: "batch/v1", kind: "Job")
     }
 
     public func record(_ event: ControllerEvent, about object: ObjectReference, kind: Kind) async {

@@ -1,4 +1,5 @@
 import KubeClient
+import KubeControllersCore
 import Logging
 import Synchronization
 
@@ -13,23 +14,33 @@ public final class KubeControllerManager: Sendable {
         /// Workers per controller (upstream `--concurrent-*-syncs`, 5 by default there; fewer
         /// here because the control plane shares its process with the master).
         public var workers: Int
+        /// Wait before replacing a Job's failed pod, doubled per failure in a row (upstream's
+        /// 10 s, at most 6 min).
+        public var jobPodFailureBackoff: Duration
+        public var maxJobPodFailureBackoff: Duration
 
-        public init(workers: Int = 2) {
+        public init(
+            workers: Int = 2, jobPodFailureBackoff: Duration = .seconds(10),
+            maxJobPodFailureBackoff: Duration = .seconds(360)
+        ) {
             self.workers = workers
+            self.jobPodFailureBackoff = jobPodFailureBackoff
+            self.maxJobPodFailureBackoff = maxJobPodFailureBackoff
         }
     }
 
-    public static let controllerNames = ["replicaset", "deployment"]
+    public static let controllerNames = ["replicaset", "deployment", "job"]
 
     private let client: KubeClient
     private let logger: Logger
     private let options: Options
     private let replicaSetQueue: WorkQueue<String>
     private let deploymentQueue: WorkQueue<String>
+    private let jobQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
-    /// progress deadlines).
+    /// progress and active deadlines, TTLs).
     public init(
         client: KubeClient, logger: Logger, clock: any Clock<Duration> = ContinuousClock(), options: Options = Options()
     ) {
@@ -38,6 +49,7 @@ public final class KubeControllerManager: Sendable {
         self.options = options
         replicaSetQueue = WorkQueue(clock: clock)
         deploymentQueue = WorkQueue(clock: clock)
+        jobQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -51,7 +63,7 @@ public final class KubeControllerManager: Sendable {
     /// Ends `run()`: workers finish the key in hand and exit, informers stop watching.
     public func stop() {
         stopped.withLock { $0 = true }
-        for queue in [replicaSetQueue, deploymentQueue] { queue.shutdown() }
+        for queue in [replicaSetQueue, deploymentQueue, jobQueue] { queue.shutdown() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -63,7 +75,12 @@ public final class KubeControllerManager: Sendable {
             factory: factory, queue: replicaSetQueue, workers: workers, logger: logger)
         let deployments = await DeploymentController.make(
             factory: factory, queue: deploymentQueue, workers: workers, logger: logger)
-        let loops = [replicaSets.loop, deployments.loop]
+        let jobOptions = JobOptions(
+            podFailureBackoff: options.jobPodFailureBackoff.components.seconds,
+            maxPodFailureBackoff: options.maxJobPodFailureBackoff.components.seconds)
+        let jobs = await JobController.make(
+            factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
+        let loops = [replicaSets.loop, deployments.loop, jobs.loop]
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {

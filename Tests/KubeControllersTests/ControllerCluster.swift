@@ -23,7 +23,8 @@ struct ControllerCluster {
         let faults = FaultyTransport(base: live.transport)
         let manager = KubeControllerManager(
             client: KubeClient(transport: faults, fieldManager: "kube-controller-manager"),
-            logger: Logger(label: "controllers-test"))
+            logger: Logger(label: "controllers-test"),
+            options: KubeControllerManager.Options(jobPodFailureBackoff: .zero))
         let running = Task { await manager.run() }
         return ControllerCluster(live: live, manager: manager, running: running, faults: faults)
     }
@@ -90,6 +91,11 @@ struct ControllerCluster {
                     ]
                 ],
             ])
+    }
+
+    /// Reports the pod finished with `phase` (Succeeded or Failed).
+    func markFinished(_ pod: JSON, phase: String) async throws {
+        try await setStatus(pod, ["phase": .string(phase)])
     }
 
     private func setStatus(_ pod: JSON, _ status: JSON) async throws {
