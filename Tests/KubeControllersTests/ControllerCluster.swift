@@ -116,12 +116,15 @@ struct ControllerCluster {
     }
 }
 
-/// Passes requests on, except pod creates beyond an allowance, which it answers with the 403 an
-/// exhausted quota would.
+/// Passes requests on, except for the faults a test turns on: pod creates beyond an allowance
+/// are answered with the 403 an exhausted quota would give, and watch events of a resource can
+/// be held back so the controllers' cache of it lags behind their own writes.
 final class FaultyTransport: KubeTransport {
     let base: any KubeTransport
     /// Pod creates still let through; nil lets every one through.
     let podCreatesAllowed = Mutex<Int?>(nil)
+    /// How long each watch event of a resource (by plural) is held before the controllers see it.
+    let watchDelays = Mutex<[String: Duration]>([:])
 
     init(base: any KubeTransport) { self.base = base }
 
@@ -144,7 +147,24 @@ final class FaultyTransport: KubeTransport {
     }
 
     func streamLines(_ request: KubeRequest) async throws -> KubeLineStream {
-        try await base.streamLines(request)
+        let stream = try await base.streamLines(request)
+        let plural = String(request.path.split(separator: "/").last ?? "")
+        let delay = { [self] in watchDelays.withLock { $0[plural] ?? .zero } }
+        let (lines, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self)
+        let relay = Task {
+            do {
+                for try await line in stream.lines {
+                    let wait = delay()
+                    if wait > .zero { try await Task.sleep(for: wait) }
+                    continuation.yield(line)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in relay.cancel() }
+        return KubeLineStream(status: stream.status, lines: lines, errorBody: stream.errorBody)
     }
 }
 

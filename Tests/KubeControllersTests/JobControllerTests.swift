@@ -63,6 +63,40 @@ import Testing
         }
     }
 
+    @Test func aLaggingJobCacheDoesNotMakeItCountWrongly() async throws {
+        try await ControllerCluster.with { cluster in
+            // Job events reach the controller late: right after it counted a pod and removed its
+            // finalizer, the cached Job still shows the status from before.
+            cluster.faults.watchDelays.withLock { $0["jobs"] = .milliseconds(500) }
+            let log = PodLog()
+            let watching = try await log.follow(cluster.client)
+            let created = try await cluster.client.create(
+                .jobs, namespace: "default", Self.job("lag", completions: 2, parallelism: 2))
+            let pods = try await eventually { [cluster] in
+                let pods = try await cluster.pods(ownedBy: created.uid)
+                return pods.count == 2 ? pods : nil
+            }
+            try await cluster.markFinished(pods[0], phase: "Succeeded")
+            try await expectEventually { [cluster] in
+                let job = try await cluster.get(.jobs, "lag")
+                let finalizerGone = try await !JobReconciler.hasTrackingFinalizer(cluster.get(.pods, pods[0].name))
+                return job.status("succeeded") == 1 && finalizerGone
+            }
+            // One success is missing and one pod runs, so nothing new may start; a sync deciding
+            // from the older status would start (and later delete) a third pod in this second.
+            try await Task.sleep(for: .seconds(1))
+            try await cluster.markFinished(pods[1], phase: "Succeeded")
+            let job = try await eventually { [cluster] in
+                let job = try await cluster.get(.jobs, "lag")
+                return JobReconciler.isFinished(job) ? Optional(job) : nil
+            }
+            watching.cancel()
+            #expect(job.status("succeeded") == 2)
+            #expect(job.status("failed") == 0)
+            #expect(log.entries.filter { $0.kind == .added }.count == 2)
+        }
+    }
+
     @Test func failsWhenFailedPodsExceedTheBackoffLimit() async throws {
         try await ControllerCluster.with { cluster in
             let created = try await cluster.client.create(

@@ -38,6 +38,26 @@ import Testing
         }
     }
 
+    @Test func aLaggingPodCacheDoesNotMakeItCreateTwice() async throws {
+        try await ControllerCluster.with { cluster in
+            // Every pod event reaches the controllers half a second late, so the syncs that
+            // follow the first (its own status write queues one) still see no pods.
+            cluster.faults.watchDelays.withLock { $0["pods"] = .milliseconds(500) }
+            let log = PodLog()
+            let watching = try await log.follow(cluster.client)
+            _ = try await cluster.client.create(
+                .replicaSets, namespace: "default", Objects.replicaSet("lag", replicas: 3, labels: ["app": "lag"]))
+            try await expectEventually { [cluster] in
+                try await cluster.get(.replicaSets, "lag").status("replicas") == 3
+            }
+            // Once the cache has caught up the expectations are met; nothing more may follow.
+            try await Task.sleep(for: .seconds(1))
+            watching.cancel()
+            #expect(log.entries.filter { $0.kind == .added }.count == 3)
+            #expect(log.entries.allSatisfy { $0.kind != .deleted })
+        }
+    }
+
     @Test func scalesUpAndDown() async throws {
         try await ControllerCluster.with { cluster in
             let created = try await cluster.client.create(
