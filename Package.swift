@@ -117,7 +117,9 @@ let package = Package(
         // Level-triggered Kubernetes controllers over informers and work queues.
         .target(
             name: "KubeControllers",
-            dependencies: ["KubeClient", "KubeTypes", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KubeClient", "KubeControllersCore", "KubeTypes", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         // The executor side of the agent's executor API (the kubelet is an executor).
         .target(
@@ -200,6 +202,12 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests",
             dependencies: ["KubeClient", "KubeControllers", "KubeTestSupport", "KubeAPIServer", "KubeTypes"]),
+        .testTarget(
+            name: "KubeControllersTests",
+            dependencies: [
+                "KubeControllers", "KubeControllersCore", "KubeTestSupport", "KubeClient", "KubeTypes",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(
             name: "FrameworkKitTests",

@@ -34,6 +34,14 @@ public actor InformerFactory {
         for informer in informers.values { await informer.waitForSync() }
     }
 
+    /// True once every informer created so far has its first list.
+    public var hasSynced: Bool {
+        get async {
+            for informer in informers.values where !(await informer.hasSynced) { return false }
+            return true
+        }
+    }
+
     public func stop() async {
         for informer in informers.values { await informer.stop() }
         started = false

@@ -110,13 +110,20 @@ enum ClaimDecision: Equatable {
 enum OwnerKind {
     case replicaSet
     case deployment
+    case job
 
-    var apiVersion: String { "apps/v1" }
+    var apiVersion: String {
+        switch self {
+        case .replicaSet, .deployment: "apps/v1"
+        case .job: "batch/v1"
+        }
+    }
 
     var kind: String {
         switch self {
         case .replicaSet: "ReplicaSet"
         case .deployment: "Deployment"
+        case .job: "Job"
         }
     }
 

@@ -232,8 +232,13 @@ public struct PodExpectations: Sendable, Hashable {
 
     /// The expectations after acting on `plan` at `now`.
     public init(expecting plan: ReplicaSetReconciliation, now: Int64) {
-        pendingCreations = plan.expectedCreations
-        pendingDeletions = Set(plan.expectedDeletions.map(\.description))
+        self.init(creations: plan.expectedCreations, deletions: plan.expectedDeletions, now: now)
+    }
+
+    /// The expectations after creating `creations` pods and deleting `deletions` at `now`.
+    public init(creations: Int, deletions: [ObjectReference], now: Int64) {
+        pendingCreations = creations
+        pendingDeletions = Set(deletions.map(\.description))
         setAt = now
     }
 

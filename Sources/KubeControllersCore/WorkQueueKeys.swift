@@ -11,6 +11,11 @@ public enum WorkQueueKeys {
         owners(of: [old, pod].compactMap { $0 }, kind: "ReplicaSet", among: replicaSets)
     }
 
+    /// Jobs to sync when a pod is added, changed or deleted, by the same rules.
+    public static func jobs(forPod pod: JSON, old: JSON? = nil, among jobs: [JSON]) -> [ObjectReference] {
+        owners(of: [old, pod].compactMap { $0 }, kind: "Job", among: jobs)
+    }
+
     /// Deployments to sync when a ReplicaSet is added, changed or deleted, by the same rules.
     public static func deployments(
         forReplicaSet replicaSet: JSON, old: JSON? = nil, among deployments: [JSON]
