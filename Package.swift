@@ -141,6 +141,7 @@ let package = Package(
             dependencies: [
                 "KubeAPIServer", "KubeTypes", "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport",
                 "MesosModel", "Containerizer", "KubeClient", "KubeScheduler", "Kubelet", "ExecutorKit",
+                "KubeControllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -27,6 +27,8 @@ extension KubeSchedulerFramework {
             suppressed = false
         }
         guard !pending.isEmpty, !offers.isEmpty else {
+            // Offers nobody here can use now go back at once, so other frameworks get them.
+            await declineAll(driver)
             if waiting && pending.isEmpty { retryAfterBackoff(now: now) }
             return
         }
@@ -79,9 +81,10 @@ extension KubeSchedulerFramework {
         let offerIDs = agentOffers.map(\.id)
         for id in offerIDs { offers.removeValue(forKey: id) }
         do {
+            // What the pods leave of these offers comes back at the next allocation: while pods
+            // keep arriving the allocator, not a filter, decides who gets the rest (DRF order).
             try await driver.accept(
-                offerIDs: offerIDs, operations: [OfferOperation(launch: tasks)],
-                filters: Filters(refuseSeconds: options.declineSeconds))
+                offerIDs: offerIDs, operations: [OfferOperation(launch: tasks)], filters: Filters(refuseSeconds: 0))
         } catch {
             logger.warning("ACCEPT failed; the pods stay pending", metadata: ["error": "\(error)"])
             let ids = Set(tasks.map(\.taskID))

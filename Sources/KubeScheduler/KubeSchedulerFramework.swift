@@ -95,6 +95,9 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
             self.offers[offer.id] = offer
             noteAgent(offer)
         }
+        // New offers are what upstream calls a cluster event: every pod that did not fit is
+        // tried again now, not after its back-off (which only spaces retries while nothing changes).
+        backoff.removeAll()
         scheduleSoon()
     }
 

@@ -71,6 +71,7 @@ struct MasterCommand: AsyncParsableCommand {
         say("mesokube master listening on http://\(master.ip):\(bound) (work dir \(workDir))")
         var kubeEndpoint: KubeEndpoint?
         var scheduler: KubeSchedulerService?
+        var controllers: KubeControllersRunning?
         if !noKube {
             let root = absolute(workDir)
             let endpoint = try await KubeServing.start(
@@ -80,8 +81,10 @@ struct MasterCommand: AsyncParsableCommand {
             scheduler = try await KubeScheduling.start(
                 master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(bound)", endpoint: endpoint,
                 flags: kube, logger: Logger(label: "mesokube.kube-scheduler"))
+            controllers = try KubeControllersRunning.start(endpoint: endpoint)
         }
         await ShutdownSignal.wait()
+        await controllers?.stop()
         await scheduler?.stop()
         await kubeEndpoint?.stop()
         await server.stop()

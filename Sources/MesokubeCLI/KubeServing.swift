@@ -3,6 +3,7 @@ import Foundation
 import HTTPSupport
 import KubeAPIServer
 import KubeClient
+import KubeControllers
 import KubeScheduler
 import KubeTypes
 import Kubelet
@@ -126,6 +127,27 @@ enum KubeServing {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         // Foundation's atomic write would leave a TemporaryDirectory.* behind in /tmp on Linux.
         try SecretFile.write(text, to: path)
+    }
+}
+
+/// The controllers of a master (kube-controller-manager), on their own client of the API server.
+struct KubeControllersRunning {
+    let manager: KubeControllerManager
+    let transport: HTTPKubeTransport
+    let run: Task<Void, Never>
+
+    static func start(endpoint: KubeEndpoint) throws -> KubeControllersRunning {
+        let transport = try HTTPKubeTransport(configuration: endpoint.clientConfiguration)
+        let manager = KubeControllerManager(
+            client: KubeClient(transport: transport, fieldManager: "kube-controller-manager"),
+            logger: Logger(label: "mesokube.kube-controllers"))
+        return KubeControllersRunning(manager: manager, transport: transport, run: Task { await manager.run() })
+    }
+
+    func stop() async {
+        manager.stop()
+        await run.value
+        try? await transport.shutdown()
     }
 }
 

@@ -1,0 +1,64 @@
+"""A pymesos framework and a kube Deployment share three agents by DRF (issue 5, item 6).
+
+Both want more than the cluster has: the pymesos framework (role `batch`) launches one 0.25-cpu task
+per offer and never stops asking; the Deployment asks for more 250m pods than fit. The kube framework
+(role `kubernetes`, weight 1) packs as many pods as fit into each offer it gets, so the split moves in
+steps of an agent's free remainder; the master's DRF still gives each role its share of the cpus, which
+is what the issue asks for within 10%. Shares are taken once the allocation stops changing.
+"""
+import time
+
+import yaml
+
+from e2e_support.kube import Kubectl
+from e2e_support.waiting import wait_until
+
+TOLERANCE = 0.10
+FILLED = 0.8
+
+
+def cpus_of(master, role: str) -> float:
+    """CPUs the master has allocated to the role: its tasks and its executors (the kubelets)."""
+    for entry in master.get_json("/roles")["roles"]:
+        if entry["name"] == role:
+            return entry["allocated"].get("cpus", 0.0)
+    return 0.0
+
+
+def test_pymesos_and_a_deployment_converge_to_their_drf_shares(dev_cluster, scheduler, tmp_path):
+    cluster = dev_cluster(agents=3, resources="cpus:2;mem:4096;disk:4096;ports:[31000-31099]")
+    kubeconfig = cluster.work_dir / "dev" / "kubeconfig"
+    wait_until(kubeconfig.exists, 10, "kubeconfig written")
+    kube = Kubectl(kubeconfig, tmp_path / "home")
+    wait_until(lambda: len(kube.json("get", "nodes")["items"]) == 3, 30, "three nodes")
+
+    batch = scheduler(cluster, name="drf-batch", role="batch", refuse_seconds=0, max_tasks_per_offer=1)
+    batch.registered_framework_id()
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "hungry"},
+        "spec": {"replicas": 40, "selector": {"matchLabels": {"app": "hungry"}},
+                 "template": {"metadata": {"labels": {"app": "hungry"}},
+                              "spec": {"runtimeClassName": "process", "containers": [{
+                                  "name": "c", "image": "none", "command": ["sleep", "600"],
+                                  "resources": {"requests": {"cpu": "250m", "memory": "16Mi"}}}]}}}}
+    kube.out("apply", "-f", "-", input=yaml.safe_dump(deployment))
+    batch.send({"cmd": "greedy", "template": {"id": "sleeper", "cmd": "sleep 600", "cpus": 0.25, "mem": 16}})
+
+    def settled():
+        first = {role: cpus_of(cluster.master, role) for role in ("batch", "kubernetes")}
+        if sum(first.values()) < FILLED * 6:
+            return None
+        time.sleep(3.0)
+        second = {role: cpus_of(cluster.master, role) for role in ("batch", "kubernetes")}
+        return second if second == first else None
+
+    allocation = wait_until(settled, 180, "both front doors to fill the cluster and settle")
+    total = sum(allocation.values())
+    shares = {role: cpus / total for role, cpus in allocation.items()}
+    assert abs(shares["batch"] - 0.5) <= TOLERANCE and abs(shares["kubernetes"] - 0.5) <= TOLERANCE, allocation
+
+    # Deleted pods give their resources back at once: the other front door takes them.
+    kube.out("scale", "deployment", "hungry", "--replicas", "0")
+    wait_until(lambda: cpus_of(cluster.master, "kubernetes") <= 0.5 or None, 60, "pods gone")
+    wait_until(lambda: cpus_of(cluster.master, "batch") > allocation["batch"] + 1 or None, 60,
+               "the batch framework taking the freed cpus")
