@@ -143,6 +143,9 @@ enum ExecCommandLine {
         }
         let directory = target.workingDirectory.isEmpty ? "/" : target.workingDirectory
         arguments.append("--wd=\(directory)")
+        // nsenter drops supplementary groups when it changes the group.
+        if let group = target.groupID { arguments += ["--setgid", String(group)] }
+        if let user = target.userID { arguments += ["--setuid", String(user)] }
         arguments.append("--")
         return arguments + command
     }

@@ -29,11 +29,20 @@ public struct ContainerExecTarget: Sendable {
     public var environment: [String: String]
     /// Where the command starts, as seen inside the container; empty means "/".
     public var workingDirectory: String
+    /// The user and group the command runs as (the container's `runAsUser`/`runAsGroup`);
+    /// nil keeps the node agent's own.
+    public var userID: UInt32?
+    public var groupID: UInt32?
 
-    public init(pid: Int32, environment: [String: String], workingDirectory: String) {
+    public init(
+        pid: Int32, environment: [String: String], workingDirectory: String, userID: UInt32? = nil,
+        groupID: UInt32? = nil
+    ) {
         self.pid = pid
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.userID = userID
+        self.groupID = groupID
     }
 }
 

@@ -121,6 +121,18 @@ import Testing
         #expect(outcome.exitCode == 0)
     }
 
+    @Test func runsAsTheContainersUser() async throws {
+        let target = try TargetProcess()
+        defer { target.stop() }
+        let harness = try await KubeletHarness.start()
+        defer { Task { await harness.stop() } }
+        let exec = ContainerExecTarget(
+            pid: target.pid, environment: [:], workingDirectory: "/", userID: 65534, groupID: 65533)
+        harness.access.set("default", "web-0", "web", .init(logPath: "/dev/null", execTarget: exec))
+        let outcome = try await self.exec(harness, Self.command("sh", "-c", "id -u; id -g") + "&stdout=true")
+        #expect(outcome.stdout == "65534\n65533\n", "\(outcome)")
+    }
+
     @Test func refusalsAreStatusErrors() async throws {
         let target = try TargetProcess()
         defer { target.stop() }
