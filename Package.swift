@@ -91,6 +91,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // The kubelet's HTTP endpoints (container logs, exec over WebSocket) that the API server proxies to.
+        .target(
+            name: "KubeletServer",
+            dependencies: [
+                "HTTPSupport", "KubeTypes", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // Pod placement under the kube scheduler's filter/score plugins (pure).
         .target(name: "KubeSchedulerCore", dependencies: ["KubeTypes"], swiftSettings: strict),
         // The kubelet's pod lifecycle decisions: start order, restarts and back-off, probes, status (pure).
@@ -193,9 +202,11 @@ let package = Package(
         .testTarget(
             name: "KubeAPIServerTests",
             dependencies: [
-                "KubeAPIServer", "KubeTypes", "StateStore", "StateStoreSQLite", "HTTPSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "KubeAPIServer", "KubeTypes", "StateStore", "StateStoreSQLite", "HTTPSupport", "KubeletServer",
+                "KubeTestSupport", "KubeClient", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
+        .testTarget(name: "KubeletServerTests", dependencies: ["KubeletServer", "HTTPSupport", "KubeTypes"]),
         .testTarget(name: "KubeSchedulerCoreTests", dependencies: ["KubeSchedulerCore", "KubeTypes"]),
         .testTarget(name: "KubeletCoreTests", dependencies: ["KubeletCore", "KubeTypes"]),
         .testTarget(name: "KubeControllersCoreTests", dependencies: ["KubeControllersCore", "KubeTypes"]),

@@ -27,7 +27,9 @@ struct HTTPConnection {
     ) async throws {
         var assembler = RequestAssembler(maxBodyBytes: self.maxBodyBytes)
         var closing = false
-        for try await part in inbound {
+        // One iterator for the whole connection: after an upgrade the same inbound carries raw bytes.
+        let parts = InboundParts(inbound)
+        while let part = try await parts.next() {
             // After the final response we only drain input until the peer closes (or lingering ends).
             if closing { continue }
             if case .head = part { self.watch.requestStarted() }
@@ -43,7 +45,7 @@ struct HTTPConnection {
                 try await self.writeComplete(response, to: head, keepAlive: false, outbound: outbound)
                 closing = true
             case .complete(let head, let body):
-                let keepAlive = try await self.respond(to: head, body: body, outbound: outbound)
+                let keepAlive = try await self.respond(to: head, body: body, parts: parts, outbound: outbound)
                 self.watch.requestFinished(keepAlive: keepAlive)
                 closing = !keepAlive
             }
@@ -55,15 +57,16 @@ struct HTTPConnection {
 
     /// Calls the handler and writes its response; returns whether the connection stays open.
     private func respond(
-        to head: HTTPRequestHead, body: ByteBuffer,
+        to head: HTTPRequestHead, body: ByteBuffer, parts: InboundParts<HTTPServerRequestPart>,
         outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws -> Bool {
         let request = HTTPRequest(
             method: head.method, uri: head.uri, version: head.version, headers: head.headers, body: body,
             remoteAddress: self.watch.remoteAddress)
-        let response = await self.handler.handle(request)
+        let response = Self.checkedForUpgrade(await self.handler.handle(request), request: head)
+        // The parser stops after a request asking to upgrade, so a refused upgrade ends the connection.
         let keepAlive =
-            head.isKeepAlive && !self.watch.isShuttingDown
+            head.isKeepAlive && !self.watch.isShuttingDown && !isUpgradeRequest(head)
             && !response.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" })
         switch response.body {
         case .bytes:
@@ -72,7 +75,47 @@ struct HTTPConnection {
         case .stream(let stream):
             return try await self.writeStream(
                 response, stream: stream, to: head, keepAlive: keepAlive, outbound: outbound)
+        case .upgrade(let upgrade):
+            await self.runUpgrade(upgrade, response: response, to: head, parts: parts, outbound: outbound)
+            return false
         }
+    }
+
+    /// A 101 is only possible as an upgrade of a request that asked for one; anything else is a
+    /// handler bug, answered as such rather than leaving the client with a broken connection.
+    private static func checkedForUpgrade(_ response: HTTPResponse, request: HTTPRequestHead) -> HTTPResponse {
+        let upgrading: Bool
+        if case .upgrade = response.body { upgrading = true } else { upgrading = false }
+        if upgrading && response.status == .switchingProtocols && isUpgradeRequest(request) { return response }
+        if !upgrading && response.status != .switchingProtocols { return response }
+        return .text("Internal error: inconsistent protocol upgrade response", status: .internalServerError)
+    }
+
+    /// Writes the 101 head, swaps the pipeline to raw bytes and hands the connection to the upgrade.
+    /// The upgrade runs even if the switch failed: it then reads end-of-stream at once and its writes
+    /// fail, so whoever waits on it is always released.
+    private func runUpgrade(
+        _ upgrade: HTTPUpgrade, response: HTTPResponse, to request: HTTPRequestHead,
+        parts: InboundParts<HTTPServerRequestPart>, outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async {
+        var head = HTTPResponseHead(version: request.version, status: .switchingProtocols, headers: response.headers)
+        head.headers.remove(name: "content-length")
+        head.headers.remove(name: "transfer-encoding")
+        let channel = self.channel
+        do {
+            try await channel.triggerUserOutboundEvent(SwitchToRawBytes(responseHead: head)).get()
+        } catch {
+            channel.close(promise: nil)
+        }
+        let writer = UpgradedWriter(
+            channel: channel, writeBytes: { bytes in try await outbound.write(.body(.byteBuffer(bytes))) })
+        let connection = UpgradedConnection(writer: writer) {
+            while let part = try await parts.next() {
+                if case .body(let bytes) = part { return bytes }
+            }
+            return nil
+        }
+        await upgrade.run(connection)
     }
 
     /// Writes a response whose body is fully known, in one flush.

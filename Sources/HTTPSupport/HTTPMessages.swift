@@ -58,6 +58,9 @@ public struct HTTPResponse: Sendable {
         /// Sent with `Transfer-Encoding: chunked`; the connection stays open until the stream
         /// finishes or the client leaves, whatever `Connection` header the request carried.
         case stream(ResponseStream)
+        /// `101 Switching Protocols`: after the head the connection belongs to the upgrade
+        /// (see `HTTPResponse.switchingProtocols`).
+        case upgrade(HTTPUpgrade)
     }
 
     public var status: HTTPResponseStatus

@@ -175,13 +175,37 @@ public final class HTTPServer: Sendable {
                         // level and only this connection closes.
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls))
                     }
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    // An upgrade configuration without upgraders: NIO's upgrade handler steps aside on
+                    // the first request, but the request decoder is then built to hand over the bytes
+                    // that follow an upgrade request instead of dropping them (see HTTPUpgrade.swift).
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withServerUpgrade: (upgraders: [], completionHandler: { _ in }),
+                        withErrorHandling: false)
                     try pipeline.addHandler(MalformedRequestResponder())
+                    try pipeline.addHandler(Self.makeUpgradeSwitch())
                     let connection = try ServerConnectionChannel(wrappingChannelSynchronously: channel)
                     self.register(connection)
                     return connection
                 }
             }
+    }
+
+    /// Swaps the server's HTTP handlers for raw bytes when a handler answers 101.
+    private static func makeUpgradeSwitch() -> UpgradeSwitchHandler<HTTPServerRequestPart, HTTPServerResponsePart> {
+        UpgradeSwitchHandler(
+            removeHTTPHandlers: { pipeline in
+                pipeline.removeIfPresent(MalformedRequestResponder.self)
+                pipeline.removeIfPresent(HTTPServerUpgradeHandler.self)
+                pipeline.removeIfPresent(NIOHTTPResponseHeadersValidator.self)
+                pipeline.removeIfPresent(HTTPServerPipelineHandler.self)
+                pipeline.removeIfPresent(HTTPResponseEncoder.self)
+                pipeline.removeIfPresent(ByteToMessageHandler<HTTPRequestDecoder>.self)
+            },
+            wrapBytes: { .body($0) },
+            unwrapBytes: { part in
+                if case .body(.byteBuffer(let bytes)) = part { return bytes }
+                return nil
+            })
     }
 
     private func describeBindError(_ error: any Error) -> any Error {

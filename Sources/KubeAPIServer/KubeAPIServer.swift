@@ -54,6 +54,9 @@ public struct KubeAPIOptions: Sendable {
     public var bookmarkInterval: Duration = .seconds(60)
     /// Where services get cluster IPs and node ports (`--service-cidr`, `--node-port-range`).
     public var serviceNetwork: ServiceNetwork = .standard
+    /// The bearer token presented to kubelets when proxying pods/log, exec and port-forward;
+    /// nil answers those with 503.
+    public var kubeletToken: String?
 
     public init() {}
 }

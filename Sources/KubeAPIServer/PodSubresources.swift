@@ -2,7 +2,8 @@ import HTTPSupport
 import KubeTypes
 
 /// Pod subresources: binding (the scheduler's write), eviction (deletion that respects
-/// PodDisruptionBudgets), and log/exec/attach/portforward, which stream from the pod's node agent.
+/// PodDisruptionBudgets), and log/exec/attach/portforward, which stream from the pod's node agent
+/// (`NodeProxy.swift`).
 extension KubeAPIServer {
     func servePodSubresource(_ request: ResourceRequest, subresource: String) async throws -> HTTPResponse {
         let method = request.http.method
@@ -98,28 +99,5 @@ extension KubeAPIServer {
         return Self.jsonResponse(
             ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201],
             status: .created)
-    }
-
-    /// Logs, exec, attach and port-forward come from the node agent running the pod. Until a pod
-    /// is bound to a node there is nothing to stream, which upstream reports the same way.
-    func streamFromNode(_ request: ResourceRequest, subresource: String) async throws -> HTTPResponse {
-        let name = request.name ?? ""
-        let (pod, _) = try await fetch(request.resource, namespace: request.namespace, name: name)
-        let node = pod[path: ["spec", "nodeName"]]?.stringValue ?? ""
-        if subresource == "log", let container = request.query("container") {
-            let names =
-                (pod[path: ["spec", "containers"]]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
-                + (pod[path: ["spec", "initContainers"]]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
-            if !names.contains(container) {
-                throw APIError.badRequest(
-                    "container \(container) is not valid for pod \(name)")
-            }
-        }
-        guard !node.isEmpty else {
-            throw APIError.badRequest("pod \(name) does not have a host assigned")
-        }
-        throw APIError(
-            code: 503, reason: "ServiceUnavailable",
-            message: "the node agent on node \"\(node)\" does not serve \(subresource) for pod \(name) yet")
     }
 }
