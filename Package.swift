@@ -118,7 +118,8 @@ let package = Package(
         .target(
             name: "Kubelet",
             dependencies: [
-                "KubeletCore", "KubeClient", "KubeTypes", "ExecutorKit", "Containerizer", "MesosModel",
+                "KubeletCore", "KubeletServer", "KubeClient", "KubeTypes", "ExecutorKit", "Containerizer",
+                "MesosModel",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -150,7 +151,7 @@ let package = Package(
             dependencies: [
                 "KubeAPIServer", "KubeTypes", "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport",
                 "MesosModel", "Containerizer", "KubeClient", "KubeScheduler", "Kubelet", "ExecutorKit",
-                "KubeControllers",
+                "KubeControllers", "KubeletServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -80,7 +80,7 @@ final class ContainerRuntime: Sendable {
             return RunningContainer(
                 runtimeID: launch.runtimeID, name: launch.config.name, record: record, oci: true,
                 logPath: launch.logPath, pidFile: runc.bundleRoot + "/" + launch.runtimeID + "/pid",
-                environment: environment,
+                environment: Self.dictionary(OCIBundle.environment(image: imageConfig, extra: environment)),
                 workingDirectory: imageConfig.workingDir.isEmpty ? "/" : imageConfig.workingDir)
         }
         let argv = (launch.config.command ?? []) + (launch.config.args ?? [])
@@ -99,6 +99,16 @@ final class ContainerRuntime: Sendable {
         return RunningContainer(
             runtimeID: launch.runtimeID, name: launch.config.name, record: record, oci: false, logPath: launch.logPath,
             pidFile: nil, environment: hostEnvironment, workingDirectory: directory)
+    }
+
+    /// `NAME=value` entries as a dictionary.
+    static func dictionary(_ entries: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in entries {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            result[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return result
     }
 
     /// Kubernetes' rule: `command` replaces the entrypoint (and drops the image's cmd), `args`

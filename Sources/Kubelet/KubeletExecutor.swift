@@ -3,6 +3,7 @@ import ExecutorKit
 import Foundation
 import KubeClient
 import KubeTypes
+import KubeletServer
 import Logging
 import MesosModel
 
@@ -15,6 +16,8 @@ public actor KubeletExecutor: ExecutorEventHandler {
     /// Workers by task id, and task ids by pod uid.
     var workers: [TaskID: PodWorker] = [:]
     var tasksByPod: [String: TaskID] = [:]
+    /// Task ids by `namespace/name`, for the kubelet's server.
+    var tasksByName: [String: TaskID] = [:]
     var driver: ExecutorDriver?
     var informer: Informer?
     let heartbeat: NodeHeartbeat
@@ -84,6 +87,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
         }
         workers[taskID] = worker
         tasksByPod[pod.uid] = taskID
+        tasksByName[pod.namespace + "/" + pod.name] = taskID
         await send(taskID, .starting, message: "pod bound to \(settings.nodeName)")
         await worker.start()
     }
@@ -109,6 +113,14 @@ public actor KubeletExecutor: ExecutorEventHandler {
         }
         await stop()
     }
+
+    /// The worker of the pod `namespace/name` on this node, if it runs here.
+    func worker(namespace: String, name: String) -> PodWorker? {
+        tasksByName[namespace + "/" + name].flatMap { workers[$0] }
+    }
+
+    /// How the kubelet's server reaches this executor's containers.
+    public nonisolated var containerAccess: any KubeletContainerAccess { KubeletAccess(executor: self) }
 
     // MARK: - Pods from the API server
 
@@ -146,6 +158,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
         case .stopped(let phase, let deleted, let message):
             workers.removeValue(forKey: taskID)
             tasksByPod = tasksByPod.filter { $0.value != taskID }
+            tasksByName = tasksByName.filter { $0.value != taskID }
             let state: TaskState = deleted ? .killed : phase == "Succeeded" ? .finished : .failed
             await send(taskID, state, message: message ?? "pod \(deleted ? "deleted" : phase)")
         }

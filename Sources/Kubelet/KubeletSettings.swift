@@ -17,6 +17,8 @@ public struct KubeletSettings: Sendable {
     /// The address the kubelet's own server (logs, exec) listens on; port 0 picks one.
     public var serverHost: String
     public var serverPort: Int
+    /// The bearer token the API server presents when it proxies logs and exec to this kubelet.
+    public var serverToken: String?
 
     public init(
         nodeName: String, apiServer: KubeClientConfiguration, root: String, hostIP: String,
@@ -39,6 +41,7 @@ public struct KubeletSettings: Sendable {
         public static let token = "MESOKUBE_KUBE_TOKEN"
         public static let certificateAuthority = "MESOKUBE_KUBE_CA"
         public static let nodeName = "MESOKUBE_NODE_NAME"
+        public static let kubeletToken = "MESOKUBE_KUBELET_TOKEN"
     }
 
     /// Agent flags the kubelet reads (`mesokube agent --pod-cidr` and friends).
@@ -89,9 +92,11 @@ public struct KubeletSettings: Sendable {
         if let name = agentFlags[AgentFlag.registry].flatMap(nonEmpty) { registry.defaultRegistry = name }
         registry.mirrors = list(agentFlags[AgentFlag.registryMirrors])
         registry.insecureRegistries = Set(list(agentFlags[AgentFlag.insecureRegistries]))
-        return KubeletSettings(
+        var settings = KubeletSettings(
             nodeName: nodeName, apiServer: apiServer, root: root, hostIP: hostIP, podNetwork: network,
             registry: registry, serverHost: hostIP)
+        settings.serverToken = environment[Variable.kubeletToken].flatMap(nonEmpty)
+        return settings
     }
 
     static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }

@@ -142,7 +142,10 @@ enum ExecCommandLine {
             if theirs != namespaceInode("/proc/self/ns/\(kind)") { arguments.append(option) }
         }
         let directory = target.workingDirectory.isEmpty ? "/" : target.workingDirectory
-        arguments.append("--wd=\(directory)")
+        // nsenter opens the directory before it enters the namespaces: a path inside another
+        // mount namespace is reached through the target's root as the host sees it.
+        let root = arguments.contains("--mount") ? "/proc/\(target.pid)/root" : ""
+        arguments.append("--wd=\(root)\(directory)")
         // nsenter drops supplementary groups when it changes the group.
         if let group = target.groupID { arguments += ["--setgid", String(group)] }
         if let user = target.userID { arguments += ["--setuid", String(user)] }

@@ -61,6 +61,8 @@ struct KubeEndpoint {
     let kubeconfig: String?
     /// How in-cluster components (the scheduler, kubelets) reach this server.
     let clientConfiguration: KubeClientConfiguration
+    /// What kubelets require of the API server when it proxies logs and exec to them.
+    let kubeletToken: String
 
     func stop() async {
         await http.shutdown()
@@ -89,6 +91,9 @@ enum KubeServing {
             token = adminToken
             options.bearerTokens = [adminToken]
         }
+        // Kubelets accept this token from the API server when it proxies logs and exec to them.
+        let kubeletToken = try TLSMaterial.loadOrCreateToken(path: workDir + "/pki/kubelet.token")
+        options.kubeletToken = kubeletToken
         let scheme = tls == nil ? "http" : "https"
         let server = KubeAPIServer(store: store, options: options)
         try await server.start()
@@ -104,8 +109,9 @@ enum KubeServing {
         }
         return KubeEndpoint(
             server: server, http: http, url: url, kubeconfig: written,
-            clientConfiguration: KubeClientConfiguration(server: url, certificateAuthorityPEM: tls?.caPEM, token: token)
-        )
+            clientConfiguration: KubeClientConfiguration(
+                server: url, certificateAuthorityPEM: tls?.caPEM, token: token),
+            kubeletToken: kubeletToken)
     }
 
     /// A kubeconfig with one cluster, one user and one context named `mesokube`.
@@ -170,6 +176,7 @@ enum KubeScheduling {
             environment[KubeletSettings.Variable.certificateAuthority] = ca
         }
         if let token = configuration.token { environment[KubeletSettings.Variable.token] = token }
+        environment[KubeletSettings.Variable.kubeletToken] = endpoint.kubeletToken
         var options = KubeSchedulerFramework.Options(
             kubelet: PodTask.Kubelet(command: executablePath(), environment: environment))
         options.role = flags.kubeRole

@@ -4,6 +4,7 @@ import Foundation
 import HTTPSupport
 import KubeClient
 import Kubelet
+import KubeletServer
 import Logging
 import MesosModel
 
@@ -31,11 +32,18 @@ struct KubeletCommand: AsyncParsableCommand {
         let transport = try HTTPKubeTransport(configuration: settings.apiServer)
         let client = KubeClient(transport: transport, fieldManager: "kubelet")
         let executor = try KubeletExecutor(settings: settings, client: client, logger: logger)
-        await executor.start()
+        var server: HTTPServer?
+        if let token = settings.serverToken {
+            let handler = KubeletServer(access: executor.containerAccess, token: token, logger: logger)
+            server = HTTPServer(host: settings.serverHost, port: settings.serverPort, handler: handler)
+        }
+        let serverPort = try await server?.start()
+        await executor.start(serverPort: serverPort)
         logger.info("kubelet of node \(settings.nodeName) subscribing to \(executorEnvironment.agentEndpoint)")
         let driver = ExecutorDriver(environment: executorEnvironment, logger: logger)
         await driver.run(handler: executor)
         await executor.stop()
+        await server?.shutdown()
         try? await transport.shutdown()
     }
 

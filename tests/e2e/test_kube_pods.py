@@ -5,6 +5,7 @@ Images come from a loopback docker-registry (e2e_support/images.py): `nginx` is 
 as ../shared/examples/README.md describes.
 """
 import ipaddress
+import time
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,33 @@ def test_a_host_port_from_the_offer_reaches_the_pod(cluster):
     ports = [r for r in task["resources"] if r["name"] == "ports"] if isinstance(task["resources"], list) \
         else [task["resources"].get("ports")]
     assert "31080" in str(ports), task["resources"]
+
+
+def test_logs_follow_tail_previous_and_exec(cluster):
+    _, kube = cluster
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talker"},
+                "spec": {"containers": [{"name": "main", "image": "nginx", "command": [
+                    "sh", "-c", "i=0; while [ $i -lt 3 ]; do echo line-$i; i=$((i+1)); done; "
+                                "sleep 2; echo late; exec sleep 600"]}]}})
+    wait_phase(kube, "talker", {"Running"})
+    wait_until(lambda: "line-2" in kube.out("logs", "talker") or None, 20, "the first lines")
+    assert kube.out("logs", "talker", "--tail=1").strip() in ("line-2", "late")
+    follower = kube.popen("logs", "-f", "talker", "-c", "main")
+    try:
+        wait_until(lambda: "late" in kube.out("logs", "talker") or None, 20, "the late line")
+        time.sleep(2)  # the follower polls the file; give it time to pass the line on
+    finally:
+        follower.terminate()
+        followed, _ = follower.communicate(timeout=10)
+    assert "line-0" in followed and "late" in followed, followed
+
+    hi = kube.run("exec", "talker", "--", "sh", "-c", "echo hi")
+    assert hi.stdout == "hi\n", hi
+    failed = kube.run("exec", "talker", "--", "sh", "-c", "echo oops >&2; exit 3", check=False)
+    assert failed.returncode == 3 and "oops" in failed.stderr, failed
+    piped = kube.run("exec", "-i", "talker", "--", "cat", input="through stdin\n")
+    assert piped.stdout == "through stdin\n", piped
+    previous = kube.run("logs", "talker", "--previous", check=False)
+    assert previous.returncode != 0 and "previous terminated container" in previous.stderr, previous
+    missing = kube.run("exec", "talker", "-c", "nope", "--", "true", check=False)
+    assert missing.returncode != 0 and "nope" in missing.stderr, missing
