@@ -11,7 +11,7 @@ from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl
 from e2e_support.waiting import wait_until
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 @pytest.fixture(scope="module")
