@@ -45,6 +45,9 @@ extension SchedulerDriver {
         suppressedRoles.formUnion(roles ?? framework.effectiveRoles)
     }
 
+    /// Roles whose offers are suppressed (sent as `suppressed_roles` when subscribing).
+    public var suppressedRoleNames: Set<String> { suppressedRoles }
+
     /// KILL a task; the result arrives as an UPDATE (TASK_KILLED, or TASK_LOST for an unknown task).
     public func kill(taskID: TaskID, agentID: AgentID? = nil, killPolicy: KillPolicy? = nil) async throws {
         var call = SchedulerCall(type: .kill)

@@ -37,10 +37,19 @@ extension KubeSchedulerFramework {
         let outcome = KubeScheduler().schedule(pending: pending, nodes: clusterNodes, using: &random)
         let pendingByKey = Dictionary(pending.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
         var tasksByAgent: [AgentID: [TaskInfo]] = [:]
+        var takenMilliCPU: [AgentID: Int64] = [:]
         for assignment in outcome.assignments {
             guard let pod = pendingByKey[assignment.pod.key], let agentID = agentOfNode[assignment.nodeName] else {
                 continue
             }
+            // At most `offerShare` of an offer's cpus per cycle (and always one pod): the rest goes
+            // back, and the allocator's DRF order decides who gets it next, so one large offer
+            // cannot carry this framework far past its share while others wait.
+            let requested = PodRequests(pod: pod).milliCPU
+            let offered = AgentNode.offered(offersByAgent[agentID] ?? []).milliCPU
+            let taken = takenMilliCPU[agentID, default: 0]
+            if taken > 0, Double(taken + requested) > Double(offered) * options.offerShare { continue }
+            takenMilliCPU[agentID] = taken + max(requested, 1)
             let task = PodTask.taskInfo(
                 pod: pod, agentID: agentID, nodeName: assignment.nodeName, frameworkID: frameworkID,
                 role: options.role, kubelet: options.kubelet)

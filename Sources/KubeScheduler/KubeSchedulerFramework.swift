@@ -23,6 +23,10 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
         public var initialBackoff = 1.0
         public var maxBackoff = 10.0
         public var seed: UInt64 = 1
+        /// The part of an offer's cpus one scheduling cycle may use; the rest returns to the
+        /// allocator at once. 1 packs whole offers (fastest); lower values trade pod start-up for
+        /// staying near the DRF share when other frameworks compete for the same agents.
+        public var offerShare = 0.5
 
         public init(kubelet: PodTask.Kubelet) { self.kubelet = kubelet }
     }
@@ -82,7 +86,7 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
     public func subscribed(_ driver: SchedulerDriver, _ subscription: Subscription) async {
         self.driver = driver
         frameworkID = subscription.frameworkID
-        suppressed = false
+        suppressed = await driver.suppressedRoleNames.contains(options.role)
         offers.removeAll()
         // Learn what became of tasks launched before a failover or reconnection.
         try? await driver.reconcile()

@@ -7,10 +7,16 @@ import os
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+import requests
+import urllib3
+
 from .http import AgentClient, MasterClient
 from .ports import free_port, free_port_block
 from .processes import ManagedProcess, kill_processes_under
 from .waiting import StopWaiting, wait_until
+
+# The readiness probe asks the dev cluster's API server for nodes over TLS with its self-made CA.
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_RESOURCES = "cpus:2;mem:2048;disk:4096;ports:[31000-31999]"
@@ -109,6 +115,25 @@ class DevCluster:
             return (self.master.healthy() and all(a.healthy() for a in self.agents)
                     and self.master.active_agent_count() >= self.agent_count)
         wait_for_startup(ready, f"dev cluster with {self.agent_count} registered agents")
+        wait_for_startup(self.kube_scheduler_settled, "the kube scheduler to take in the agents and step aside")
+
+    def kube_scheduler_settled(self) -> bool:
+        """The kube scheduler framework has seen every agent (each is a Node) and holds no offers: with no
+        pod pending it declines them and suppresses, so tests' frameworks see the whole cluster."""
+        self._check_running()
+        token = self.work_dir / "dev" / "pki" / "admin.token"
+        if not token.exists():
+            return False
+        try:
+            nodes = requests.get(f"https://127.0.0.1:{self.kube_port}/api/v1/nodes", verify=False, timeout=3,
+                                 headers={"Authorization": f"Bearer {token.read_text().strip()}"})
+        except requests.RequestException:
+            return False
+        if nodes.status_code != 200 or len(nodes.json().get("items", [])) < self.agent_count:
+            return False
+        roles = {r["name"]: r for r in self.master.get_json("/roles")["roles"]}
+        kube = roles.get("kubernetes")
+        return kube is not None and not kube["offered"].get("cpus")
 
     def agent_by_id(self, agent_id: str) -> AgentClient:
         for agent in self.agents:
