@@ -76,12 +76,11 @@ extension KubeSchedulerFramework {
 
     /// Upstream's Scheduled event for each pod whose task was launched.
     func reportScheduled(_ assignments: [Assignment], pods: [String: JSON]) async {
-        let now = Timestamp.format(Int64(Date().timeIntervalSince1970))
         for assignment in assignments where launches[assignment.pod.key] != nil {
             guard let pod = pods[assignment.pod.key] else { continue }
-            await recordEvent(
-                for: pod, type: "Normal", reason: "Scheduled",
-                message: "Successfully assigned \(assignment.pod.key) to \(assignment.nodeName)", at: now)
+            await events.record(
+                .normal, reason: "Scheduled",
+                message: "Successfully assigned \(assignment.pod.key) to \(assignment.nodeName)", about: .pod(pod))
         }
     }
 

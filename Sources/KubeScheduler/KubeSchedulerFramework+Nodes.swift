@@ -99,23 +99,7 @@ extension KubeSchedulerFramework {
         _ = try? await client.patch(
             .pods, namespace: pod.namespace, name: pod.name, ["status": ["conditions": [condition]]],
             type: .strategic, subresource: "status")
-        await recordEvent(for: pod, type: "Warning", reason: "FailedScheduling", message: message, at: now)
-    }
-
-    func recordEvent(for pod: JSON, type: String, reason: String, message: String, at now: String) async {
-        let event: JSON = [
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": ["generateName": .string(pod.name + "."), "namespace": .string(pod.namespace)],
-            "involvedObject": [
-                "apiVersion": "v1", "kind": "Pod", "name": .string(pod.name), "namespace": .string(pod.namespace),
-                "uid": .string(pod.uid),
-            ],
-            "reason": .string(reason), "message": .string(message), "type": .string(type),
-            "source": ["component": .string(options.schedulerName)],
-            "reportingComponent": .string(options.schedulerName), "reportingInstance": .string(options.schedulerName),
-            "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": 1,
-        ]
-        _ = try? await client.create(.events, namespace: pod.namespace, event)
+        await events.record(.warning, reason: "FailedScheduling", message: message, about: .pod(pod))
     }
 
     /// A task that ended before or without its kubelet finishing the pod: a pod never bound goes

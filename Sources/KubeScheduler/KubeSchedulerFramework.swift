@@ -40,6 +40,7 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
 
     let options: Options
     let client: KubeClient
+    let events: EventRecorder
     let pods: Informer
     let nodes: Informer
     let logger: Logger
@@ -59,6 +60,7 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
     public init(options: Options, client: KubeClient, pods: Informer, nodes: Informer, logger: Logger) {
         self.options = options
         self.client = client.managed(by: options.schedulerName)
+        self.events = EventRecorder(client: self.client, component: options.schedulerName, logger: logger)
         self.pods = pods
         self.nodes = nodes
         self.logger = logger

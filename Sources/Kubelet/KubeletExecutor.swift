@@ -26,8 +26,10 @@ public actor KubeletExecutor: ExecutorEventHandler {
     public init(settings: KubeletSettings, client: KubeClient, logger: Logger) throws {
         let runtime = try ContainerRuntime(root: settings.root, registry: settings.registry)
         let network = try settings.podNetwork.map { try PodNetwork($0) }
+        let client = client.managed(by: "kubelet")
         context = PodWorkerContext(
-            settings: settings, client: client.managed(by: "kubelet"), runtime: runtime, network: network,
+            settings: settings, client: client, runtime: runtime, network: network,
+            events: EventRecorder(client: client, component: "kubelet", host: settings.nodeName, logger: logger),
             logger: logger)
         heartbeat = NodeHeartbeat(client: context.client, nodeName: settings.nodeName, logger: logger)
     }

@@ -19,6 +19,7 @@ struct PodWorkerContext: Sendable {
     let client: KubeClient
     let runtime: ContainerRuntime
     let network: PodNetwork?
+    let events: EventRecorder
     let logger: Logger
 }
 
@@ -185,22 +186,9 @@ actor PodWorker {
     // MARK: - Events
 
     func record(_ event: KubeletEvent) async {
-        let time = Timestamp.format(event.at)
-        var involved: JSON = [
-            "apiVersion": "v1", "kind": "Pod", "name": .string(pod.name), "namespace": .string(pod.namespace),
-            "uid": .string(uid),
-        ]
-        if let fieldPath = event.fieldPath { involved["fieldPath"] = .string(fieldPath) }
-        let object: JSON = [
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": ["generateName": .string(pod.name + "."), "namespace": .string(pod.namespace)],
-            "involvedObject": involved, "reason": .string(event.reason), "message": .string(event.message),
-            "type": .string(event.type.rawValue),
-            "source": ["component": "kubelet", "host": .string(context.settings.nodeName)],
-            "reportingComponent": "kubelet", "reportingInstance": .string(context.settings.nodeName),
-            "firstTimestamp": .string(time), "lastTimestamp": .string(time), "count": 1,
-        ]
-        _ = try? await context.client.create(.events, namespace: pod.namespace, object)
+        await context.events.record(
+            event.type, reason: event.reason, message: event.message,
+            about: .pod(pod, fieldPath: event.fieldPath), at: Date(timeIntervalSince1970: Double(event.at)))
     }
 
     // MARK: - The end

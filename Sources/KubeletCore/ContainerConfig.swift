@@ -59,7 +59,7 @@ public struct ContainerConfigError: Error, Sendable, Hashable, CustomStringConve
 
 /// A container as the runtime starts it: the argv decisions are left to the image (`command`
 /// replaces its entrypoint, `args` its cmd, as upstream documents), the environment is final.
-public struct ContainerConfig: Sendable, Hashable {
+public struct ContainerConfig: Sendable {
     public var name: String
     public var image: String
     /// `command`, with `$(VAR)` references expanded; nil keeps the image's entrypoint.
@@ -69,19 +69,6 @@ public struct ContainerConfig: Sendable, Hashable {
     /// Variables in the order the spec defines them (later ones win on repeats).
     public var environment: [(name: String, value: String)]
     public var workingDir: String?
-    public var tty: Bool
-    public var stdin: Bool
-
-    public static func == (lhs: ContainerConfig, rhs: ContainerConfig) -> Bool {
-        lhs.name == rhs.name && lhs.image == rhs.image && lhs.command == rhs.command && lhs.args == rhs.args
-            && lhs.environment.map(\.name) == rhs.environment.map(\.name)
-            && lhs.environment.map(\.value) == rhs.environment.map(\.value) && lhs.workingDir == rhs.workingDir
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(image)
-    }
 
     /// cgroup values for the container's `resources`, as upstream's kubelet computes them for
     /// cgroup v1: cpu.shares from the CPU request (2 at least), a CFS quota over a 100 ms period
@@ -116,6 +103,12 @@ public struct ContainerConfig: Sendable, Hashable {
         container: JSON, pod: JSON, facts: PodRuntimeFacts, configMaps: [String: [String: String]],
         secrets: [String: [String: String]]
     ) throws(ContainerConfigError) -> ContainerConfig {
+        // A container's stdin and terminal are only reachable through attach, which this node
+        // agent does not serve: say so rather than run it without them.
+        for field in ["stdin", "tty"] where container[field]?.boolValue == true {
+            throw ContainerConfigError(
+                "\(field): true needs kubectl attach, which this node agent does not support yet")
+        }
         var resolver = EnvironmentResolver(
             pod: pod, facts: facts, configMaps: configMaps, secrets: secrets, namespace: pod.namespace)
         for source in container["envFrom"]?.arrayValue ?? [] { try resolver.addSource(source) }
@@ -126,8 +119,7 @@ public struct ContainerConfig: Sendable, Hashable {
             command: container["command"]?.arrayValue?.map { expand($0.stringValue ?? "", lookup) },
             args: container["args"]?.arrayValue?.map { expand($0.stringValue ?? "", lookup) },
             environment: resolver.variables,
-            workingDir: container["workingDir"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-            tty: container["tty"]?.boolValue ?? false, stdin: container["stdin"]?.boolValue ?? false)
+            workingDir: container["workingDir"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// The value of a downward-API `fieldRef` (environment variables and downwardAPI volumes).

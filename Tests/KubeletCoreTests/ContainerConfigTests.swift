@@ -66,6 +66,11 @@ import Testing
             "name": "c", "env": [["name": "X", "valueFrom": ["fieldRef": ["fieldPath": "spec.x"]]]],
         ]
         #expect(throws: ContainerConfigError("unsupported fieldRef fieldPath \"spec.x\"")) { try make(unsupported) }
+        #expect(
+            throws: ContainerConfigError("tty: true needs kubectl attach, which this node agent does not support yet")
+        ) {
+            try make(["name": "c", "tty": true])
+        }
     }
 
     @Test func referencesListEveryConfigMapAndSecretThePodNames() {
