@@ -4,6 +4,7 @@
 - `split_cluster(agents=2, ...)` starts `mesokube master` + `mesokube agent` processes (SplitCluster:
   kill_master / restart_master / restart_agent).
 - `scheduler(cluster, **SchedulerProcess options)` runs programs/scheduler.py against a cluster.
+- `pod_cluster` is a three-agent `mesokube dev` with kubectl, pulling from `example_registry`.
 
 Everything started is ended at teardown, even when the test fails, and the logs of a failed test's
 processes are printed (pytest shows them under "Captured stdout teardown").
@@ -11,6 +12,7 @@ processes are printed (pytest shows them under "Captured stdout teardown").
 import pytest
 
 from e2e_support.cluster import DEFAULT_RESOURCES, DevCluster, SplitCluster, mesokube_binary
+from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl
 from e2e_support.scheduler import SchedulerProcess
 from e2e_support.waiting import wait_until
@@ -93,3 +95,25 @@ def kube(dev_cluster, tmp_path):
     kubeconfig = cluster.work_dir / "dev" / "kubeconfig"
     wait_until(kubeconfig.exists, 10, "kubeconfig written")
     return Kubectl(kubeconfig, tmp_path / "home")
+
+
+@pytest.fixture(scope="module")
+def example_registry(tmp_path_factory):
+    """A loopback docker-registry holding the seed examples' images (`nginx`, `hello-world:latest`, ...)."""
+    with Registry(tmp_path_factory.mktemp("registry")) as running:
+        for image in example_images():
+            running.push(image)
+        yield running
+
+
+@pytest.fixture
+def pod_cluster(dev_cluster, example_registry, tmp_path):
+    """`mesokube dev --agents 3` pulling unqualified image names from the example registry, once all three
+    agents are Nodes; returns the DevCluster and kubectl for it."""
+    started = dev_cluster(agents=3, extra_args=["--registry", example_registry.address,
+                                                "--insecure-registry", example_registry.address])
+    kubeconfig = started.work_dir / "dev" / "kubeconfig"
+    wait_until(kubeconfig.exists, 10, "kubeconfig written")
+    kube = Kubectl(kubeconfig, tmp_path / "home")
+    wait_until(lambda: len(kube.json("get", "nodes")["items"]) == 3, 30, "three nodes")
+    return started, kube

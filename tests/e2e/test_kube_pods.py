@@ -2,41 +2,18 @@
 them, through the real kubectl against `mesokube dev --agents 3`.
 
 Images come from a loopback docker-registry (e2e_support/images.py): `nginx` is busybox httpd on port 80,
-as ../shared/examples/README.md describes.
+as the seed examples expect (tests/e2e/examples).
 """
 import ipaddress
 import time
 from pathlib import Path
 
-import pytest
 import requests
-import yaml
 
-from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl, table_rows
 from e2e_support.waiting import wait_until
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory):
-    with Registry(tmp_path_factory.mktemp("registry")) as running:
-        for image in example_images():
-            running.push(image)
-        yield running
-
-
-@pytest.fixture
-def cluster(dev_cluster, registry, tmp_path):
-    """Three agents pulling unqualified image names from the loopback registry, and kubectl for them."""
-    started = dev_cluster(agents=3, extra_args=["--registry", registry.address,
-                                                "--insecure-registry", registry.address])
-    kubeconfig = started.work_dir / "dev" / "kubeconfig"
-    wait_until(kubeconfig.exists, 10, "kubeconfig written")
-    kube = Kubectl(kubeconfig, tmp_path / "home")
-    wait_until(lambda: len(kube.json("get", "nodes")["items"]) == 3, 30, "three nodes")
-    return started, kube
 
 
 def pod_row(kube: Kubectl, name: str) -> dict:
@@ -59,8 +36,8 @@ def framework_tasks(cluster, framework_name: str = "kubernetes") -> list:
     return []
 
 
-def test_the_nginx_example_runs_and_answers_on_its_pod_ip(cluster):
-    dev, kube = cluster
+def test_the_nginx_example_runs_and_answers_on_its_pod_ip(pod_cluster):
+    dev, kube = pod_cluster
     kube.out("create", "-f", str(EXAMPLES / "nginx-pod.yaml"))
 
     def running():
@@ -92,8 +69,8 @@ def test_the_nginx_example_runs_and_answers_on_its_pod_ip(cluster):
     wait_until(killed, 30, "the pod's task KILLED")
 
 
-def test_a_pod_larger_than_every_agent_stays_pending_with_upstreams_words(cluster):
-    _, kube = cluster
+def test_a_pod_larger_than_every_agent_stays_pending_with_upstreams_words(pod_cluster):
+    _, kube = pod_cluster
     kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "huge"},
                 "spec": {"containers": [{"name": "c", "image": "nginx",
                                          "resources": {"requests": {"cpu": "64"}}}]}})
@@ -107,8 +84,8 @@ def test_a_pod_larger_than_every_agent_stays_pending_with_upstreams_words(cluste
     assert pod_row(kube, "huge")["STATUS"] == "Pending"
 
 
-def test_env_from_configmaps_secrets_and_the_downward_api_and_volumes(cluster):
-    _, kube = cluster
+def test_env_from_configmaps_secrets_and_the_downward_api_and_volumes(pod_cluster):
+    _, kube = pod_cluster
     kube.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
                 "data": {"greeting": "hello", "colour": "blue"}})
     kube.out("create", "secret", "generic", "creds", "--from-literal=password=s3cret")
@@ -147,8 +124,8 @@ def test_env_from_configmaps_secrets_and_the_downward_api_and_volumes(cluster):
     assert terminated["exitCode"] == 0 and terminated["reason"] == "Completed"
 
 
-def test_a_missing_configmap_is_a_config_error_and_a_failing_command_fails_the_pod(cluster):
-    dev, kube = cluster
+def test_a_missing_configmap_is_a_config_error_and_a_failing_command_fails_the_pod(pod_cluster):
+    dev, kube = pod_cluster
     kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "noconfig"},
                 "spec": {"containers": [{"name": "c", "image": "nginx", "envFrom": [
                     {"configMapRef": {"name": "absent"}}]}]}})
@@ -178,8 +155,8 @@ def container_status(kube: Kubectl, name: str) -> dict:
     return statuses[0] if statuses else {}
 
 
-def test_a_crashing_container_backs_off_and_a_failing_liveness_probe_restarts_it(cluster):
-    _, kube = cluster
+def test_a_crashing_container_backs_off_and_a_failing_liveness_probe_restarts_it(pod_cluster):
+    _, kube = pod_cluster
     kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "crasher"},
                 "spec": {"containers": [{"name": "c", "image": "nginx", "command": ["sh", "-c", "exit 1"]}]}})
     kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "unhealthy"},
@@ -207,8 +184,8 @@ def test_a_crashing_container_backs_off_and_a_failing_liveness_probe_restarts_it
     assert unhealthy["message"].startswith("Liveness probe failed"), unhealthy
 
 
-def test_a_host_process_pod_runs_on_the_node_in_its_own_network(cluster):
-    _, kube = cluster
+def test_a_host_process_pod_runs_on_the_node_in_its_own_network(pod_cluster):
+    _, kube = pod_cluster
     kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hostproc"},
                 "spec": {"runtimeClassName": "process", "restartPolicy": "Never",
                          "containers": [{"name": "c", "image": "none",
@@ -217,8 +194,8 @@ def test_a_host_process_pod_runs_on_the_node_in_its_own_network(cluster):
     assert pod["status"]["phase"] == "Succeeded", pod["status"]
 
 
-def test_a_host_port_from_the_offer_reaches_the_pod(cluster):
-    dev, kube = cluster
+def test_a_host_port_from_the_offer_reaches_the_pod(pod_cluster):
+    dev, kube = pod_cluster
     kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "edge"},
                 "spec": {"containers": [{"name": "web", "image": "nginx",
                                          "ports": [{"containerPort": 80, "hostPort": 31080}]}]}})
@@ -231,8 +208,8 @@ def test_a_host_port_from_the_offer_reaches_the_pod(cluster):
     assert "31080" in str(ports), task["resources"]
 
 
-def test_logs_follow_tail_previous_and_exec(cluster):
-    _, kube = cluster
+def test_logs_follow_tail_previous_and_exec(pod_cluster):
+    _, kube = pod_cluster
     kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talker"},
                 "spec": {"containers": [{"name": "main", "image": "nginx", "command": [
                     "sh", "-c", "i=0; while [ $i -lt 3 ]; do echo line-$i; i=$((i+1)); done; "

@@ -3,34 +3,13 @@ through the real kubectl against `mesokube dev --agents 3` with images from a lo
 import threading
 from pathlib import Path
 
-import pytest
 import requests
 import yaml
 
-from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl
 from e2e_support.waiting import wait_until
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory):
-    with Registry(tmp_path_factory.mktemp("registry")) as running:
-        for image in example_images():
-            running.push(image)
-        yield running
-
-
-@pytest.fixture
-def kube(dev_cluster, registry, tmp_path):
-    started = dev_cluster(agents=3, extra_args=["--registry", registry.address,
-                                                "--insecure-registry", registry.address])
-    kubeconfig = started.work_dir / "dev" / "kubeconfig"
-    wait_until(kubeconfig.exists, 10, "kubeconfig written")
-    kubectl = Kubectl(kubeconfig, tmp_path / "home")
-    wait_until(lambda: len(kubectl.json("get", "nodes")["items"]) == 3, 30, "three nodes")
-    return kubectl
 
 
 def running_pods(kube: Kubectl, selector: str) -> list:
@@ -43,7 +22,8 @@ def wait_running(kube: Kubectl, selector: str, count: int, seconds: float = 90) 
                       seconds, f"{count} running pods of {selector}")
 
 
-def test_the_hello_kubernetes_example_runs_and_the_broken_one_is_refused(kube):
+def test_the_hello_kubernetes_example_runs_and_the_broken_one_is_refused(pod_cluster):
+    _, kube = pod_cluster
     broken = kube.run("apply", "-f", str(EXAMPLES / "hello-kubernetes.yaml"), check=False)
     assert broken.returncode != 0 and broken.stderr.strip(), broken
     kube.out("apply", "-f", str(EXAMPLES / "hello-kubernetes.fixed.yaml"))
@@ -56,7 +36,8 @@ def test_the_hello_kubernetes_example_runs_and_the_broken_one_is_refused(kube):
     kube.out("rollout", "status", "deployment/hello-world", "--timeout=60s")
 
 
-def test_a_deployment_scales_rolls_out_without_dropping_below_max_unavailable_and_undoes(kube):
+def test_a_deployment_scales_rolls_out_without_dropping_below_max_unavailable_and_undoes(pod_cluster):
+    _, kube = pod_cluster
     kube.out("create", "deployment", "web", "--image=nginx", "--replicas=5")
     wait_running(kube, "app=web", 5)
     kube.out("scale", "deployment", "web", "--replicas=10")
@@ -97,7 +78,8 @@ def test_a_deployment_scales_rolls_out_without_dropping_below_max_unavailable_an
     assert "3" in kube.out("rollout", "history", "deployment/web")
 
 
-def test_a_job_of_ten_completions_with_parallelism_three_completes(kube):
+def test_a_job_of_ten_completions_with_parallelism_three_completes(pod_cluster):
+    _, kube = pod_cluster
     job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "tally"},
            "spec": {"completions": 10, "parallelism": 3, "backoffLimit": 2,
                     "template": {"spec": {"restartPolicy": "Never", "containers": [{
