@@ -38,6 +38,7 @@ extension KubeSchedulerFramework {
         let pendingByKey = Dictionary(pending.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
         var tasksByAgent: [AgentID: [TaskInfo]] = [:]
         var takenMilliCPU: [AgentID: Int64] = [:]
+        let offeredMilliCPU = offersByAgent.mapValues { AgentNode.offered($0).milliCPU }
         for assignment in outcome.assignments {
             guard let pod = pendingByKey[assignment.pod.key], let agentID = agentOfNode[assignment.nodeName] else {
                 continue
@@ -46,7 +47,7 @@ extension KubeSchedulerFramework {
             // back, and the allocator's DRF order decides who gets it next, so one large offer
             // cannot carry this framework far past its share while others wait.
             let requested = PodRequests(pod: pod).milliCPU
-            let offered = AgentNode.offered(offersByAgent[agentID] ?? []).milliCPU
+            let offered = offeredMilliCPU[agentID, default: 0]
             let taken = takenMilliCPU[agentID, default: 0]
             if taken > 0, Double(taken + requested) > Double(offered) * options.offerShare { continue }
             takenMilliCPU[agentID] = taken + max(requested, 1)
