@@ -103,6 +103,7 @@ public final class KubeAPIServer: HTTPHandler, Sendable {
             _ = try await watchCache(for: resource)
         }
         try await ensureDefaultNamespaces()
+        try await ensureSystemPriorityClasses()
         try await reloadCustomResources()
         startBackgroundWork()
     }

@@ -31,6 +31,7 @@ extension KubeAPIServer {
             throw APIError.badRequest("resourceVersion should not be set on objects to be created")
         }
         try await checkNamespaceAccepts(resource, namespace: object.namespace)
+        try await admitPodPriority(&object, resource: resource)
         stampCreation(&object, resource: resource)
         resource.strategy.applyDefaults(&object)
         resource.strategy.prepareForCreate(&object)

@@ -53,6 +53,7 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     public static let leases = KubeResource("coordination.k8s.io", "v1", "leases")
     public static let endpointSlices = KubeResource("discovery.k8s.io", "v1", "endpointslices")
     public static let podDisruptionBudgets = KubeResource("policy", "v1", "poddisruptionbudgets")
+    public static let priorityClasses = KubeResource("scheduling.k8s.io", "v1", "priorityclasses", namespaced: false)
 }
 
 extension CharacterSet {

@@ -26,7 +26,10 @@ extension KubeSchedulerFramework {
             try? await driver.revive(roles: [options.role])
             suppressed = false
         }
-        guard !pending.isEmpty, !offers.isEmpty else {
+        let waitingKeys = Set(allPods.filter(isPending).map(Self.key))
+        pendingSince = pendingSince.filter { waitingKeys.contains($0.key) }
+        for key in waitingKeys where pendingSince[key] == nil { pendingSince[key] = now }
+        guard !pending.isEmpty, !offers.isEmpty || preemptionMayHelp(pending: pending, allPods: allPods) else {
             // Offers nobody here can use now go back at once, so other frameworks get them.
             await declineAll(driver)
             if waiting && pending.isEmpty { retryAfterBackoff(now: now) }
@@ -59,21 +62,38 @@ extension KubeSchedulerFramework {
                 taskID: task.taskID, agentID: agentID, nodeName: assignment.nodeName, pod: pod)
             backoff.removeValue(forKey: assignment.pod.key)
             reported.removeValue(forKey: assignment.pod.key)
+            pendingSince.removeValue(forKey: assignment.pod.key)
         }
         for (agentID, tasks) in tasksByAgent {
             await launch(tasks, on: agentID, offers: offersByAgent[agentID] ?? [], driver: driver)
         }
         await declineAll(driver)
         await reportScheduled(outcome.assignments, pods: pendingByKey)
-        for failure in outcome.failures {
-            guard let pod = pendingByKey[failure.pod.key] else { continue }
-            noteFailure(failure.pod.key, now: now)
-            await reportUnschedulable(pod, message: failure.message)
-        }
+        let offeringNodes = Set(offersByAgent.keys.compactMap { nodeNames[$0] })
+        await handleFailures(outcome.failures, pods: pendingByKey, offeringNodes: offeringNodes, now: now)
         retryAfterBackoff(now: now)
     }
 
     static func key(_ pod: JSON) -> String { pod.namespace + "/" + pod.name }
+
+    /// Pods that did not fit: back-off, preemption where the core found room, and the verdict on
+    /// the pod. A nomination on a node that offers nothing now is carried out only once the pod
+    /// has waited `preemptionOfferWait` for offers.
+    func handleFailures(
+        _ failures: [SchedulingFailure], pods: [String: JSON], offeringNodes: Set<String>, now: Double
+    ) async {
+        for failure in failures {
+            guard let pod = pods[failure.pod.key] else { continue }
+            noteFailure(failure.pod.key, now: now)
+            if let nomination = failure.nomination,
+                offeringNodes.contains(nomination.nodeName)
+                    || now - (pendingSince[failure.pod.key] ?? now) >= options.preemptionOfferWait
+            {
+                await carryOut(nomination, for: pod)
+            }
+            await reportUnschedulable(pod, message: failure.message)
+        }
+    }
 
     /// Upstream's Scheduled event for each pod whose task was launched.
     func reportScheduled(_ assignments: [Assignment], pods: [String: JSON]) async {

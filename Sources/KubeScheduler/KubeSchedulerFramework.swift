@@ -27,6 +27,10 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
         /// allocator at once. 1 packs whole offers (fastest); lower values trade pod start-up for
         /// staying near the DRF share when other frameworks compete for the same agents.
         public var offerShare = 0.5
+        /// How long a pod waits for offers before it may preempt on an agent that offers nothing
+        /// now. Resources can be free there but held back by a decline filter or the allocation
+        /// interval; evicting pods for them at once would be needless.
+        public var preemptionOfferWait = 3.0
 
         public init(kubelet: PodTask.Kubelet) { self.kubelet = kubelet }
     }
@@ -51,6 +55,8 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
     /// Last FailedScheduling message per pod, so an unchanged verdict is not written again.
     var reported: [String: String] = [:]
     var backoff: [String: (attempts: Int, until: Double)] = [:]
+    /// When each pending pod was first seen by a cycle (for `preemptionOfferWait`).
+    var pendingSince: [String: Double] = [:]
     var capacity: [AgentID: ResourceOffer] = [:]
     var nodeNames: [AgentID: String] = [:]
     var suppressed = false
@@ -146,6 +152,7 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
         if gone {
             reported.removeValue(forKey: key)
             backoff.removeValue(forKey: key)
+            pendingSince.removeValue(forKey: key)
         }
         if !gone, isPending(pod) { scheduleSoon() }
     }

@@ -162,4 +162,52 @@ struct KubeSchedulerFrameworkTests {
         #expect(state == "TASK_KILLED" || state == "gone")
         await running.stop()
     }
+
+    @Test("a pod that outranks running pods preempts them: nomination, DisruptionTarget, Preempted, then its task")
+    func higherPriorityPodsPreempt() async throws {
+        let running = try await Self.start()
+        let client = running.api.client
+        let node = try await eventually("a node") { await running.nodes.list().first }
+        for (name, value) in [("low", 10), ("high", 1000)] {
+            let body: JSON = [
+                "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": ["name": .string(name)],
+                "value": .int(Int64(value)),
+            ]
+            _ = try await client.create(.priorityClasses, body)
+        }
+        var lowUIDs: [String] = []
+        for name in ["low-a", "low-b"] {
+            var pod = Self.pod(name, cpu: "900m")
+            pod[path: ["spec", "priorityClassName"]] = "low"
+            lowUIDs.append(try await client.create(.pods, namespace: "default", pod).uid)
+        }
+        let lowTasks = Set(zip(["low-a", "low-b"], lowUIDs).map { "default.\($0.0).\($0.1)" })
+        _ = try await eventually("both low pods launched") {
+            lowTasks.isSubset(of: Set(try await masterTaskIDs(running.cluster))) ? true : nil
+        }
+        var high = Self.pod("high", cpu: "1")
+        high[path: ["spec", "priorityClassName"]] = "high"
+        let highUID = try await client.create(.pods, namespace: "default", high).uid
+        let nominated = try await eventually("the high pod nominated") {
+            let pod = try await client.get(.pods, namespace: "default", name: "high")
+            return pod[path: ["status", "nominatedNodeName"]]?.stringValue
+        }
+        #expect(nominated == node.name)
+        let preempted = try await eventually("a Preempted event") {
+            try await client.listAll(.events, namespace: "default").items.first {
+                $0["reason"]?.stringValue == "Preempted"
+            }
+        }
+        #expect(preempted["message"]?.stringValue == "Preempted by pod \(highUID) on node \(node.name)")
+        let victim = preempted[path: ["involvedObject", "name"]]?.stringValue ?? ""
+        #expect(victim.hasPrefix("low-"))
+        _ = try await eventually("the high pod's task") {
+            try await masterTaskIDs(running.cluster).contains("default.high.\(highUID)") ? true : nil
+        }
+        // Only one victim was needed: the other low pod still exists, untouched.
+        let survivor = victim == "low-a" ? "low-b" : "low-a"
+        let other = try await client.get(.pods, namespace: "default", name: survivor)
+        #expect(other[path: ["metadata", "deletionTimestamp"]] == nil)
+        await running.stop()
+    }
 }
