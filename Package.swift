@@ -95,11 +95,13 @@ let package = Package(
         .target(
             name: "KubeletServer",
             dependencies: [
-                "HTTPSupport", "KubeTypes", .product(name: "Logging", package: "swift-log"),
+                "HTTPSupport", "KubeTypes", "CZlib", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        // The system zlib (zlib1g-dev), for SPDY header blocks.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Pod placement under the kube scheduler's filter/score plugins (pure).
         .target(name: "KubeSchedulerCore", dependencies: ["KubeTypes"], swiftSettings: strict),
         // The kubelet's pod lifecycle decisions: start order, restarts and back-off, probes, status (pure).
@@ -207,7 +209,11 @@ let package = Package(
                 "KubeTestSupport", "KubeClient", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
-        .testTarget(name: "KubeletServerTests", dependencies: ["KubeletServer", "HTTPSupport", "KubeTypes"]),
+        .testTarget(
+            name: "KubeletServerTests",
+            dependencies: [
+                "KubeletServer", "HTTPSupport", "KubeTypes", "CZlib", .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .testTarget(name: "KubeSchedulerCoreTests", dependencies: ["KubeSchedulerCore", "KubeTypes"]),
         .testTarget(name: "KubeletCoreTests", dependencies: ["KubeletCore", "KubeTypes"]),
         .testTarget(name: "KubeControllersCoreTests", dependencies: ["KubeControllersCore", "KubeTypes"]),

@@ -46,6 +46,19 @@ public struct ContainerExecTarget: Sendable {
     }
 }
 
+/// Where `kubectl port-forward` connects for a pod: the loopback interface inside the pod's
+/// network namespace (as upstream's runtimes do, so a server listening on 127.0.0.1 in the pod
+/// is reachable too), or the host's loopback for pods on the host network.
+public struct PortForwardTarget: Sendable, Equatable {
+    /// A path that opens the pod's network namespace (`/proc/<pid>/ns/net`, a bind mount under
+    /// `/run/netns`); nil for the host's.
+    public var networkNamespace: String?
+
+    public init(networkNamespace: String?) {
+        self.networkNamespace = networkNamespace
+    }
+}
+
 /// A refusal from the node agent, sent to the client as a Kubernetes `Status` with `code`
 /// (e.g. 404 for an unknown pod or container, 400 for a container that is not running).
 public struct KubeletAccessError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -74,4 +87,7 @@ public protocol KubeletContainerAccess: Sendable {
     func execTarget(
         namespace: String, pod: String, container: String
     ) async throws(KubeletAccessError) -> ContainerExecTarget
+
+    /// Where port-forward connections to the running pod go.
+    func portForwardTarget(namespace: String, pod: String) async throws(KubeletAccessError) -> PortForwardTarget
 }

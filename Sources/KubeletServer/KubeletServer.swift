@@ -11,7 +11,8 @@ import NIOPosix
 ///   `sinceSeconds`/`sinceTime`, `limitBytes` (and `timestamps`, refused for now);
 /// - `GET /exec/{namespace}/{pod}/{container}?command=…&stdin=&stdout=&stderr=&tty=` as a WebSocket
 ///   speaking `v5.channel.k8s.io` or `v4.channel.k8s.io`;
-/// - `/attach/…` and `/portForward/…`, answered 501 until they are implemented.
+/// - `GET /portForward/{namespace}/{pod}` as a WebSocket speaking `SPDY/3.1+portforward.k8s.io`;
+/// - `/attach/…`, answered 501 until it is implemented.
 ///
 /// Every request needs `Authorization: Bearer <token>`; errors are Kubernetes `Status` objects.
 /// It is an `HTTPHandler`: serve it with `HTTPServer(host:port:handler:)`, or route the paths for
@@ -63,7 +64,8 @@ public final class KubeletServer: HTTPHandler, Sendable {
             case ("attach", 4):
                 throw KubeletAccessError(code: 501, message: "attach is not supported by this node agent yet")
             case ("portForward", 3):
-                throw KubeletAccessError(code: 501, message: "port-forward is not supported by this node agent yet")
+                guard request.method == .GET || request.method == .POST else { throw Self.methodNotAllowed(request) }
+                return try await self.portForward(request, segments[1], segments[2])
             default:
                 throw KubeletAccessError(code: 404, message: "the server could not find the requested resource")
             }
@@ -123,5 +125,30 @@ public final class KubeletServer: HTTPHandler, Sendable {
         self.logger.debug(
             "exec", metadata: ["pod": "\(namespace)/\(pod)", "container": "\(container)", "protocol": "\(subprotocol)"])
         return .webSocket(key: key, subprotocol: subprotocol) { socket in await session.run(socket) }
+    }
+
+    /// The pod is looked up first, so kubectl's SPDY fallback after a refused upgrade still
+    /// learns the real reason.
+    private func portForward(
+        _ request: HTTPRequest, _ namespace: String, _ pod: String
+    ) async throws(KubeletAccessError) -> HTTPResponse {
+        let target = try await self.access.portForwardTarget(namespace: namespace, pod: pod)
+        let offered = WebSocketHandshake.offeredProtocols(request.headers)
+        guard WebSocketHandshake.isWebSocketRequest(request.headers), offered.contains(PortForwardSession.subprotocol)
+        else {
+            throw KubeletAccessError(
+                code: 400,
+                message: "port-forward needs a WebSocket upgrade with protocol \(PortForwardSession.subprotocol); "
+                    + "plain SPDY is not supported by this node agent")
+        }
+        let key: String
+        switch WebSocketHandshake.clientKey(of: request) {
+        case .success(let value): key = value
+        case .failure(let error): throw KubeletAccessError(code: 400, message: error.message)
+        }
+        let session = PortForwardSession(
+            target: target, podName: "\(namespace)/\(pod)", eventLoopGroup: self.eventLoopGroup, logger: self.logger)
+        self.logger.debug("port-forward", metadata: ["pod": "\(namespace)/\(pod)"])
+        return .webSocket(key: key, subprotocol: PortForwardSession.subprotocol) { socket in await session.run(socket) }
     }
 }

@@ -183,7 +183,10 @@ import Testing
             ("web-0/exec?container=web", 400, "you must specify at least one command for the container"),
             ("pending/exec?command=ls", 400, "pod pending does not have a host assigned"),
             ("web-0/attach?stdout=true", 501, "attach is not supported by this node agent yet"),
-            ("web-0/portforward", 501, "port-forward is not supported by this node agent yet"),
+            (
+                "web-0/portforward", 400,
+                "port-forward needs a WebSocket upgrade with protocol SPDY/3.1+portforward.k8s.io; plain SPDY is not supported by this node agent"
+            ),
         ]
         for (suffix, code, message) in cases {
             let answer = try await cluster.get("/api/v1/namespaces/default/pods/\(suffix)")
@@ -312,6 +315,10 @@ final class ProxyFakeAccess: KubeletContainerAccess {
     func isRunning(namespace: String, pod: String, container: String, path: String) async -> Bool {
         runningChecks.withLock { $0 += 1 }
         return (try? entry(namespace, pod, container))?.running ?? false
+    }
+
+    func portForwardTarget(namespace: String, pod: String) async throws(KubeletAccessError) -> PortForwardTarget {
+        PortForwardTarget(networkNamespace: nil)
     }
 
     func execTarget(

@@ -53,6 +53,10 @@ final class FakeAccess: KubeletContainerAccess {
         return (try? find(namespace, pod, container))?.running ?? false
     }
 
+    func portForwardTarget(namespace: String, pod: String) async throws(KubeletAccessError) -> PortForwardTarget {
+        PortForwardTarget(networkNamespace: nil)
+    }
+
     func execTarget(
         namespace: String, pod: String, container: String
     ) async throws(KubeletAccessError)

@@ -236,3 +236,38 @@ def test_logs_follow_tail_previous_and_exec(pod_cluster):
     assert previous.returncode != 0 and "previous terminated container" in previous.stderr, previous
     missing = kube.run("exec", "talker", "-c", "nope", "--", "true", check=False)
     assert missing.returncode != 0 and "nope" in missing.stderr, missing
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_port_forward_reaches_the_pods_loopback_and_reports_a_closed_port(pod_cluster):
+    _, kube = pod_cluster
+    # A second httpd listens only on the pod's own loopback: port-forward connects inside the pod.
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "forwarded"},
+                "spec": {"containers": [{"name": "web", "image": "nginx", "command": [
+                    "sh", "-c", "/bin/httpd -f -p 127.0.0.1:8081 -h /www & exec /bin/httpd -f -p 80 -h /www"]}]}})
+    wait_phase(kube, "forwarded", {"Running"})
+    public, private, closed = free_port(), free_port(), free_port()
+    forwarder = kube.popen("port-forward", "pod/forwarded", f"{public}:80", f"{private}:8081", f"{closed}:9")
+    try:
+        for port in (public, private):
+            answer = wait_until(lambda: requests.get(f"http://127.0.0.1:{port}/", timeout=5), 30,
+                                f"HTTP through port-forward on {port}")
+            assert "hello from nginx" in answer.text
+        # Several connections, one after another, on one forwarding session.
+        for _ in range(3):
+            assert requests.get(f"http://127.0.0.1:{public}/", timeout=5).status_code == 200
+        try:
+            requests.get(f"http://127.0.0.1:{closed}/", timeout=5)
+            raise AssertionError("a port nobody listens on answered")
+        except requests.exceptions.ConnectionError:
+            pass
+    finally:
+        forwarder.terminate()
+        _, errors = forwarder.communicate(timeout=10)
+    assert "error forwarding port 9" in errors and "refused" in errors, errors
