@@ -25,7 +25,12 @@ struct ContainerLogStream: Sendable {
         let start = file.map { self.startOffset(in: $0, location: location) } ?? 0
         let stream = ResponseStream()
         let follow = self.options.follow && location.running
-        Task { await self.pump(into: stream, file: file, path: location.path, from: start, follow: follow) }
+        Task {
+            await self.pump(
+                file: file, path: location.path, from: start, follow: follow, isClosed: { stream.isClosed },
+                send: { try await stream.write($0) })
+            stream.finish()
+        }
         return .stream(stream, contentType: "text/plain")
     }
 
@@ -47,18 +52,22 @@ struct ContainerLogStream: Sendable {
         return start
     }
 
-    private func pump(into stream: ResponseStream, file: LogFile?, path: String, from start: Int64, follow: Bool) async
-    {
+    /// Sends the log from `start` (and, with `follow`, what is appended while the instance runs)
+    /// until `isClosed` or a failed `send`.
+    func pump(
+        file: LogFile?, path: String, from start: Int64, follow: Bool, isClosed: @Sendable () -> Bool,
+        send: @Sendable (ByteBuffer) async throws -> Void
+    ) async {
         var file = file
         var offset = start
         var remaining = self.options.limitBytes ?? Int64.max
         var following = follow
-        while !stream.isClosed {
+        while !isClosed() {
             if file == nil { file = try? LogFile(path: path) }
             let bytes = file?.read(at: offset, count: Int(min(Int64(Self.chunkBytes), remaining))) ?? []
             if !bytes.isEmpty {
                 do {
-                    try await stream.write(ByteBuffer(bytes: bytes))
+                    try await send(ByteBuffer(bytes: bytes))
                 } catch {
                     return
                 }
@@ -79,6 +88,5 @@ struct ContainerLogStream: Sendable {
             if let size = file?.status().size, size < offset { offset = 0 }  // truncated: start over
             try? await Task.sleep(for: self.pollInterval)
         }
-        stream.finish()
     }
 }

@@ -12,7 +12,8 @@ import NIOPosix
 /// - `GET /exec/{namespace}/{pod}/{container}?command=…&stdin=&stdout=&stderr=&tty=` as a WebSocket
 ///   speaking `v5.channel.k8s.io` or `v4.channel.k8s.io`;
 /// - `GET /portForward/{namespace}/{pod}` as a WebSocket speaking `SPDY/3.1+portforward.k8s.io`;
-/// - `/attach/…`, answered 501 until it is implemented.
+/// - `GET /attach/{namespace}/{pod}/{container}?stdout=&stderr=` as a WebSocket like exec,
+///   streaming the container's output (containers here have no stdin or terminal).
 ///
 /// Every request needs `Authorization: Bearer <token>`; errors are Kubernetes `Status` objects.
 /// It is an `HTTPHandler`: serve it with `HTTPServer(host:port:handler:)`, or route the paths for
@@ -62,7 +63,8 @@ public final class KubeletServer: HTTPHandler, Sendable {
                 guard request.method == .GET || request.method == .POST else { throw Self.methodNotAllowed(request) }
                 return try await self.exec(request, segments[1], segments[2], segments[3])
             case ("attach", 4):
-                throw KubeletAccessError(code: 501, message: "attach is not supported by this node agent yet")
+                guard request.method == .GET || request.method == .POST else { throw Self.methodNotAllowed(request) }
+                return try await self.attach(request, segments[1], segments[2], segments[3])
             case ("portForward", 3):
                 guard request.method == .GET || request.method == .POST else { throw Self.methodNotAllowed(request) }
                 return try await self.portForward(request, segments[1], segments[2])
@@ -107,18 +109,7 @@ public final class KubeletServer: HTTPHandler, Sendable {
     ) async throws(KubeletAccessError) -> HTTPResponse {
         let options = try ExecOptions(request)
         let target = try await self.access.execTarget(namespace: namespace, pod: pod, container: container)
-        guard WebSocketHandshake.isWebSocketRequest(request.headers) else {
-            throw KubeletAccessError(
-                code: 400,
-                message: "exec needs a WebSocket upgrade (\(ExecChannel.supported.joined(separator: " or "))); "
-                    + "SPDY streaming is not supported by this node agent")
-        }
-        let key: String
-        switch WebSocketHandshake.clientKey(of: request) {
-        case .success(let value): key = value
-        case .failure(let error): throw KubeletAccessError(code: 400, message: error.message)
-        }
-        let subprotocol = try ExecChannel.negotiate(WebSocketHandshake.offeredProtocols(request.headers))
+        let (key, subprotocol) = try Self.channelUpgrade(request, for: "exec")
         let session = ExecSession(
             options: options, target: target, subprotocol: subprotocol, nsenter: self.nsenter,
             eventLoopGroup: self.eventLoopGroup)
@@ -150,5 +141,42 @@ public final class KubeletServer: HTTPHandler, Sendable {
             target: target, podName: "\(namespace)/\(pod)", eventLoopGroup: self.eventLoopGroup, logger: self.logger)
         self.logger.debug("port-forward", metadata: ["pod": "\(namespace)/\(pod)"])
         return .webSocket(key: key, subprotocol: PortForwardSession.subprotocol) { socket in await session.run(socket) }
+    }
+
+    private func attach(
+        _ request: HTTPRequest, _ namespace: String, _ pod: String, _ container: String
+    ) async throws(KubeletAccessError) -> HTTPResponse {
+        try Self.attachOptions(request)
+        let location = try await self.access.logLocation(
+            namespace: namespace, pod: pod, container: container, previous: false)
+        guard location.running else {
+            throw KubeletAccessError(
+                code: 400, message: "container \(container) is not running in pod \(pod); cannot attach to it")
+        }
+        let (key, subprotocol) = try Self.channelUpgrade(request, for: "attach")
+        let log = ContainerLogStream(
+            access: self.access, namespace: namespace, pod: pod, container: container,
+            options: ContainerLogOptions(follow: true), pollInterval: self.followPollInterval)
+        let session = AttachSession(log: log, location: location, subprotocol: subprotocol)
+        return .webSocket(key: key, subprotocol: subprotocol) { socket in await session.run(socket) }
+    }
+
+    /// The WebSocket key and the channel protocol of an exec or attach request; a request that is
+    /// not a WebSocket upgrade (kubectl's SPDY fallback) is told why it is refused.
+    private static func channelUpgrade(
+        _ request: HTTPRequest, for verb: String
+    ) throws(KubeletAccessError) -> (key: String, subprotocol: String) {
+        guard WebSocketHandshake.isWebSocketRequest(request.headers) else {
+            throw KubeletAccessError(
+                code: 400,
+                message: "\(verb) needs a WebSocket upgrade (\(ExecChannel.supported.joined(separator: " or "))); "
+                    + "SPDY streaming is not supported by this node agent")
+        }
+        switch WebSocketHandshake.clientKey(of: request) {
+        case .success(let key):
+            return (key, try ExecChannel.negotiate(WebSocketHandshake.offeredProtocols(request.headers)))
+        case .failure(let error):
+            throw KubeletAccessError(code: 400, message: error.message)
+        }
     }
 }

@@ -182,7 +182,7 @@ import Testing
             ("missing/log", 404, "pods \"missing\" not found"),
             ("web-0/exec?container=web", 400, "you must specify at least one command for the container"),
             ("pending/exec?command=ls", 400, "pod pending does not have a host assigned"),
-            ("web-0/attach?stdout=true", 501, "attach is not supported by this node agent yet"),
+            ("web-0/attach?stdout=true", 400, "container web is not running in pod web-0; cannot attach to it"),
             (
                 "web-0/portforward", 400,
                 "port-forward needs a WebSocket upgrade with protocol SPDY/3.1+portforward.k8s.io; plain SPDY is not supported by this node agent"

@@ -141,10 +141,14 @@ import Testing
                 400, "at most one of `sinceTime` or `sinceSeconds` may be specified"
             ),
             (
-                "/portForward/default/web-0", KubeletHarness.token, 501,
-                "port-forward is not supported by this node agent yet"
+                "/portForward/default/web-0", KubeletHarness.token, 400,
+                "port-forward needs a WebSocket upgrade with protocol SPDY/3.1+portforward.k8s.io; "
+                    + "plain SPDY is not supported by this node agent"
             ),
-            ("/attach/default/web-0/web", KubeletHarness.token, 501, "attach is not supported by this node agent yet"),
+            (
+                "/attach/default/web-0/web", KubeletHarness.token, 400,
+                "you must specify at least 1 of stdin, stdout, stderr"
+            ),
         ]
         for (target, token, code, message) in cases {
             let answer = try await harness.get(target, token: token)

@@ -271,3 +271,21 @@ def test_port_forward_reaches_the_pods_loopback_and_reports_a_closed_port(pod_cl
         forwarder.terminate()
         _, errors = forwarder.communicate(timeout=10)
     assert "error forwarding port 9" in errors and "refused" in errors, errors
+
+
+def test_attach_streams_the_containers_output_until_it_stops(pod_cluster):
+    _, kube = pod_cluster
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ticker"},
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "nginx", "command": [
+                    "sh", "-c", "sleep 3; for i in 1 2 3 4 5; do echo tick-$i; sleep 1; done"]}]}})
+    wait_phase(kube, "ticker", {"Running"})
+    attached = kube.popen("attach", "ticker")
+    try:
+        output, _ = attached.communicate(timeout=60)  # ends by itself when the container stops
+    finally:
+        attached.kill()
+    assert "tick-5" in output, output
+    assert attached.returncode == 0, attached.returncode
+    wait_phase(kube, "ticker", {"Succeeded"})
+    finished = kube.run("attach", "ticker", check=False)
+    assert finished.returncode != 0 and "completed pod" in finished.stderr, finished
