@@ -56,16 +56,17 @@ public final class OCIRuntime: Sendable {
 
     /// Writes the bundle and returns how to run it: a foreground `runc run`, whose exit
     /// status is the container's, for the caller to start (under a supervisor, or `start`).
-    public func prepare(_ spec: OCIContainerSpec) throws -> LaunchSpec {
+    /// With `keepAfterExit` runc leaves the ended container (and its cgroup, with the OOM-kill
+    /// count) until `delete`; otherwise it removes it as it exits.
+    public func prepare(_ spec: OCIContainerSpec, keepAfterExit: Bool = false) throws -> LaunchSpec {
         let bundle = bundleRoot + "/" + spec.containerID
         try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
         try OCIBundle.configJSON(spec).write(to: URL(fileURLWithPath: bundle + "/config.json"))
         return LaunchSpec(
             command: .argv(
                 executable: runcPath,
-                arguments: [
-                    runcPath, "--root", stateRoot, "run", "--bundle", bundle, "--pid-file", bundle + "/pid",
-                    spec.containerID,
+                arguments: [runcPath, "--root", stateRoot, "run"] + (keepAfterExit ? ["--keep"] : []) + [
+                    "--bundle", bundle, "--pid-file", bundle + "/pid", spec.containerID,
                 ]),
             environment: ["PATH": ProcessLauncher.defaultSearchPath], workingDirectory: spec.sandbox)
     }

@@ -71,9 +71,9 @@ final class ContainerRuntime: Sendable {
                 containerID: launch.runtimeID, rootfs: provisioned.path, image: imageConfig,
                 command: Self.ociCommand(launch.config), environment: environment, sandbox: launch.podDirectory,
                 volumes: launch.mounts, networkNamespace: launch.networkNamespace)
-            spec.cgroupsPath = "/mesokube-pods/" + launch.runtimeID
+            spec.cgroupsPath = Self.cgroupPath(launch.runtimeID)
             spec.resources = launch.resources
-            var process = try runc.prepare(spec)
+            var process = try runc.prepare(spec, keepAfterExit: true)
             process.stdoutPath = launch.logPath
             process.stderrPath = launch.logPath
             let record = try await supervisor.launch(SupervisedLaunch(spec: process, runDirectory: run))
@@ -125,14 +125,24 @@ final class ContainerRuntime: Sendable {
     func waitForExit(_ container: RunningContainer) async -> ContainerExit {
         switch await supervisor.waitForExit(container.record) {
         case .exited(.exited(let code)):
-            return ContainerExit(exitCode: Int64(code))
+            // runc reports its container killed by a signal as 128 + the signal: 137 for SIGKILL,
+            // which is what the OOM killer sends.
+            return ContainerExit(exitCode: Int64(code), oomKilled: code == 137 && oomKilled(container))
         case .exited(.signaled(let signal)):
-            return ContainerExit(exitCode: 128 + Int64(signal), signal: Int64(signal))
+            return ContainerExit(
+                exitCode: 128 + Int64(signal), oomKilled: signal == 9 && oomKilled(container), signal: Int64(signal))
         case .setupFailed(let message):
             return ContainerExit(exitCode: 128, message: message)
         case .lost:
             return ContainerExit(exitCode: 137, message: "the container's supervisor vanished")
         }
+    }
+
+    static func cgroupPath(_ runtimeID: String) -> String { "/mesokube-pods/" + runtimeID }
+
+    /// Host-process containers have no cgroup of their own, so only OCI containers can tell.
+    private func oomKilled(_ container: RunningContainer) -> Bool {
+        container.oci && OOMKills.happened(inCgroup: Self.cgroupPath(container.runtimeID))
     }
 
     /// SIGTERM to the container's processes, SIGKILL after the grace period.

@@ -289,3 +289,17 @@ def test_attach_streams_the_containers_output_until_it_stops(pod_cluster):
     wait_phase(kube, "ticker", {"Succeeded"})
     finished = kube.run("attach", "ticker", check=False)
     assert finished.returncode != 0 and "completed pod" in finished.stderr, finished
+
+
+def test_a_container_over_its_memory_limit_is_oom_killed(pod_cluster):
+    _, kube = pod_cluster
+    # dd allocates its whole block size at once: 64 MiB in a container limited to 16 MiB.
+    kube.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hungry"},
+                "spec": {"restartPolicy": "Never", "containers": [{
+                    "name": "main", "image": "nginx",
+                    "command": ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=64M count=1"],
+                    "resources": {"limits": {"memory": "16Mi", "cpu": "100m"}}}]}})
+    pod = wait_phase(kube, "hungry", {"Failed", "Succeeded"}, seconds=90)
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert pod["status"]["phase"] == "Failed", pod["status"]
+    assert terminated["reason"] == "OOMKilled" and terminated["exitCode"] == 137, terminated
