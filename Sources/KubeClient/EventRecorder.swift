@@ -6,6 +6,12 @@ import Synchronization
 /// Writes core/v1 Events about the objects a component acts on, as upstream's event recorder does
 /// for `kubectl describe`: controllers, the scheduler and the kubelet all use it. Events are a
 /// courtesy: a failed write is logged and never fails the work it describes.
+///
+/// A repeat of an event already written (same object, type, reason and message) within
+/// `EventSeries.window` raises that event's `count` and `lastTimestamp` instead of adding another
+/// object, as upstream's correlator does — so a container in CrashLoopBackOff shows
+/// `BackOff (x12 over 3m)` in `kubectl describe` rather than a wall of events. Copies of a recorder
+/// share one series cache.
 public struct EventRecorder: Sendable {
     public let component: String
     /// The node a kubelet's events come from (`source.host`, `reportingInstance`).
@@ -13,6 +19,7 @@ public struct EventRecorder: Sendable {
     private let client: KubeClient
     private let logger: Logger
     private let now: @Sendable () -> Date
+    private let series = EventSeries()
 
     public init(
         client: KubeClient, component: String, host: String? = nil, logger: Logger,
@@ -65,15 +72,40 @@ public struct EventRecorder: Sendable {
     public func record(
         _ type: KubeEventType, reason: String, message: String, about subject: Subject, at date: Date? = nil
     ) async {
-        let body = eventObject(type, reason: reason, message: message, about: subject, at: date ?? now())
+        let date = date ?? now()
+        let key = EventSeries.Key(
+            namespace: subject.namespace, kind: subject.kind.kind, name: subject.name, uid: subject.uid,
+            fieldPath: subject.fieldPath ?? "", type: type.rawValue, reason: reason, message: message)
         do {
+            if let repeated = series.repeatOf(key, at: date),
+                await countRepeat(repeated, namespace: subject.namespace, at: date)
+            {
+                return
+            }
+            let body = eventObject(type, reason: reason, message: message, about: subject, at: date)
             _ = try await client.create(.events, namespace: subject.namespace, body)
+            series.recorded(key, name: body.name, at: date)
         } catch {
             logger.debug(
                 "recording an event failed",
                 metadata: [
                     "object": "\(subject.namespace)/\(subject.name)", "reason": "\(reason)", "error": "\(error)",
                 ])
+        }
+    }
+
+    /// Raises the stored event's count; false when it is gone (expired or deleted), so a new one
+    /// is written instead.
+    private func countRepeat(_ repeated: EventSeries.Repeat, namespace: String, at date: Date) async -> Bool {
+        let patch: JSON = [
+            "count": .int(Int64(repeated.count)),
+            "lastTimestamp": .string(Timestamp.format(Int64(date.timeIntervalSince1970))),
+        ]
+        do {
+            _ = try await client.patch(.events, namespace: namespace, name: repeated.name, patch, type: .merge)
+            return true
+        } catch {
+            return false
         }
     }
 
@@ -114,6 +146,52 @@ public struct EventRecorder: Sendable {
         return lastNanoseconds.withLock { last in
             last = max(reading, last + 1)
             return last
+        }
+    }
+}
+
+/// The events a recorder wrote lately, so repeats become counts (shared by copies of a recorder).
+final class EventSeries: Sendable {
+    /// How long a written event takes repeats (upstream's correlator keeps an LRU of 4096 and
+    /// Events expire after an hour; ten minutes keeps counts meaningful without unbounded growth).
+    static let window: TimeInterval = 600
+    static let capacity = 4096
+
+    struct Key: Hashable {
+        var namespace, kind, name, uid, fieldPath, type, reason, message: String
+    }
+
+    struct Repeat {
+        var name: String
+        var count: Int
+    }
+
+    private struct Entry {
+        var name: String
+        var count: Int
+        var last: Date
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
+
+    /// The stored event this one repeats, with its new count; nil for a first occurrence.
+    func repeatOf(_ key: Key, at date: Date) -> Repeat? {
+        entries.withLock { entries in
+            guard var entry = entries[key], date.timeIntervalSince(entry.last) < Self.window else { return nil }
+            entry.count += 1
+            entry.last = date
+            entries[key] = entry
+            return Repeat(name: entry.name, count: entry.count)
+        }
+    }
+
+    func recorded(_ key: Key, name: String, at date: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity {
+                entries = entries.filter { date.timeIntervalSince($0.value.last) < Self.window }
+                if entries.count >= Self.capacity { entries.removeAll() }
+            }
+            entries[key] = Entry(name: name, count: 1, last: date)
         }
     }
 }
