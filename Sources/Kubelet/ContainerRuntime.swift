@@ -38,6 +38,8 @@ final class ContainerRuntime: Sendable {
     let puller: ImagePuller
     let runc: OCIRuntime?
     let root: String
+    /// The cgroup (under each hierarchy's root) that holds every OCI container's own cgroup.
+    static let podCgroupParent = "mesokube-pods"
 
     init(root: String, registry: RegistryOptions) throws {
         self.root = root
@@ -71,7 +73,7 @@ final class ContainerRuntime: Sendable {
                 containerID: launch.runtimeID, rootfs: provisioned.path, image: imageConfig,
                 command: Self.ociCommand(launch.config), environment: environment, sandbox: launch.podDirectory,
                 volumes: launch.mounts, networkNamespace: launch.networkNamespace)
-            spec.cgroupsPath = "/mesokube-pods/" + launch.runtimeID
+            spec.cgroupsPath = "/\(Self.podCgroupParent)/" + launch.runtimeID
             spec.resources = launch.resources
             var process = try runc.prepare(spec)
             process.stdoutPath = launch.logPath
