@@ -69,6 +69,8 @@ public final class KubeAPIServer: HTTPHandler, Sendable {
     let storage: ObjectStorage
     let registry: ResourceRegistry
     let logger: Logger
+    /// The kubelets' last statistics, behind metrics.k8s.io.
+    let metricsScrapes = MetricsScrapes()
     private let caches = Mutex<[String: WatchCache]>([:])
     private let documents = Mutex<DocumentCache>(DocumentCache())
     private let background = Mutex<[Task<Void, Never>]>([])

@@ -23,6 +23,7 @@ extension KubeAPIServer {
             }
             return try await accessReview(request)
         }
+        if resource.group == MetricsV1beta1.group { return try await serveMetrics(request) }
         if let subresource = info.subresource {
             return try await serveSubresource(request, subresource: subresource)
         }

@@ -23,8 +23,11 @@ public struct KubeClient: Sendable {
         KubeClient(transport: transport, fieldManager: fieldManager)
     }
 
-    public func get(_ resource: KubeResource, namespace: String? = nil, name: String) async throws -> JSON {
-        try await call(KubeRequest(method: "GET", path: resource.path(namespace: namespace, name: name)))
+    public func get(
+        _ resource: KubeResource, namespace: String? = nil, name: String, subresource: String? = nil
+    ) async throws -> JSON {
+        try await call(
+            KubeRequest(method: "GET", path: resource.path(namespace: namespace, name: name, subresource: subresource)))
     }
 
     /// One page of a list (`metadata.continue` names the next).

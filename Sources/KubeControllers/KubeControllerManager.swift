@@ -18,18 +18,22 @@ public final class KubeControllerManager: Sendable {
         /// 10 s, at most 6 min).
         public var jobPodFailureBackoff: Duration
         public var maxJobPodFailureBackoff: Duration
+        /// How often each HorizontalPodAutoscaler is synced (upstream
+        /// `--horizontal-pod-autoscaler-sync-period`, 15 s).
+        public var hpaSyncPeriod: Duration
 
         public init(
             workers: Int = 2, jobPodFailureBackoff: Duration = .seconds(10),
-            maxJobPodFailureBackoff: Duration = .seconds(360)
+            maxJobPodFailureBackoff: Duration = .seconds(360), hpaSyncPeriod: Duration = .seconds(15)
         ) {
             self.workers = workers
             self.jobPodFailureBackoff = jobPodFailureBackoff
             self.maxJobPodFailureBackoff = maxJobPodFailureBackoff
+            self.hpaSyncPeriod = hpaSyncPeriod
         }
     }
 
-    public static let controllerNames = ["replicaset", "deployment", "job"]
+    public static let controllerNames = ["replicaset", "deployment", "job", "horizontalpodautoscaling"]
 
     private let client: KubeClient
     private let logger: Logger
@@ -37,6 +41,7 @@ public final class KubeControllerManager: Sendable {
     private let replicaSetQueue: WorkQueue<String>
     private let deploymentQueue: WorkQueue<String>
     private let jobQueue: WorkQueue<String>
+    private let hpaQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -50,6 +55,7 @@ public final class KubeControllerManager: Sendable {
         replicaSetQueue = WorkQueue(clock: clock)
         deploymentQueue = WorkQueue(clock: clock)
         jobQueue = WorkQueue(clock: clock)
+        hpaQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -63,7 +69,7 @@ public final class KubeControllerManager: Sendable {
     /// Ends `run()`: workers finish the key in hand and exit, informers stop watching.
     public func stop() {
         stopped.withLock { $0 = true }
-        for queue in [replicaSetQueue, deploymentQueue, jobQueue] { queue.shutdown() }
+        for queue in [replicaSetQueue, deploymentQueue, jobQueue, hpaQueue] { queue.shutdown() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -80,7 +86,9 @@ public final class KubeControllerManager: Sendable {
             maxPodFailureBackoff: options.maxJobPodFailureBackoff.components.seconds)
         let jobs = await JobController.make(
             factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
-        let loops = [replicaSets.loop, deployments.loop, jobs.loop]
+        let autoscalers = await HPAController.make(
+            factory: factory, queue: hpaQueue, syncPeriod: options.hpaSyncPeriod, logger: logger)
+        let loops = [replicaSets.loop, deployments.loop, jobs.loop, autoscalers.loop]
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {

@@ -38,6 +38,8 @@ final class ContainerRuntime: Sendable {
     let puller: ImagePuller
     let runc: OCIRuntime?
     let root: String
+    /// The cgroup (under each hierarchy's root) that holds every OCI container's own cgroup.
+    static let podCgroupParent = "mesokube-pods"
 
     init(root: String, registry: RegistryOptions) throws {
         self.root = root
@@ -138,7 +140,7 @@ final class ContainerRuntime: Sendable {
         }
     }
 
-    static func cgroupPath(_ runtimeID: String) -> String { "/mesokube-pods/" + runtimeID }
+    static func cgroupPath(_ runtimeID: String) -> String { "/\(podCgroupParent)/" + runtimeID }
 
     /// Host-process containers have no cgroup of their own, so only OCI containers can tell.
     private func oomKilled(_ container: RunningContainer) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import KubeTypes
 import KubeletServer
 
 /// How the kubelet's server (`kubectl logs`, `kubectl exec`) reaches the containers its pod
@@ -45,6 +46,8 @@ struct KubeletAccess: KubeletContainerAccess {
         }
         return target
     }
+
+    func statsSummary() async -> JSON { await executor.statsSummary() }
 }
 
 extension PodWorker {

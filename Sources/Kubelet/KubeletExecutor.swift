@@ -21,6 +21,8 @@ public actor KubeletExecutor: ExecutorEventHandler {
     var driver: ExecutorDriver?
     var informer: Informer?
     let heartbeat: NodeHeartbeat
+    let stats = ContainerStats()
+    var statsSampler: Task<Void, Never>?
     var shuttingDown = false
 
     public init(settings: KubeletSettings, client: KubeClient, logger: Logger) throws {
@@ -54,9 +56,24 @@ public actor KubeletExecutor: ExecutorEventHandler {
         }
         await informer.start()
         self.informer = informer
+        statsSampler = Task { [weak self] in
+            // CPU rates need a reading a window earlier: keep one fresh even when nobody asks.
+            while !Task.isCancelled {
+                _ = await self?.statsSummary()
+                try? await Task.sleep(for: .seconds(10))
+            }
+        }
+    }
+
+    /// `GET /stats/summary`: the node's and its pods' usage.
+    func statsSummary() async -> JSON {
+        var pods: [PodUsageTargets] = []
+        for worker in workers.values { pods.append(await worker.usageTargets) }
+        return await stats.summary(nodeName: settings.nodeName, pods: pods)
     }
 
     public func stop() async {
+        statsSampler?.cancel()
         await informer?.stop()
         await heartbeat.stop()
     }

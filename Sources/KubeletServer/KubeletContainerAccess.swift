@@ -1,4 +1,5 @@
 import Foundation
+import KubeTypes
 
 /// Where a container instance's log is and whether that instance still runs.
 public struct ContainerLogLocation: Sendable {
@@ -90,4 +91,14 @@ public protocol KubeletContainerAccess: Sendable {
 
     /// Where port-forward connections to the running pod go.
     func portForwardTarget(namespace: String, pod: String) async throws(KubeletAccessError) -> PortForwardTarget
+
+    /// The `GET /stats/summary` document (upstream's Summary API: node and pod CPU and memory).
+    func statsSummary() async throws(KubeletAccessError) -> JSON
+}
+
+extension KubeletContainerAccess {
+    /// Node agents without statistics answer 501.
+    public func statsSummary() async throws(KubeletAccessError) -> JSON {
+        throw KubeletAccessError(code: 501, message: "this node agent does not collect statistics")
+    }
 }

@@ -9,6 +9,8 @@ import NIOPosix
 ///
 /// - `GET /containerLogs/{namespace}/{pod}/{container}` with `follow`, `previous`, `tailLines`,
 ///   `sinceSeconds`/`sinceTime`, `limitBytes` (and `timestamps`, refused for now);
+/// - `GET /stats/summary`: CPU and memory of the node and its pods' containers (the Summary API
+///   metrics-server reads);
 /// - `GET /exec/{namespace}/{pod}/{container}?command=…&stdin=&stdout=&stderr=&tty=` as a WebSocket
 ///   speaking `v5.channel.k8s.io` or `v4.channel.k8s.io`;
 /// - `GET /portForward/{namespace}/{pod}` as a WebSocket speaking `SPDY/3.1+portforward.k8s.io`;
@@ -43,7 +45,7 @@ public final class KubeletServer: HTTPHandler, Sendable {
         self.eventLoopGroup = eventLoopGroup
     }
 
-    private static let endpoints: Set<String> = ["containerLogs", "exec", "attach", "portForward"]
+    private static let endpoints: Set<String> = ["containerLogs", "exec", "attach", "portForward", "stats"]
 
     /// Whether `path` is one of this server's endpoints.
     public static func serves(path: String) -> Bool {
@@ -62,6 +64,10 @@ public final class KubeletServer: HTTPHandler, Sendable {
             case ("exec", 4):
                 guard request.method == .GET || request.method == .POST else { throw Self.methodNotAllowed(request) }
                 return try await self.exec(request, segments[1], segments[2], segments[3])
+            case ("stats", 2) where segments[1] == "summary":
+                guard request.method == .GET else { throw Self.methodNotAllowed(request) }
+                let summary = try await self.access.statsSummary()
+                return .bytes(ByteBuffer(bytes: summary.serializedBytes()), contentType: "application/json")
             case ("attach", 4):
                 guard request.method == .GET || request.method == .POST else { throw Self.methodNotAllowed(request) }
                 return try await self.attach(request, segments[1], segments[2], segments[3])

@@ -81,7 +81,7 @@ struct MasterCommand: AsyncParsableCommand {
             scheduler = try await KubeScheduling.start(
                 master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(bound)", endpoint: endpoint,
                 flags: kube, logger: Logger(label: "mesokube.kube-scheduler"))
-            controllers = try KubeControllersRunning.start(endpoint: endpoint)
+            controllers = try KubeControllersRunning.start(endpoint: endpoint, flags: kube)
         }
         await ShutdownSignal.wait()
         await controllers?.stop()

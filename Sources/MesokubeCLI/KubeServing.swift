@@ -27,6 +27,8 @@ struct KubeFlags: ParsableArguments {
     var kubeRole: String = "kubernetes"
     @Option(help: "The kube role's weight in the master's weighted DRF (other roles default to 1).")
     var kubeWeight: Double = 1
+    @Option(help: "Seconds between syncs of each HorizontalPodAutoscaler (kube-controller-manager's default is 15).")
+    var hpaSyncPeriod: Int = 15
 
     func validate() throws {
         guard let range = IPv4Network(serviceCidr), range.usable != nil else {
@@ -142,11 +144,13 @@ struct KubeControllersRunning {
     let transport: HTTPKubeTransport
     let run: Task<Void, Never>
 
-    static func start(endpoint: KubeEndpoint) throws -> KubeControllersRunning {
+    static func start(endpoint: KubeEndpoint, flags: KubeFlags) throws -> KubeControllersRunning {
         let transport = try HTTPKubeTransport(configuration: endpoint.clientConfiguration)
+        var options = KubeControllerManager.Options()
+        options.hpaSyncPeriod = .seconds(max(1, flags.hpaSyncPeriod))
         let manager = KubeControllerManager(
             client: KubeClient(transport: transport, fieldManager: "kube-controller-manager"),
-            logger: Logger(label: "mesokube.kube-controllers"))
+            logger: Logger(label: "mesokube.kube-controllers"), options: options)
         return KubeControllersRunning(manager: manager, transport: transport, run: Task { await manager.run() })
     }
 
