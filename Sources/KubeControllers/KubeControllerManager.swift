@@ -29,7 +29,7 @@ public final class KubeControllerManager: Sendable {
         }
     }
 
-    public static let controllerNames = ["replicaset", "deployment", "job"]
+    public static let controllerNames = ["replicaset", "deployment", "job"] + ["endpoint", "endpointslice"]
 
     private let client: KubeClient
     private let logger: Logger
@@ -37,6 +37,8 @@ public final class KubeControllerManager: Sendable {
     private let replicaSetQueue: WorkQueue<String>
     private let deploymentQueue: WorkQueue<String>
     private let jobQueue: WorkQueue<String>
+    private let endpointsQueue: WorkQueue<String>
+    private let endpointSliceQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -50,6 +52,8 @@ public final class KubeControllerManager: Sendable {
         replicaSetQueue = WorkQueue(clock: clock)
         deploymentQueue = WorkQueue(clock: clock)
         jobQueue = WorkQueue(clock: clock)
+        endpointsQueue = WorkQueue(clock: clock)
+        endpointSliceQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -64,6 +68,7 @@ public final class KubeControllerManager: Sendable {
     public func stop() {
         stopped.withLock { $0 = true }
         for queue in [replicaSetQueue, deploymentQueue, jobQueue] { queue.shutdown() }
+        for queue in [endpointsQueue, endpointSliceQueue] { queue.shutdown() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -80,7 +85,8 @@ public final class KubeControllerManager: Sendable {
             maxPodFailureBackoff: options.maxJobPodFailureBackoff.components.seconds)
         let jobs = await JobController.make(
             factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
-        let loops = [replicaSets.loop, deployments.loop, jobs.loop]
+        var loops = [replicaSets.loop, deployments.loop, jobs.loop]
+        loops += await serviceLoops(factory, workers: workers)
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {
@@ -90,6 +96,15 @@ public final class KubeControllerManager: Sendable {
             }
         }
         await factory.stop()
+    }
+
+    /// The controllers that publish where Services' pods are: Endpoints and EndpointSlices.
+    private func serviceLoops(_ factory: InformerFactory, workers: Int) async -> [ControllerLoop] {
+        let endpoints = await EndpointsController.make(
+            factory: factory, queue: endpointsQueue, workers: workers, logger: logger)
+        let slices = await EndpointSliceController.make(
+            factory: factory, queue: endpointSliceQueue, workers: workers, logger: logger)
+        return [endpoints.loop, slices.loop]
     }
 
     /// Waits for every informer's first list; false when stopped first. Polls, because an
