@@ -29,7 +29,7 @@ public final class KubeControllerManager: Sendable {
         }
     }
 
-    public static let controllerNames = ["replicaset", "deployment", "job"] + ["endpoint", "endpointslice"]
+    public static let controllerNames = ["replicaset", "deployment", "job"] + ["endpoint", "endpointslice", "cronjob"]
 
     private let client: KubeClient
     private let logger: Logger
@@ -39,6 +39,7 @@ public final class KubeControllerManager: Sendable {
     private let jobQueue: WorkQueue<String>
     private let endpointsQueue: WorkQueue<String>
     private let endpointSliceQueue: WorkQueue<String>
+    private let cronJobQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -54,6 +55,7 @@ public final class KubeControllerManager: Sendable {
         jobQueue = WorkQueue(clock: clock)
         endpointsQueue = WorkQueue(clock: clock)
         endpointSliceQueue = WorkQueue(clock: clock)
+        cronJobQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -68,7 +70,7 @@ public final class KubeControllerManager: Sendable {
     public func stop() {
         stopped.withLock { $0 = true }
         for queue in [replicaSetQueue, deploymentQueue, jobQueue] { queue.shutdown() }
-        for queue in [endpointsQueue, endpointSliceQueue] { queue.shutdown() }
+        for queue in [endpointsQueue, endpointSliceQueue, cronJobQueue] { queue.shutdown() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -87,6 +89,8 @@ public final class KubeControllerManager: Sendable {
             factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
         var loops = [replicaSets.loop, deployments.loop, jobs.loop]
         loops += await serviceLoops(factory, workers: workers)
+        loops.append(
+            await CronJobController.make(factory: factory, queue: cronJobQueue, workers: workers, logger: logger).loop)
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {

@@ -82,3 +82,44 @@ def test_endpoints_and_slices_follow_a_deployment_and_readiness(pod_cluster):
     ip = pod["status"]["podIP"]
     wait_until(lambda: endpoint_addresses(kube, "front") == ({f"{survivor}:80"}, {ip}), 60, "a not-ready address")
     wait_until(lambda: slice_endpoints(kube, "front") == {survivor: True, ip: False}, 60, "ready=false in its slice")
+
+
+def owned_jobs(kube: Kubectl, cronjob: dict) -> list:
+    return [j for j in kube.json("get", "jobs")["items"]
+            if any(o["uid"] == cronjob["metadata"]["uid"] for o in j["metadata"].get("ownerReferences", []))]
+
+
+def completed(job: dict) -> bool:
+    return any(c["type"] == "Complete" and c["status"] == "True" for c in job.get("status", {}).get("conditions", []))
+
+
+def test_a_cronjob_starts_a_job_every_minute_and_manual_runs_and_bad_schedules(pod_cluster):
+    _, kube = pod_cluster
+    refused = kube.run("create", "cronjob", "bad", "--image=nginx", "--schedule=61 * * * *", check=False)
+    assert refused.returncode != 0
+    assert 'spec.schedule: Invalid value: "61 * * * *"' in refused.stderr, refused.stderr
+
+    cronjob = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick"},
+               "spec": {"schedule": "*/1 * * * *", "jobTemplate": {"spec": {"template": {"spec": {
+                   "restartPolicy": "Never", "containers": [{
+                       "name": "hi", "image": "nginx", "command": ["sh", "-c", "echo hi"],
+                       "resources": {"requests": {"cpu": "50m"}}}]}}}}}}
+    kube.out("apply", "-f", "-", input=yaml.safe_dump(cronjob))
+    created = kube.json("get", "cronjob", "tick")
+
+    # A manual run from the template does not wait for the schedule.
+    kube.out("create", "job", "manual", "--from=cronjob/tick")
+    wait_until(lambda: completed(kube.json("get", "job", "manual")), 90, "the manual job to complete")
+
+    scheduled = wait_until(lambda: [j for j in owned_jobs(kube, created) if re.fullmatch(r"tick-\d+", j["metadata"]["name"])],
+                           75, "a scheduled job")
+    job = scheduled[0]
+    minutes = int(job["metadata"]["name"].split("-")[1])
+    assert job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"].endswith("Z")
+    wait_until(lambda: completed(kube.json("get", "job", job["metadata"]["name"])), 90, "the scheduled job to complete")
+    status = wait_until(lambda: (lambda s: s if s.get("lastSuccessfulTime") else None)(
+        kube.json("get", "cronjob", "tick").get("status", {})), 60, "lastSuccessfulTime")
+    assert status["lastScheduleTime"]
+    assert minutes * 60 <= calendar.timegm(time.strptime(status["lastScheduleTime"], "%Y-%m-%dT%H:%M:%SZ"))
+    logs = kube.out("logs", f"job/{job['metadata']['name']}")
+    assert "hi" in logs
