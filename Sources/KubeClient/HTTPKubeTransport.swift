@@ -16,6 +16,11 @@ public final class HTTPKubeTransport: KubeTransport {
             redirectConfiguration: .disallow,
             timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10), read: nil))
         settings.httpVersion = .http1Only
+        // Every informer's watch holds a connection for as long as it runs, and a controller
+        // manager runs a dozen of them: the default of 8 per host would leave no connection for
+        // the requests themselves.
+        settings.connectionPool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         if let caPEM = configuration.certificateAuthorityPEM {
             var tls = TLSConfiguration.makeClientConfiguration()
             do {

@@ -21,4 +21,6 @@ extension EventRecorder.Kind {
     public static let replicaSet = EventRecorder.Kind(apiVersion: "apps/v1", kind: "ReplicaSet")
     public static let deployment = EventRecorder.Kind(apiVersion: "apps/v1", kind: "Deployment")
     public static let job = EventRecorder.Kind(apiVersion: "batch/v1", kind: "Job")
+    public static let service = EventRecorder.Kind(apiVersion: "v1", kind: "Service")
+    public static let cronJob = EventRecorder.Kind(apiVersion: "batch/v1", kind: "CronJob")
 }

@@ -33,7 +33,10 @@ public final class KubeControllerManager: Sendable {
         }
     }
 
-    public static let controllerNames = ["replicaset", "deployment", "job", "horizontalpodautoscaling"]
+    public static let controllerNames =
+        ["replicaset", "deployment", "job", "horizontalpodautoscaling"] + [
+            "endpoint", "endpointslice", "cronjob",
+        ]
 
     private let client: KubeClient
     private let logger: Logger
@@ -42,6 +45,9 @@ public final class KubeControllerManager: Sendable {
     private let deploymentQueue: WorkQueue<String>
     private let jobQueue: WorkQueue<String>
     private let hpaQueue: WorkQueue<String>
+    private let endpointsQueue: WorkQueue<String>
+    private let endpointSliceQueue: WorkQueue<String>
+    private let cronJobQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -56,6 +62,9 @@ public final class KubeControllerManager: Sendable {
         deploymentQueue = WorkQueue(clock: clock)
         jobQueue = WorkQueue(clock: clock)
         hpaQueue = WorkQueue(clock: clock)
+        endpointsQueue = WorkQueue(clock: clock)
+        endpointSliceQueue = WorkQueue(clock: clock)
+        cronJobQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -70,6 +79,7 @@ public final class KubeControllerManager: Sendable {
     public func stop() {
         stopped.withLock { $0 = true }
         for queue in [replicaSetQueue, deploymentQueue, jobQueue, hpaQueue] { queue.shutdown() }
+        for queue in [endpointsQueue, endpointSliceQueue, cronJobQueue] { queue.shutdown() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -88,7 +98,10 @@ public final class KubeControllerManager: Sendable {
             factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
         let autoscalers = await HPAController.make(
             factory: factory, queue: hpaQueue, syncPeriod: options.hpaSyncPeriod, logger: logger)
-        let loops = [replicaSets.loop, deployments.loop, jobs.loop, autoscalers.loop]
+        var loops = [replicaSets.loop, deployments.loop, jobs.loop, autoscalers.loop]
+        loops += await serviceLoops(factory, workers: workers)
+        loops.append(
+            await CronJobController.make(factory: factory, queue: cronJobQueue, workers: workers, logger: logger).loop)
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {
@@ -98,6 +111,15 @@ public final class KubeControllerManager: Sendable {
             }
         }
         await factory.stop()
+    }
+
+    /// The controllers that publish where Services' pods are: Endpoints and EndpointSlices.
+    private func serviceLoops(_ factory: InformerFactory, workers: Int) async -> [ControllerLoop] {
+        let endpoints = await EndpointsController.make(
+            factory: factory, queue: endpointsQueue, workers: workers, logger: logger)
+        let slices = await EndpointSliceController.make(
+            factory: factory, queue: endpointSliceQueue, workers: workers, logger: logger)
+        return [endpoints.loop, slices.loop]
     }
 
     /// Waits for every informer's first list; false when stopped first. Polls, because an
