@@ -16,6 +16,10 @@ public final class HTTPKubeTransport: KubeTransport {
             redirectConfiguration: .disallow,
             timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10), read: nil))
         settings.httpVersion = .http1Only
+        // Every informer holds a watch connection for good; AsyncHTTPClient's default of 8
+        // connections per host would leave the controller manager's requests none to run on.
+        settings.connectionPool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         if let caPEM = configuration.certificateAuthorityPEM {
             var tls = TLSConfiguration.makeClientConfiguration()
             do {

@@ -29,7 +29,7 @@ public final class KubeControllerManager: Sendable {
         }
     }
 
-    public static let controllerNames = ["replicaset", "deployment", "job"]
+    public static let controllerNames = ["replicaset", "deployment", "job", "daemonset"]
 
     private let client: KubeClient
     private let logger: Logger
@@ -37,6 +37,7 @@ public final class KubeControllerManager: Sendable {
     private let replicaSetQueue: WorkQueue<String>
     private let deploymentQueue: WorkQueue<String>
     private let jobQueue: WorkQueue<String>
+    private let daemonSetQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -50,6 +51,7 @@ public final class KubeControllerManager: Sendable {
         replicaSetQueue = WorkQueue(clock: clock)
         deploymentQueue = WorkQueue(clock: clock)
         jobQueue = WorkQueue(clock: clock)
+        daemonSetQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -63,7 +65,9 @@ public final class KubeControllerManager: Sendable {
     /// Ends `run()`: workers finish the key in hand and exit, informers stop watching.
     public func stop() {
         stopped.withLock { $0 = true }
-        for queue in [replicaSetQueue, deploymentQueue, jobQueue] { queue.shutdown() }
+        for queue in [replicaSetQueue, deploymentQueue, jobQueue, daemonSetQueue] {
+            queue.shutdown()
+        }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -80,7 +84,9 @@ public final class KubeControllerManager: Sendable {
             maxPodFailureBackoff: options.maxJobPodFailureBackoff.components.seconds)
         let jobs = await JobController.make(
             factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
-        let loops = [replicaSets.loop, deployments.loop, jobs.loop]
+        let daemonSets = await DaemonSetController.make(
+            factory: factory, queue: daemonSetQueue, workers: workers, logger: logger)
+        let loops = [replicaSets.loop, deployments.loop, jobs.loop, daemonSets.loop]
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {
