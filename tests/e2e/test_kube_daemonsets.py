@@ -54,7 +54,8 @@ def test_a_daemon_set_runs_on_every_node_rolls_out_undoes_and_goes_away(pod_clus
     history = kube.out("rollout", "history", "daemonset/agent")
     assert "1" in history and "2" in history, history
     kube.out("rollout", "undo", "daemonset/agent")
-    kube.out("rollout", "status", "daemonset/agent", "--timeout=150s")
+    undone = kube.run("rollout", "status", "daemonset/agent", "--timeout=150s", timeout=180, check=False)
+    assert undone.returncode == 0, (undone.stderr, kube.out("get", "daemonset,pods,controllerrevisions", "-o", "wide"))
     wait_until(lambda: one_running_per_node(kube, "agent", nodes, "nginx"), 90, "nginx back on every node")
     revisions = kube.json("get", "controllerrevisions", "-l", "app=agent")["items"]
     assert sorted(r["revision"] for r in revisions) == [2, 3], revisions
@@ -68,4 +69,4 @@ def test_a_daemon_set_whose_selector_misses_its_template_is_refused(pod_cluster)
     refused = kube.run("apply", "-f", "-", input=json.dumps(daemon_set("bad", selector_app="other")), check=False)
     assert refused.returncode != 0
     assert "`selector` does not match template `labels`" in refused.stderr, refused.stderr
-    assert "DaemonSet.apps \"bad\" is invalid" in refused.stderr, refused.stderr
+    assert "The DaemonSet \"bad\" is invalid" in refused.stderr, refused.stderr
