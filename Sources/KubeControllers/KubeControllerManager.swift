@@ -18,18 +18,22 @@ public final class KubeControllerManager: Sendable {
         /// 10 s, at most 6 min).
         public var jobPodFailureBackoff: Duration
         public var maxJobPodFailureBackoff: Duration
+        /// Upstream `--node-monitor-grace-period`: how long a node's Lease may go unrenewed
+        /// (while pods are bound to it) before the node is marked unreachable.
+        public var nodeMonitorGracePeriod: Duration
 
         public init(
             workers: Int = 2, jobPodFailureBackoff: Duration = .seconds(10),
-            maxJobPodFailureBackoff: Duration = .seconds(360)
+            maxJobPodFailureBackoff: Duration = .seconds(360), nodeMonitorGracePeriod: Duration = .seconds(40)
         ) {
             self.workers = workers
             self.jobPodFailureBackoff = jobPodFailureBackoff
             self.maxJobPodFailureBackoff = maxJobPodFailureBackoff
+            self.nodeMonitorGracePeriod = nodeMonitorGracePeriod
         }
     }
 
-    public static let controllerNames = ["replicaset", "deployment", "job", "daemonset"]
+    public static let controllerNames = ["replicaset", "deployment", "job", "daemonset", "nodelifecycle"]
 
     private let client: KubeClient
     private let logger: Logger
@@ -38,6 +42,7 @@ public final class KubeControllerManager: Sendable {
     private let deploymentQueue: WorkQueue<String>
     private let jobQueue: WorkQueue<String>
     private let daemonSetQueue: WorkQueue<String>
+    private let nodeLifecycleQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -52,6 +57,7 @@ public final class KubeControllerManager: Sendable {
         deploymentQueue = WorkQueue(clock: clock)
         jobQueue = WorkQueue(clock: clock)
         daemonSetQueue = WorkQueue(clock: clock)
+        nodeLifecycleQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -65,7 +71,7 @@ public final class KubeControllerManager: Sendable {
     /// Ends `run()`: workers finish the key in hand and exit, informers stop watching.
     public func stop() {
         stopped.withLock { $0 = true }
-        for queue in [replicaSetQueue, deploymentQueue, jobQueue, daemonSetQueue] {
+        for queue in [replicaSetQueue, deploymentQueue, jobQueue, daemonSetQueue, nodeLifecycleQueue] {
             queue.shutdown()
         }
     }
@@ -86,7 +92,11 @@ public final class KubeControllerManager: Sendable {
             factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
         let daemonSets = await DaemonSetController.make(
             factory: factory, queue: daemonSetQueue, workers: workers, logger: logger)
-        let loops = [replicaSets.loop, deployments.loop, jobs.loop, daemonSets.loop]
+        let nodeLifecycle = await NodeLifecycleController.make(
+            factory: factory, queue: nodeLifecycleQueue,
+            options: NodeLifecycleOptions(gracePeriod: options.nodeMonitorGracePeriod.components.seconds),
+            logger: logger)
+        let loops = [replicaSets.loop, deployments.loop, jobs.loop, daemonSets.loop, nodeLifecycle.loop]
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {
