@@ -21,22 +21,27 @@ public final class KubeControllerManager: Sendable {
         /// How often each HorizontalPodAutoscaler is synced (upstream
         /// `--horizontal-pod-autoscaler-sync-period`, 15 s).
         public var hpaSyncPeriod: Duration
+        /// Upstream `--node-monitor-grace-period`: how long a node's Lease may go unrenewed
+        /// (while pods are bound to it) before the node is marked unreachable.
+        public var nodeMonitorGracePeriod: Duration
 
         public init(
             workers: Int = 2, jobPodFailureBackoff: Duration = .seconds(10),
-            maxJobPodFailureBackoff: Duration = .seconds(360), hpaSyncPeriod: Duration = .seconds(15)
+            maxJobPodFailureBackoff: Duration = .seconds(360), hpaSyncPeriod: Duration = .seconds(15),
+            nodeMonitorGracePeriod: Duration = .seconds(40)
         ) {
             self.workers = workers
             self.jobPodFailureBackoff = jobPodFailureBackoff
             self.maxJobPodFailureBackoff = maxJobPodFailureBackoff
             self.hpaSyncPeriod = hpaSyncPeriod
+            self.nodeMonitorGracePeriod = nodeMonitorGracePeriod
         }
     }
 
-    public static let controllerNames =
-        ["replicaset", "deployment", "job", "horizontalpodautoscaling"] + [
-            "endpoint", "endpointslice", "cronjob",
-        ]
+    public static let controllerNames = [
+        "replicaset", "deployment", "job", "horizontalpodautoscaling", "endpoint", "endpointslice", "cronjob",
+        "daemonset", "nodelifecycle",
+    ]
 
     private let client: KubeClient
     private let logger: Logger
@@ -48,6 +53,8 @@ public final class KubeControllerManager: Sendable {
     private let endpointsQueue: WorkQueue<String>
     private let endpointSliceQueue: WorkQueue<String>
     private let cronJobQueue: WorkQueue<String>
+    private let daemonSetQueue: WorkQueue<String>
+    private let nodeLifecycleQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -65,6 +72,8 @@ public final class KubeControllerManager: Sendable {
         endpointsQueue = WorkQueue(clock: clock)
         endpointSliceQueue = WorkQueue(clock: clock)
         cronJobQueue = WorkQueue(clock: clock)
+        daemonSetQueue = WorkQueue(clock: clock)
+        nodeLifecycleQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -80,6 +89,7 @@ public final class KubeControllerManager: Sendable {
         stopped.withLock { $0 = true }
         for queue in [replicaSetQueue, deploymentQueue, jobQueue, hpaQueue] { queue.shutdown() }
         for queue in [endpointsQueue, endpointSliceQueue, cronJobQueue] { queue.shutdown() }
+        for queue in [daemonSetQueue, nodeLifecycleQueue] { queue.shutdown() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -102,6 +112,7 @@ public final class KubeControllerManager: Sendable {
         loops += await serviceLoops(factory, workers: workers)
         loops.append(
             await CronJobController.make(factory: factory, queue: cronJobQueue, workers: workers, logger: logger).loop)
+        loops += await nodeLoops(factory, workers: workers)
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {
@@ -114,6 +125,17 @@ public final class KubeControllerManager: Sendable {
     }
 
     /// The controllers that publish where Services' pods are: Endpoints and EndpointSlices.
+    /// DaemonSets and node lifecycle (readiness from Leases, taints, taint-based eviction).
+    private func nodeLoops(_ factory: InformerFactory, workers: Int) async -> [ControllerLoop] {
+        let daemonSets = await DaemonSetController.make(
+            factory: factory, queue: daemonSetQueue, workers: workers, logger: logger)
+        let nodeLifecycle = await NodeLifecycleController.make(
+            factory: factory, queue: nodeLifecycleQueue,
+            options: NodeLifecycleOptions(gracePeriod: options.nodeMonitorGracePeriod.components.seconds),
+            logger: logger)
+        return [daemonSets.loop, nodeLifecycle.loop]
+    }
+
     private func serviceLoops(_ factory: InformerFactory, workers: Int) async -> [ControllerLoop] {
         let endpoints = await EndpointsController.make(
             factory: factory, queue: endpointsQueue, workers: workers, logger: logger)

@@ -60,10 +60,16 @@ struct PodWriter: Sendable {
     /// stopping after a batch with a failure so a rejected pod costs a few requests, not hundreds.
     /// Creates that failed or were never sent will not be observed, so they leave the expectations.
     func createPods(_ count: Int, from pod: JSON, owner: ObjectReference, key: String) async throws {
+        try await createPods(Array(repeating: pod, count: count), owner: owner, key: key)
+    }
+
+    /// Creates these pods (a DaemonSet's differ by node) in the same slow-start batches.
+    func createPods(_ pods: [JSON], owner: ObjectReference, key: String) async throws {
+        let count = pods.count
         var sent = 0
         for batch in ReplicaSetReconciler.slowStartBatches(count) {
             let failures = await withTaskGroup(of: (any Error)?.self) { group in
-                for _ in 0..<batch {
+                for pod in pods[sent..<(sent + batch)] {
                     group.addTask { await createPod(pod, owner: owner, key: key) }
                 }
                 return await group.reduce(into: [any Error]()) { errors, error in

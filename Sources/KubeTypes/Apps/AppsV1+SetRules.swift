@@ -20,6 +20,27 @@ extension AppsV1 {
         object["spec"] = spec
     }
 
+    static let templateGenerationAnnotation = "deprecated.daemonset.template.generation"
+
+    /// Upstream's `spec.templateGeneration`, which apps/v1 carries in an annotation: 1 at create
+    /// (or the value given), the old value on update, plus one when the template changed. The
+    /// DaemonSet controller labels pods with it (`pod-template-generation`).
+    static func setDaemonSetTemplateGeneration(_ object: inout JSON, old: JSON?) {
+        func generation(_ object: JSON) -> Int64 {
+            object[path: ["metadata", "annotations", templateGenerationAnnotation]]?.stringValue.flatMap {
+                Int64($0)
+            } ?? 0
+        }
+        var value: Int64
+        if let old {
+            value = generation(old)
+            if old[path: ["spec", "template"]] != object[path: ["spec", "template"]] { value += 1 }
+        } else {
+            value = generation(object)
+        }
+        object[path: ["metadata", "annotations", templateGenerationAnnotation]] = .string(String(max(value, 1)))
+    }
+
     static func validateDaemonSet(_ object: JSON) -> [FieldError] {
         let spec = object["spec"] ?? .emptyObject
         let path = FieldPath("spec")

@@ -29,7 +29,9 @@ public enum AppsV1 {
                         "currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0,
                         "numberReady": 0,
                     ]
+                    setDaemonSetTemplateGeneration(&$0, old: nil)
                 },
+                prepareForUpdate: { setDaemonSetTemplateGeneration(&$0, old: $1) },
                 validateCreate: validateDaemonSet, validateUpdate: validateDaemonSetUpdate, hasStatus: true,
                 table: daemonSetTable)),
         ResourceType(

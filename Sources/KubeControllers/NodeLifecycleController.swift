@@ -1,0 +1,123 @@
+import KubeClient
+import KubeControllersCore
+import KubeTypes
+import Logging
+import Synchronization
+
+/// Watches node health through the kubelets' Leases (upstream `pkg/controller/nodelifecycle`
+/// plus the taint eviction controller): every monitor period, and whenever a Node or Lease
+/// changes, `NodeLifecycle` decides which nodes are unreachable, how they are tainted, and which
+/// pods their taints evict.
+public final class NodeLifecycleController: Sendable {
+    public static let component = "node-controller"
+    /// The one queue key: a pass looks at every node.
+    static let passKey = "nodes"
+
+    public let queue: WorkQueue<String>
+    let nodes: Informer
+    let leases: Informer
+    let pods: Informer
+    let client: KubeClient
+    let events: EventRecorder
+    let logger: Logger
+    let options: NodeLifecycleOptions
+    /// Upstream `--node-monitor-period`.
+    let monitorPeriod: Duration
+    let now: @Sendable () -> Int64
+    let evictionClock = Mutex<[String: Int64]>([:])
+
+    public init(
+        client: KubeClient, nodes: Informer, leases: Informer, pods: Informer, queue: WorkQueue<String> = WorkQueue(),
+        options: NodeLifecycleOptions = NodeLifecycleOptions(), monitorPeriod: Duration = .seconds(5), logger: Logger,
+        now: @escaping @Sendable () -> Int64 = WallClock.seconds
+    ) {
+        self.client = client.managed(by: Self.component)
+        self.nodes = nodes
+        self.leases = leases
+        self.pods = pods
+        self.queue = queue
+        self.options = options
+        self.monitorPeriod = monitorPeriod
+        self.logger = logger
+        self.now = now
+        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+    }
+
+    public static func make(
+        factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(),
+        options: NodeLifecycleOptions = NodeLifecycleOptions(), logger: Logger
+    ) async -> NodeLifecycleController {
+        let controller = NodeLifecycleController(
+            client: factory.client, nodes: await factory.informer(for: .nodes),
+            leases: await factory.informer(for: .leases), pods: await factory.informer(for: .pods), queue: queue,
+            options: options, logger: logger)
+        await controller.registerHandlers()
+        return controller
+    }
+
+    /// One worker: passes look at every node and must not overlap.
+    public var loop: ControllerLoop {
+        ControllerLoop(name: "nodelifecycle", queue: queue, workers: 1, logger: logger) { [self] _ in
+            try await sync()
+        }
+    }
+
+    func registerHandlers() async {
+        let queue = self.queue
+        await nodes.addHandler { _ in queue.add(Self.passKey) }
+        await leases.addHandler { _ in queue.add(Self.passKey) }
+        queue.add(Self.passKey)
+    }
+
+    /// One pass over every node; the next follows after the monitor period. Every write is
+    /// tried, the first failure rethrown so the pass is retried with backoff.
+    public func sync() async throws {
+        defer { queue.add(Self.passKey, after: monitorPeriod) }
+        let pass = NodeLifecycle.pass(
+            nodes: await nodes.list(), leases: await leases.list(namespace: NodeLifecycle.leaseNamespace),
+            pods: await pods.list(), now: now(), options: options, evictionClock: evictionClock.withLock { $0 })
+        evictionClock.withLock { $0 = pass.evictionClock }
+        var firstError: (any Error)?
+        for action in pass.actions {
+            do {
+                try await execute(action)
+            } catch let error where ControllerShell.isNotFound(error) {
+                // Gone meanwhile: nothing left to do about it.
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    private func execute(_ action: NodeLifecycleAction) async throws {
+        switch action {
+        case .updateNodeStatus(let node):
+            _ = try await client.updateStatus(.nodes, node)
+        case .updateNodeTaints(let node):
+            let current = try await client.get(.nodes, name: node.name)
+            var updated = current
+            updated[path: ["spec", "taints"]] = node[path: ["spec", "taints"]]
+            _ = try await client.update(.nodes, updated)
+        case .markPodNotReady(let pod):
+            _ = try await client.updateStatus(.pods, pod)
+        case .evictPod(let pod, let condition):
+            _ = try await client.patch(
+                .pods, namespace: pod.namespace, name: pod.name, ["status": ["conditions": [condition]]],
+                type: .strategic, subresource: "status")
+            try await client.delete(
+                .pods, namespace: pod.namespace, name: pod.name, options: ControllerShell.deleteOptions(uid: pod.uid))
+        case .recordNodeEvent(let name, let event):
+            let node = await nodes.get(name: name)
+            // Events about cluster-scoped objects live in the default namespace, as upstream's.
+            await events.record(
+                event, about: ObjectReference(namespace: "default", name: name, uid: node?.uid ?? ""), kind: .node)
+        case .recordPodEvent(let pod, let event):
+            await events.record(event, about: pod, kind: .pod)
+        }
+    }
+}
+
+extension EventRecorder.Kind {
+    public static let node = EventRecorder.Kind(apiVersion: "v1", kind: "Node")
+}
