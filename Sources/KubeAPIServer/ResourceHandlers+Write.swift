@@ -33,6 +33,7 @@ extension KubeAPIServer {
         try await checkNamespaceAccepts(resource, namespace: object.namespace)
         stampCreation(&object, resource: resource)
         resource.strategy.applyDefaults(&object)
+        try await admitDefaultStorageClass(&object, resource: resource)
         resource.strategy.prepareForCreate(&object)
         let errors =
             MetadataValidation.validate(object, resource: resource) + resource.strategy.validateCreate(object)

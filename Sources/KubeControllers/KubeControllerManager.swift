@@ -18,18 +18,21 @@ public final class KubeControllerManager: Sendable {
         /// 10 s, at most 6 min).
         public var jobPodFailureBackoff: Duration
         public var maxJobPodFailureBackoff: Duration
+        /// Where the `local-path` provisioner puts volume directories on the nodes.
+        public var localPathBase: String
 
         public init(
             workers: Int = 2, jobPodFailureBackoff: Duration = .seconds(10),
-            maxJobPodFailureBackoff: Duration = .seconds(360)
+            maxJobPodFailureBackoff: Duration = .seconds(360), localPathBase: String = "/var/lib/mesokube/local-path"
         ) {
             self.workers = workers
             self.jobPodFailureBackoff = jobPodFailureBackoff
             self.maxJobPodFailureBackoff = maxJobPodFailureBackoff
+            self.localPathBase = localPathBase
         }
     }
 
-    public static let controllerNames = ["replicaset", "deployment", "job"]
+    public static let controllerNames = ["replicaset", "deployment", "job", "persistentvolume-binder", "statefulset"]
 
     private let client: KubeClient
     private let logger: Logger
@@ -37,6 +40,8 @@ public final class KubeControllerManager: Sendable {
     private let replicaSetQueue: WorkQueue<String>
     private let deploymentQueue: WorkQueue<String>
     private let jobQueue: WorkQueue<String>
+    private let volumeQueue: WorkQueue<String>
+    private let statefulSetQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -50,6 +55,8 @@ public final class KubeControllerManager: Sendable {
         replicaSetQueue = WorkQueue(clock: clock)
         deploymentQueue = WorkQueue(clock: clock)
         jobQueue = WorkQueue(clock: clock)
+        volumeQueue = WorkQueue(clock: clock)
+        statefulSetQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -63,7 +70,7 @@ public final class KubeControllerManager: Sendable {
     /// Ends `run()`: workers finish the key in hand and exit, informers stop watching.
     public func stop() {
         stopped.withLock { $0 = true }
-        for queue in [replicaSetQueue, deploymentQueue, jobQueue] { queue.shutdown() }
+        for queue in [replicaSetQueue, deploymentQueue, jobQueue, volumeQueue, statefulSetQueue] { queue.shutdown() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -80,10 +87,16 @@ public final class KubeControllerManager: Sendable {
             maxPodFailureBackoff: options.maxJobPodFailureBackoff.components.seconds)
         let jobs = await JobController.make(
             factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
-        let loops = [replicaSets.loop, deployments.loop, jobs.loop]
+        let volumes = await PersistentVolumeController.make(
+            factory: factory, provisioner: LocalPathProvisioner(basePath: options.localPathBase), queue: volumeQueue,
+            logger: logger)
+        let statefulSets = await StatefulSetController.make(
+            factory: factory, queue: statefulSetQueue, workers: workers, logger: logger)
+        let loops = [replicaSets.loop, deployments.loop, jobs.loop, volumes.loop, statefulSets.loop]
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {
+            await volumes.ensureDefaultClass()
             logger.debug("controllers running", metadata: ["controllers": "\(loops.map(\.name))"])
             await withTaskGroup(of: Void.self) { group in
                 for loop in loops { group.addTask { await loop.run() } }

@@ -111,10 +111,11 @@ enum OwnerKind {
     case replicaSet
     case deployment
     case job
+    case statefulSet
 
     var apiVersion: String {
         switch self {
-        case .replicaSet, .deployment: "apps/v1"
+        case .replicaSet, .deployment, .statefulSet: "apps/v1"
         case .job: "batch/v1"
         }
     }
@@ -124,6 +125,7 @@ enum OwnerKind {
         case .replicaSet: "ReplicaSet"
         case .deployment: "Deployment"
         case .job: "Job"
+        case .statefulSet: "StatefulSet"
         }
     }
 
