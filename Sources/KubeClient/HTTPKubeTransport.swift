@@ -16,6 +16,9 @@ public final class HTTPKubeTransport: KubeTransport {
             redirectConfiguration: .disallow,
             timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10), read: nil))
         settings.httpVersion = .http1Only
+        // Every informer's watch holds one connection for as long as it runs; the default of 8 per
+        // host would leave a controller manager with many informers no connection for its writes.
+        settings.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         if let caPEM = configuration.certificateAuthorityPEM {
             var tls = TLSConfiguration.makeClientConfiguration()
             do {

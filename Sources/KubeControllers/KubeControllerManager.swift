@@ -96,7 +96,7 @@ public final class KubeControllerManager: Sendable {
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {
-            await volumes.ensureDefaultClass()
+            while !isStopped, !(await volumes.ensureDefaultClass()) { try? await Task.sleep(for: .seconds(1)) }
             logger.debug("controllers running", metadata: ["controllers": "\(loops.map(\.name))"])
             await withTaskGroup(of: Void.self) { group in
                 for loop in loops { group.addTask { await loop.run() } }

@@ -61,16 +61,19 @@ public final class PersistentVolumeController: Sendable {
         }
     }
 
-    /// Creates the `local-path` StorageClass when absent, as k3s does at start.
-    public func ensureDefaultClass() async {
-        guard await classes.get(name: LocalPathProvisioner.className) == nil else { return }
+    /// Creates the `local-path` StorageClass when absent, as k3s does at start; false when the
+    /// write failed and should be tried again.
+    public func ensureDefaultClass() async -> Bool {
+        guard await classes.get(name: LocalPathProvisioner.className) == nil else { return true }
         do {
             _ = try await client.create(.storageClasses, provisioner.storageClass)
         } catch let error as KubeAPIError where error.code == 409 {
             // Created meanwhile: fine.
         } catch {
             logger.warning("creating the local-path StorageClass failed", metadata: ["error": "\(error)"])
+            return false
         }
+        return true
     }
 
     // MARK: Informer events

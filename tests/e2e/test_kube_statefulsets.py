@@ -71,7 +71,9 @@ def ready_time(pod: dict) -> str:
 
 def test_the_default_local_path_class_provisions_a_claim_where_its_pod_runs(pod_cluster):
     _, kube = pod_cluster
-    classes = kube.out("get", "storageclass")
+    # The controller manager creates the class once its informers have synced.
+    classes = wait_until(lambda: (lambda out: out if "local-path" in out else None)(kube.out("get", "storageclass")),
+                         30, "the local-path StorageClass")
     assert "local-path (default)" in classes and "mesokube.io/local-path" in classes, classes
     assert "WaitForFirstConsumer" in classes and "Delete" in classes, classes
 
@@ -101,8 +103,13 @@ def test_the_default_local_path_class_provisions_a_claim_where_its_pod_runs(pod_
                90, "the provisioned volume deleted with its claim")
 
 
+def wait_for_default_class(kube: Kubectl):
+    wait_until(lambda: "local-path" in kube.out("get", "storageclass"), 30, "the local-path StorageClass")
+
+
 def test_a_pod_whose_claim_does_not_exist_stays_pending_with_the_reason(pod_cluster):
     _, kube = pod_cluster
+    wait_for_default_class(kube)
     kube.apply(pod_with_claim("orphan", "missing"))
 
     def failed_scheduling():
@@ -119,9 +126,10 @@ def test_a_pod_whose_claim_does_not_exist_stays_pending_with_the_reason(pod_clus
 
 def test_a_statefulset_starts_in_order_keeps_names_and_data_and_scales_down_from_the_top(pod_cluster):
     _, kube = pod_cluster
+    wait_for_default_class(kube)
     kube.apply(HEADLESS_SERVICE)
     kube.apply(statefulset(3))
-    kube.out("rollout", "status", "statefulset/web", "--timeout=240s", timeout=270)
+    kube.run("rollout", "status", "statefulset/web", "--timeout=240s", timeout=270)
 
     pods = {name: running_ready(kube, name) for name in ("web-0", "web-1", "web-2")}
     assert all(pods.values()), pods
