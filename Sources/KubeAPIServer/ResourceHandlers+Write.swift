@@ -34,6 +34,7 @@ extension KubeAPIServer {
         try await admitPodPriority(&object, resource: resource)
         stampCreation(&object, resource: resource)
         resource.strategy.applyDefaults(&object)
+        try await admitDefaultStorageClass(&object, resource: resource)
         resource.strategy.prepareForCreate(&object)
         let errors =
             MetadataValidation.validate(object, resource: resource) + resource.strategy.validateCreate(object)

@@ -42,6 +42,7 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     public static let secrets = KubeResource("", "v1", "secrets")
     public static let persistentVolumeClaims = KubeResource("", "v1", "persistentvolumeclaims")
     public static let persistentVolumes = KubeResource("", "v1", "persistentvolumes", namespaced: false)
+    public static let storageClasses = KubeResource("storage.k8s.io", "v1", "storageclasses", namespaced: false)
     public static let deployments = KubeResource("apps", "v1", "deployments")
     public static let replicaSets = KubeResource("apps", "v1", "replicasets")
     public static let daemonSets = KubeResource("apps", "v1", "daemonsets")

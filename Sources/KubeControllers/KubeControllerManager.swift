@@ -24,23 +24,26 @@ public final class KubeControllerManager: Sendable {
         /// Upstream `--node-monitor-grace-period`: how long a node's Lease may go unrenewed
         /// (while pods are bound to it) before the node is marked unreachable.
         public var nodeMonitorGracePeriod: Duration
+        /// Where the `local-path` provisioner puts volume directories on the nodes.
+        public var localPathBase: String
 
         public init(
             workers: Int = 2, jobPodFailureBackoff: Duration = .seconds(10),
             maxJobPodFailureBackoff: Duration = .seconds(360), hpaSyncPeriod: Duration = .seconds(15),
-            nodeMonitorGracePeriod: Duration = .seconds(40)
+            nodeMonitorGracePeriod: Duration = .seconds(40), localPathBase: String = "/var/lib/mesokube/local-path"
         ) {
             self.workers = workers
             self.jobPodFailureBackoff = jobPodFailureBackoff
             self.maxJobPodFailureBackoff = maxJobPodFailureBackoff
             self.hpaSyncPeriod = hpaSyncPeriod
             self.nodeMonitorGracePeriod = nodeMonitorGracePeriod
+            self.localPathBase = localPathBase
         }
     }
 
     public static let controllerNames = [
         "replicaset", "deployment", "job", "horizontalpodautoscaling", "endpoint", "endpointslice", "cronjob",
-        "daemonset", "nodelifecycle",
+        "daemonset", "nodelifecycle", "persistentvolume-binder", "statefulset",
     ]
 
     private let client: KubeClient
@@ -55,6 +58,8 @@ public final class KubeControllerManager: Sendable {
     private let cronJobQueue: WorkQueue<String>
     private let daemonSetQueue: WorkQueue<String>
     private let nodeLifecycleQueue: WorkQueue<String>
+    private let volumeQueue: WorkQueue<String>
+    private let statefulSetQueue: WorkQueue<String>
     private let stopped = Mutex(false)
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
@@ -74,6 +79,8 @@ public final class KubeControllerManager: Sendable {
         cronJobQueue = WorkQueue(clock: clock)
         daemonSetQueue = WorkQueue(clock: clock)
         nodeLifecycleQueue = WorkQueue(clock: clock)
+        volumeQueue = WorkQueue(clock: clock)
+        statefulSetQueue = WorkQueue(clock: clock)
     }
 
     public func run() async {
@@ -89,7 +96,7 @@ public final class KubeControllerManager: Sendable {
         stopped.withLock { $0 = true }
         for queue in [replicaSetQueue, deploymentQueue, jobQueue, hpaQueue] { queue.shutdown() }
         for queue in [endpointsQueue, endpointSliceQueue, cronJobQueue] { queue.shutdown() }
-        for queue in [daemonSetQueue, nodeLifecycleQueue] { queue.shutdown() }
+        for queue in [daemonSetQueue, nodeLifecycleQueue, volumeQueue, statefulSetQueue] { queue.shutdown() }
     }
 
     private var isStopped: Bool { stopped.withLock { $0 } }
@@ -113,9 +120,14 @@ public final class KubeControllerManager: Sendable {
         loops.append(
             await CronJobController.make(factory: factory, queue: cronJobQueue, workers: workers, logger: logger).loop)
         loops += await nodeLoops(factory, workers: workers)
+        let storage = await storageLoops(factory, workers: workers)
+        loops += storage.loops
         await factory.start()
         logger.debug("controllers waiting for informer caches")
         if await waitForSync(factory) {
+            while !isStopped, !(await storage.volumes.ensureDefaultClass()) {
+                try? await Task.sleep(for: .seconds(1))
+            }
             logger.debug("controllers running", metadata: ["controllers": "\(loops.map(\.name))"])
             await withTaskGroup(of: Void.self) { group in
                 for loop in loops { group.addTask { await loop.run() } }
@@ -124,7 +136,19 @@ public final class KubeControllerManager: Sendable {
         await factory.stop()
     }
 
-    /// The controllers that publish where Services' pods are: Endpoints and EndpointSlices.
+    /// Persistent volumes (binding, the local-path provisioner) and the StatefulSets that claim them;
+    /// the volume controller also creates the default StorageClass once the caches are filled.
+    private func storageLoops(
+        _ factory: InformerFactory, workers: Int
+    ) async -> (loops: [ControllerLoop], volumes: PersistentVolumeController) {
+        let volumes = await PersistentVolumeController.make(
+            factory: factory, provisioner: LocalPathProvisioner(basePath: options.localPathBase), queue: volumeQueue,
+            logger: logger)
+        let statefulSets = await StatefulSetController.make(
+            factory: factory, queue: statefulSetQueue, workers: workers, logger: logger)
+        return ([volumes.loop, statefulSets.loop], volumes)
+    }
+
     /// DaemonSets and node lifecycle (readiness from Leases, taints, taint-based eviction).
     private func nodeLoops(_ factory: InformerFactory, workers: Int) async -> [ControllerLoop] {
         let daemonSets = await DaemonSetController.make(
@@ -136,6 +160,7 @@ public final class KubeControllerManager: Sendable {
         return [daemonSets.loop, nodeLifecycle.loop]
     }
 
+    /// The controllers that publish where Services' pods are: Endpoints and EndpointSlices.
     private func serviceLoops(_ factory: InformerFactory, workers: Int) async -> [ControllerLoop] {
         let endpoints = await EndpointsController.make(
             factory: factory, queue: endpointsQueue, workers: workers, logger: logger)

@@ -112,10 +112,11 @@ enum OwnerKind {
     case deployment
     case job
     case daemonSet
+    case statefulSet
 
     var apiVersion: String {
         switch self {
-        case .replicaSet, .deployment, .daemonSet: "apps/v1"
+        case .replicaSet, .deployment, .daemonSet, .statefulSet: "apps/v1"
         case .job: "batch/v1"
         }
     }
@@ -126,6 +127,7 @@ enum OwnerKind {
         case .deployment: "Deployment"
         case .job: "Job"
         case .daemonSet: "DaemonSet"
+        case .statefulSet: "StatefulSet"
         }
     }
 

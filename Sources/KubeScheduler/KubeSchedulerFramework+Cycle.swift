@@ -37,7 +37,8 @@ extension KubeSchedulerFramework {
         }
         let offersByAgent = Dictionary(grouping: offers.values, by: \.agentID)
         let (clusterNodes, agentOfNode) = await schedulingNodes(offersByAgent: offersByAgent, allPods: allPods)
-        let outcome = KubeScheduler().schedule(pending: pending, nodes: clusterNodes, using: &random)
+        let catalog = await volumeCatalog()
+        let outcome = KubeScheduler(volumes: catalog).schedule(pending: pending, nodes: clusterNodes, using: &random)
         let pendingByKey = Dictionary(pending.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
         var tasksByAgent: [AgentID: [TaskInfo]] = [:]
         var takenMilliCPU: [AgentID: Int64] = [:]
@@ -63,6 +64,10 @@ extension KubeSchedulerFramework {
             backoff.removeValue(forKey: assignment.pod.key)
             reported.removeValue(forKey: assignment.pod.key)
             pendingSince.removeValue(forKey: assignment.pod.key)
+        }
+        // The claims learn their node before the pods launch; the kubelet waits for them to bind.
+        for (key, placed) in launches where pendingByKey[key] != nil {
+            await selectNode(placed.nodeName, for: placed.pod, catalog: catalog)
         }
         for (agentID, tasks) in tasksByAgent {
             await launch(tasks, on: agentID, offers: offersByAgent[agentID] ?? [], driver: driver)

@@ -62,6 +62,8 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
     var suppressed = false
     var cyclePending = false
     var random: SplitMix64
+    /// Claims, volumes and classes for the VolumeBinding plugin; nil schedules as if no pod had claims.
+    var volumeInformers: VolumeInformers?
 
     public init(options: Options, client: KubeClient, pods: Informer, nodes: Informer, logger: Logger) {
         self.options = options

@@ -10,6 +10,7 @@ public struct KubeSchedulerService: Sendable {
     let driver: SchedulerDriver
     let pods: Informer
     let nodes: Informer
+    let volumes: VolumeInformers
     let transport: HTTPKubeTransport
     let run: Task<Void, Never>
 
@@ -27,13 +28,17 @@ public struct KubeSchedulerService: Sendable {
         await nodes.waitForSync()
         let framework = KubeSchedulerFramework(
             options: options, client: client, pods: pods, nodes: nodes, logger: logger)
+        let volumes = VolumeInformers(client: client, logger: logger)
+        await volumes.start()
+        await framework.useVolumes(volumes)
         await framework.watchPods()
         let driver = SchedulerDriver(
             framework: KubeSchedulerFramework.frameworkInfo(role: options.role),
             transport: HTTPSchedulerTransport(master: master), logger: logger)
         let run = Task { await driver.run(handler: framework) }
         return KubeSchedulerService(
-            framework: framework, driver: driver, pods: pods, nodes: nodes, transport: transport, run: run)
+            framework: framework, driver: driver, pods: pods, nodes: nodes, volumes: volumes, transport: transport,
+            run: run)
     }
 
     public func stop() async {
@@ -41,6 +46,7 @@ public struct KubeSchedulerService: Sendable {
         await run.value
         await pods.stop()
         await nodes.stop()
+        await volumes.stop()
         try? await transport.shutdown()
     }
 }

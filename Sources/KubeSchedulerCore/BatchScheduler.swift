@@ -64,10 +64,16 @@ public struct KubeScheduler: Sendable {
     public var weights: ScoreWeights
     /// Labels of each namespace, for pod affinity terms with a `namespaceSelector`.
     public var namespaceLabels: [String: [String: String]]
+    /// Claims, volumes and classes, for the VolumeBinding plugin.
+    public var volumes: VolumeCatalog
 
-    public init(weights: ScoreWeights = .upstreamDefaults, namespaceLabels: [String: [String: String]] = [:]) {
+    public init(
+        weights: ScoreWeights = .upstreamDefaults, namespaceLabels: [String: [String: String]] = [:],
+        volumes: VolumeCatalog = VolumeCatalog()
+    ) {
         self.weights = weights
         self.namespaceLabels = namespaceLabels
+        self.volumes = volumes
     }
 
     /// Schedules `pending` pods onto `nodes`. `generator` breaks ties between equally scored nodes
@@ -119,7 +125,7 @@ public struct KubeScheduler: Sendable {
     func scheduleOne<G: RandomNumberGenerator>(
         _ pod: PodInfo, cluster: [NodeInfo], using generator: inout G
     ) -> Decision {
-        let state = CycleState(pod: pod, nodes: cluster, namespaceLabels: namespaceLabels)
+        let state = CycleState(pod: pod, nodes: cluster, namespaceLabels: namespaceLabels, volumes: volumes)
         var diagnosis = Diagnosis()
         if cluster.isEmpty {
             return .unschedulable(

@@ -7,18 +7,24 @@ struct CycleState: Sendable {
     let namespaceLabels: [String: [String: String]]
     var spread: SpreadFilterState
     var affinity: AffinityFilterState
+    let volumes: VolumeBinding
     /// Set when a PreFilter rejected the pod for every node.
     var preFilterRejection: NodeStatus?
     /// Nodes a PreFilter narrowed the search to (NodeAffinity's `metadata.name` terms); nil for all.
     var allowedNodeNames: Set<String>?
 
-    init(pod: PodInfo, nodes: [NodeInfo], namespaceLabels: [String: [String: String]]) {
+    init(
+        pod: PodInfo, nodes: [NodeInfo], namespaceLabels: [String: [String: String]],
+        volumes catalog: VolumeCatalog = VolumeCatalog()
+    ) {
         self.pod = pod
         self.namespaceLabels = namespaceLabels
         let pinned = pod.requiredNodeAffinity.pinnedNodeNames
         if let pinned, pinned.isEmpty {
             preFilterRejection = .unresolvable("NodeAffinity", FilterReason.nodeAffinityConflict)
         }
+        volumes = VolumeBinding(pod: pod, catalog: catalog)
+        if preFilterRejection == nil { preFilterRejection = volumes.rejection }
         allowedNodeNames = pinned
         spread = SpreadFilterState(pod: pod, nodes: nodes)
         affinity = AffinityFilterState(pod: pod, nodes: nodes, namespaceLabels: namespaceLabels)
@@ -45,6 +51,7 @@ struct CycleState: Sendable {
         if let status = NodeFilters.nodeAffinity(pod, node) { return status }
         if let status = NodeFilters.nodePorts(pod, node) { return status }
         if let status = NodeFilters.nodeResourcesFit(pod, node) { return status }
+        if let status = volumes.filter(on: node) { return status }
         if let status = spread.filter(pod, on: node) { return status }
         return affinity.filter(pod, on: node, namespaceLabels: namespaceLabels)
     }

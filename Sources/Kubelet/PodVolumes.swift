@@ -10,6 +10,8 @@ struct PodVolumes: Sendable {
     let podDirectory: String
     /// Host path of each volume, by name.
     private(set) var paths: [String: String] = [:]
+    /// Volumes every mount of which is read-only (`persistentVolumeClaim.readOnly`).
+    private(set) var readOnlyVolumes: Set<String> = []
 
     init(podDirectory: String) { self.podDirectory = podDirectory }
 
@@ -20,13 +22,21 @@ struct PodVolumes: Sendable {
     /// Makes every volume of the pod. ConfigMaps and Secrets are the data the worker fetched.
     mutating func prepare(
         pod: JSON, facts: PodRuntimeFacts, configMaps: [String: [String: String]],
-        secrets: [String: [String: String]]
+        secrets: [String: [String: String]], claims: [String: ClaimVolume] = [:]
     ) throws {
         for volume in pod[path: ["spec", "volumes"]]?.arrayValue ?? [] {
             let name = volume["name"]?.stringValue ?? ""
             let directory = podDirectory + "/volumes/" + name
             if let hostPath = volume["hostPath"] {
                 paths[name] = try Self.hostPath(hostPath)
+                continue
+            }
+            if volume["persistentVolumeClaim"] != nil {
+                guard let claim = claims[name] else {
+                    throw Problem(description: "volume \"\(name)\": its persistentVolumeClaim was not resolved")
+                }
+                paths[name] = claim.path
+                if claim.readOnly { readOnlyVolumes.insert(name) }
                 continue
             }
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -45,8 +55,6 @@ struct PodVolumes: Sendable {
             } else if let projected = volume["projected"] {
                 try writeProjected(
                     projected, pod: pod, facts: facts, configMaps: configMaps, secrets: secrets, into: directory)
-            } else if volume["persistentVolumeClaim"] != nil {
-                throw Problem(description: "volume \"\(name)\": persistentVolumeClaim volumes are not supported yet")
             } else {
                 throw Problem(description: "volume \"\(name)\" has a source this node agent does not support")
             }
@@ -72,7 +80,7 @@ struct PodVolumes: Sendable {
             }
             return OCIVolume(
                 hostPath: source, containerPath: mount["mountPath"]?.stringValue ?? "",
-                readOnly: mount["readOnly"]?.boolValue ?? false)
+                readOnly: (mount["readOnly"]?.boolValue ?? false) || readOnlyVolumes.contains(name))
         }
     }
 

@@ -19,7 +19,9 @@ extension PodWorker {
                 ips = [attachment.address.description]
             }
             let (configMaps, secrets) = try await fetchReferences()
-            try volumes.prepare(pod: pod, facts: facts(podIPs: ips), configMaps: configMaps, secrets: secrets)
+            let claims = try await resolveClaimVolumes()
+            try volumes.prepare(
+                pod: pod, facts: facts(podIPs: ips), configMaps: configMaps, secrets: secrets, claims: claims)
             if let podIP = ips.first { try await openHostPorts(podIP: podIP) }
             feed(.podSandboxReady(podIPs: ips, at: Self.now()))
         } catch {

@@ -57,7 +57,8 @@ struct DevCommand: AsyncParsableCommand {
             master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(boundMaster)", endpoint: kubeEndpoint,
             flags: kube, logger: Logger(label: "mesokube.kube-scheduler"))
         lines.append("  kube sched  framework of the master, role \(kube.kubeRole) (weight \(kube.kubeWeight))")
-        let controllers = try KubeControllersRunning.start(endpoint: kubeEndpoint, flags: kube)
+        let controllers = try KubeControllersRunning.start(
+            endpoint: kubeEndpoint, flags: kube, localPathBase: root + "/local-path")
         lines.append("  marathon    port \(marathonPort) reserved (not served yet)")
         lines.append("  dns         port \(dnsPort) reserved (not served yet)")
         lines.append("  state       \(root)")

@@ -144,10 +144,14 @@ struct KubeControllersRunning {
     let transport: HTTPKubeTransport
     let run: Task<Void, Never>
 
-    static func start(endpoint: KubeEndpoint, flags: KubeFlags) throws -> KubeControllersRunning {
+    /// `localPathBase` is where local-path volumes live on the nodes (the default when nil).
+    static func start(
+        endpoint: KubeEndpoint, flags: KubeFlags, localPathBase: String? = nil
+    ) throws -> KubeControllersRunning {
         let transport = try HTTPKubeTransport(configuration: endpoint.clientConfiguration)
         var options = KubeControllerManager.Options()
         options.hpaSyncPeriod = .seconds(max(1, flags.hpaSyncPeriod))
+        if let localPathBase { options.localPathBase = localPathBase }
         let manager = KubeControllerManager(
             client: KubeClient(transport: transport, fieldManager: "kube-controller-manager"),
             logger: Logger(label: "mesokube.kube-controllers"), options: options)

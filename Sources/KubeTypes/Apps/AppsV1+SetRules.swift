@@ -152,8 +152,9 @@ extension AppsV1 {
         errors += WorkloadRules.nonNegative(spec[path: ["ordinals", "start"]], at: path.child("ordinals.start"))
         errors += WorkloadRules.nonNegative(spec["minReadySeconds"], at: path.child("minReadySeconds"))
         errors += WorkloadRules.selectorMatchesTemplate(spec, at: path, kind: "statefulset")
-        errors += WorkloadRules.podTemplate(spec["template"], at: path.child("template"))
-        errors += WorkloadRules.longRunningTemplate(spec["template"], at: path.child("template"), kind: "StatefulSet")
+        let template = templateWithClaimVolumes(spec)
+        errors += WorkloadRules.podTemplate(template, at: path.child("template"))
+        errors += WorkloadRules.longRunningTemplate(template, at: path.child("template"), kind: "StatefulSet")
         let retentionPath = path.child("persistentVolumeClaimRetentionPolicy")
         for key in ["whenDeleted", "whenScaled"] {
             let value = spec[path: ["persistentVolumeClaimRetentionPolicy", key]]?.stringValue ?? "Retain"
@@ -162,6 +163,23 @@ extension AppsV1 {
             }
         }
         return errors
+    }
+
+    /// The pod template as the controller will make pods from it: each volumeClaimTemplate is a
+    /// `persistentVolumeClaim` volume of that name, so container mounts of it are valid (upstream
+    /// skips pod spec validation for StatefulSets for this reason).
+    static func templateWithClaimVolumes(_ spec: JSON) -> JSON? {
+        guard var template = spec["template"], let claims = spec["volumeClaimTemplates"]?.arrayValue else {
+            return spec["template"]
+        }
+        var volumes = template[path: ["spec", "volumes"]]?.arrayValue ?? []
+        for claim in claims {
+            let name = claim[path: ["metadata", "name"]]?.stringValue ?? ""
+            volumes.removeAll { $0["name"]?.stringValue == name }
+            volumes.append(["name": .string(name), "persistentVolumeClaim": ["claimName": .string(name)]])
+        }
+        if !volumes.isEmpty, template["spec"] != nil { template[path: ["spec", "volumes"]] = .array(volumes) }
+        return template
     }
 
     static func validateStatefulSetStrategy(_ strategy: JSON, at path: FieldPath) -> [FieldError] {
