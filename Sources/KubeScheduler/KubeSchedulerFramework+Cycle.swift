@@ -7,7 +7,25 @@ import MesosModel
 
 /// One scheduling cycle: every pending pod against every node, offered resources first.
 extension KubeSchedulerFramework {
+    /// Cycles never overlap: the actor lets another call in at every `await`, and two cycles
+    /// working from the same pending list would launch a pod twice (the second task fails as a
+    /// duplicate and the pod with it). A cycle asked for meanwhile runs right after.
     func cycle() async {
+        guard !cycleRunning else {
+            cyclePending = false
+            cycleRequested = true
+            return
+        }
+        cycleRunning = true
+        await runCycle()
+        cycleRunning = false
+        if cycleRequested {
+            cycleRequested = false
+            scheduleSoon()
+        }
+    }
+
+    private func runCycle() async {
         cyclePending = false
         guard let driver, let frameworkID else { return }
         let now = Date().timeIntervalSince1970

@@ -61,6 +61,8 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
     var nodeNames: [AgentID: String] = [:]
     var suppressed = false
     var cyclePending = false
+    var cycleRunning = false
+    var cycleRequested = false
     var random: SplitMix64
     /// Claims, volumes and classes for the VolumeBinding plugin; nil schedules as if no pod had claims.
     var volumeInformers: VolumeInformers?
