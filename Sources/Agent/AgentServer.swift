@@ -177,6 +177,20 @@ public actor AgentServer {
         return boundPort
     }
 
+    /// Asks every executor to shut down (SHUTDOWN, then destroyed when its grace period ends, as
+    /// SHUTDOWN_EXECUTOR would) and waits until all have ended. `mesokube dev` calls this before it
+    /// stops the API server, so the kubelet can stop its pods and tear down their sandboxes
+    /// (network namespaces, runc state, cgroups) instead of being killed over them.
+    public func shutDownExecutors() async {
+        await perform(core.shutdownAllExecutors(now: Date().timeIntervalSince1970))
+        // The ticker destroys executors at their deadline; this bound only guards against a
+        // container whose end is never noticed.
+        let deadline = ContinuousClock.now + .seconds(options.executorShutdownGracePeriod + 10)
+        while !core.allExecutorsTerminated, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Stops serving. Running containers are left alone unless `killContainers` (dev mode
     /// shutdown kills them so nothing outlives the cluster).
     public func stop(killContainers: Bool) async {

@@ -219,6 +219,18 @@ extension AgentCore {
         return [.sendToExecutor(key, .shutdown), .closeExecutorStream(key)]
     }
 
+    /// The agent is going away for good (`mesokube dev` stopping): every executor is asked to
+    /// shut down, with its own grace period, as SHUTDOWN_EXECUTOR would. The agent's ticker still
+    /// destroys the ones that outlive it.
+    public mutating func shutdownAllExecutors(now: Double) -> [AgentAction] {
+        var actions: [AgentAction] = []
+        for key in executors.keys.sorted() { actions += shutdownExecutor(key, now: now) }
+        return actions
+    }
+
+    /// True once every executor's container has ended.
+    public var allExecutorsTerminated: Bool { executors.values.allSatisfy { $0.phase == .terminated } }
+
     /// SHUTDOWN_FRAMEWORK: the master has removed the framework. Its executors are stopped and
     /// its pending status updates dropped (Mesos' status-update manager cleans them up too):
     /// nobody is left to acknowledge them.

@@ -14,6 +14,9 @@ public struct ExecutorEnvironment: Sendable, Equatable {
     public var recoveryTimeout: Duration
     /// Upper bound of the wait between re-subscription attempts.
     public var subscriptionBackoffMax: Duration
+    /// How long the agent waits after SHUTDOWN before it kills the executor
+    /// (`MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD`): the executor stops its tasks within it.
+    public var shutdownGracePeriod: Duration = .seconds(5)
 
     public init(
         agentEndpoint: String, frameworkID: FrameworkID, executorID: ExecutorID, sandbox: String? = nil,
@@ -60,6 +63,12 @@ public struct ExecutorEnvironment: Sendable, Equatable {
         if let text = environment["MESOS_SUBSCRIPTION_BACKOFF_MAX"] {
             guard let value = parseDuration(text) else { throw .malformed("MESOS_SUBSCRIPTION_BACKOFF_MAX", text) }
             result.subscriptionBackoffMax = value
+        }
+        if let text = environment["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD"] {
+            guard let value = parseDuration(text) else {
+                throw .malformed("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", text)
+            }
+            result.shutdownGracePeriod = value
         }
         return result
     }

@@ -166,6 +166,26 @@ final class ContainerRuntime: Sendable {
         try? rootfs.release(containerID: container.runtimeID)
     }
 
+    /// Containers an earlier kubelet of this node left behind (it was killed, or the host
+    /// rebooted): the kubelet does not adopt them, so each is killed (host processes through
+    /// their supervisor, OCI containers through runc) and its runc state, bundle, cgroup and rootfs
+    /// removed. Returns their ids.
+    func removeLeftovers() -> [String] {
+        let fileManager = FileManager.default
+        var ids = Set((try? fileManager.contentsOfDirectory(atPath: root + "/run")) ?? [])
+        if let runc { ids.formUnion((try? fileManager.contentsOfDirectory(atPath: runc.stateRoot)) ?? []) }
+        for id in ids where !id.hasPrefix(".") {
+            // Host processes (and runc's foreground process) outlive a kubelet by design.
+            supervisor.killUnrecorded(runDirectory: root + "/run/" + id)
+            if let runc {
+                try? runc.delete(id)
+                try? rootfs.release(containerID: id)
+            }
+            try? fileManager.removeItem(atPath: root + "/run/" + id)
+        }
+        return ids.sorted()
+    }
+
     /// A pid inside the container, for exec and exec probes: runc's init of an OCI container,
     /// the process itself otherwise.
     func targetPID(_ container: RunningContainer) -> Int32? {

@@ -25,7 +25,13 @@ public actor KubeletExecutor: ExecutorEventHandler {
     var statsSampler: Task<Void, Never>?
     var shuttingDown = false
 
-    public init(settings: KubeletSettings, client: KubeClient, logger: Logger) throws {
+    /// How long the agent waits after SHUTDOWN before it kills this executor.
+    let shutdownGracePeriod: Duration
+
+    public init(
+        settings: KubeletSettings, client: KubeClient, logger: Logger, shutdownGracePeriod: Duration = .seconds(5)
+    ) throws {
+        self.shutdownGracePeriod = shutdownGracePeriod
         let runtime = try ContainerRuntime(root: settings.root, registry: settings.registry)
         let network = try settings.podNetwork.map { try PodNetwork($0) }
         let client = client.managed(by: "kubelet")
@@ -48,6 +54,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
                 context.logger.error("pod network bridge not created", metadata: ["error": "\(error)"])
             }
         }
+        await removeLeftovers()
         let informer = Informer(
             client: context.client, resource: .pods, fieldSelector: "spec.nodeName=\(context.settings.nodeName)",
             logger: context.logger)
@@ -121,16 +128,48 @@ public actor KubeletExecutor: ExecutorEventHandler {
         await worker.kill(gracePeriodSeconds: grace)
     }
 
+    /// SHUTDOWN: the node is going away. Pods stop within the agent's shutdown grace period,
+    /// less the time their sandboxes take to tear down, and stay in the API server as Failed
+    /// (upstream's graceful node shutdown); their tasks end KILLED.
     public func shutdown(_ driver: ExecutorDriver) async {
         self.driver = driver
         shuttingDown = true
-        for worker in workers.values { await worker.kill(gracePeriodSeconds: nil) }
-        // Give the workers their grace periods (bounded by the agent's shutdown grace).
-        let deadline = ContinuousClock.now + .seconds(25)
+        let grace = shutdownGracePeriod.components.seconds
+        for worker in workers.values { await worker.shutDown(gracePeriodSeconds: max(0, grace - 2)) }
+        let deadline = ContinuousClock.now + shutdownGracePeriod - .milliseconds(500)
         while !workers.isEmpty, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(100))
         }
         await stop()
+    }
+
+    /// What an earlier kubelet of this node left (it was killed before it could stop its pods):
+    /// containers and pod network namespaces. Nothing of this kubelet runs yet, and running pods
+    /// are not adopted, so all of it goes.
+    func removeLeftovers() async {
+        let runtime = context.runtime
+        let containers = (try? await Blocking.run { runtime.removeLeftovers() }) ?? []
+        var namespaces: [String] = []
+        if let network = context.network {
+            do {
+                namespaces = try await Blocking.run { try Self.tearDownLeftovers(network) }
+            } catch {
+                context.logger.warning("leftover pod networks not torn down", metadata: ["error": "\(error)"])
+            }
+        }
+        if !containers.isEmpty || !namespaces.isEmpty {
+            context.logger.info(
+                "removed what an earlier kubelet left",
+                metadata: ["containers": "\(containers.count)", "pod networks": "\(namespaces.count)"])
+        }
+    }
+
+    static func tearDownLeftovers(_ network: PodNetwork) throws -> [String] {
+        let inventory = try network.recover()
+        let podIDs = Set(
+            inventory.pods.map(\.podID) + inventory.podIDsWithoutAddress + inventory.addressesWithoutNamespace.keys)
+        for podID in podIDs.sorted() { try network.tearDown(podID: podID) }
+        return podIDs.sorted()
     }
 
     /// The worker of the pod `namespace/name` on this node, if it runs here.
@@ -178,7 +217,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
             workers.removeValue(forKey: taskID)
             tasksByPod = tasksByPod.filter { $0.value != taskID }
             tasksByName = tasksByName.filter { $0.value != taskID }
-            let state: TaskState = deleted ? .killed : phase == "Succeeded" ? .finished : .failed
+            let state: TaskState = deleted || shuttingDown ? .killed : phase == "Succeeded" ? .finished : .failed
             await send(taskID, state, message: message ?? "pod \(deleted ? "deleted" : phase)")
         }
     }

@@ -46,6 +46,8 @@ actor PodWorker {
     var finished = false
     /// The pod object is gone from the API server (deleted with grace 0 by someone).
     var removed = false
+    /// Set by `shutDown`: the node is going away.
+    var nodeShuttingDown = false
     var starts = 0
 
     init(pod: JSON, context: PodWorkerContext, report: @escaping @Sendable (PodWorkerReport) async -> Void) {
@@ -87,6 +89,14 @@ actor PodWorker {
         guard !finished else { return }
         let grace = gracePeriodSeconds ?? pod[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30
         feed(.deletionRequested(gracePeriodSeconds: grace, at: Self.now()))
+    }
+
+    /// The executor is shutting down: stop the pod within `gracePeriodSeconds` and leave its object in place, Failed. Status writes are tried once from now
+    /// on: the API server may be going away too, and the sandbox must still be torn down.
+    func shutDown(gracePeriodSeconds: Int64) {
+        guard !finished else { return }
+        nodeShuttingDown = true
+        feed(.nodeShutdown(gracePeriodSeconds: gracePeriodSeconds, at: Self.now()))
     }
 
     // MARK: - The core loop
@@ -174,6 +184,11 @@ actor PodWorker {
             } catch let error as KubeAPIError where error.isNotFound {
                 removed = true
             } catch {
+                if nodeShuttingDown {
+                    context.logger.info(
+                        "pod status not written", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
+                    break
+                }
                 context.logger.info(
                     "pod status not written; retrying", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
                 statusDirty = true

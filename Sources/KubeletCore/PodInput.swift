@@ -104,6 +104,10 @@ public enum PodInput: Sendable, Hashable {
         container: String, runtimeID: String, probe: ProbeKind, success: Bool, message: String, at: Int64)
     /// The API server set `deletionTimestamp` with this grace period.
     case deletionRequested(gracePeriodSeconds: Int64, at: Int64)
+    /// The node is going away (the executor was told to shut down): every container stops within
+    /// this grace period and the pod ends Failed, as upstream's graceful node shutdown leaves it.
+    /// The pod object stays (its controller replaces it).
+    case nodeShutdown(gracePeriodSeconds: Int64, at: Int64)
     /// A newer version of the pod object: container images (the only mutable container field),
     /// `activeDeadlineSeconds`, a deletion timestamp, and conditions other controllers own.
     case podUpdated(pod: JSON, at: Int64)
@@ -115,7 +119,8 @@ public enum PodInput: Sendable, Hashable {
             .imageReady(_, _, _, _, let at), .imagePullFailed(_, _, _, let at), .containerStarted(_, _, let at),
             .containerStartFailed(_, _, _, let at), .containerExited(_, _, _, let at),
             .postStartHookFinished(_, _, _, let at), .preStopHookFinished(_, _, _, let at),
-            .probeResult(_, _, _, _, _, let at), .deletionRequested(_, let at), .podUpdated(_, let at):
+            .probeResult(_, _, _, _, _, let at), .deletionRequested(_, let at), .nodeShutdown(_, let at),
+            .podUpdated(_, let at):
             at
         }
     }

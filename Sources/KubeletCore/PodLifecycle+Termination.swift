@@ -146,6 +146,20 @@ extension PodLifecycle {
         records[index].current = instance
     }
 
+    /// Upstream's graceful node shutdown: terminate within the shutdown's grace period or the
+    /// pod's own, whichever is shorter (a termination already under way keeps a shorter one); the
+    /// status says why.
+    mutating func shutDownForNode(gracePeriodSeconds: Int64) {
+        guard !stopped else { return }
+        nodeShuttingDown = true
+        let grace = max(0, min(gracePeriodSeconds, pod.terminationGracePeriodSeconds))
+        if let running = termination, remaining(of: running) <= grace { return }
+        termination = Termination(startedAt: now, gracePeriodSeconds: grace)
+    }
+
+    static let nodeShutdownReason = "Terminated"
+    static let nodeShutdownMessage = "Pod was terminated in response to imminent node shutdown."
+
     /// Once nothing runs or is being started, the pod is stopped for good.
     mutating func finishTerminationIfDone() {
         guard termination != nil, !stopped else { return }

@@ -66,6 +66,8 @@ public struct PodLifecycle: Sendable, Hashable {
     var deletion: Termination?
     var termination: Termination?
     var deadlineExceeded = false
+    /// Latched by `nodeShutdown`: the pod is stopping because its node is.
+    var nodeShuttingDown = false
     /// Every container has stopped after termination; nothing will run again.
     var stopped = false
     var reportedStoppedDeleted = false
@@ -158,6 +160,8 @@ public struct PodLifecycle: Sendable, Hashable {
             }
         case .deletionRequested(let grace, _):
             requestDeletion(gracePeriodSeconds: grace)
+        case .nodeShutdown(let grace, _):
+            shutDownForNode(gracePeriodSeconds: grace)
         case .podUpdated(let object, _):
             podUpdated(object)
         }

@@ -75,9 +75,20 @@ extension PodLifecycle {
             reason = "DeadlineExceeded"
             message = PodLifecycle.deadlineMessage
         }
-        let conditions = PodConditionRules.conditions(
+        if nodeShuttingDown, phase != "Succeeded" {
+            phase = "Failed"
+            reason = PodLifecycle.nodeShutdownReason
+            message = PodLifecycle.nodeShutdownMessage
+        }
+        var conditions = PodConditionRules.conditions(
             views: views, phase: phase, sandboxReady: sandbox == .ready && !stopped,
             readinessGates: pod.readinessGates, foreignConditions: pod.foreignConditions)
+        if nodeShuttingDown, !pod.foreignConditions.contains(where: { $0["type"]?.stringValue == "DisruptionTarget" }) {
+            conditions.append(
+                PodConditionValue(
+                    type: "DisruptionTarget", status: "True", reason: "TerminationByKubelet",
+                    message: PodLifecycle.nodeShutdownMessage))
+        }
         return PodStatusSnapshot(
             phase: phase, reason: reason, message: message, views: views, conditions: conditions)
     }

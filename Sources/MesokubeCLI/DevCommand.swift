@@ -69,6 +69,10 @@ struct DevCommand: AsyncParsableCommand {
         say("Shutting down...")
         await controllers.stop()
         await scheduler.stop()
+        // Pods stop while the API server still takes their last status; nothing reschedules them.
+        await withTaskGroup(of: Void.self) { group in
+            for server in agentServers { group.addTask { await server.shutDownExecutors() } }
+        }
         await kubeEndpoint.stop()
         for server in agentServers { await server.stop(killContainers: true) }
         await masterServer.stop()

@@ -31,7 +31,9 @@ struct KubeletCommand: AsyncParsableCommand {
         let settings = try KubeletSettings.load(environment: environment, agentFlags: flags)
         let transport = try HTTPKubeTransport(configuration: settings.apiServer)
         let client = KubeClient(transport: transport, fieldManager: "kubelet")
-        let executor = try KubeletExecutor(settings: settings, client: client, logger: logger)
+        let executor = try KubeletExecutor(
+            settings: settings, client: client, logger: logger,
+            shutdownGracePeriod: executorEnvironment.shutdownGracePeriod)
         var server: HTTPServer?
         if let token = settings.serverToken {
             let handler = KubeletServer(access: executor.containerAccess, token: token, logger: logger)

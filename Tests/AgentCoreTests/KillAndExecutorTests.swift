@@ -122,6 +122,28 @@ struct KillAndExecutorTests {
         #expect(accepted.executorEvents(key) == [.acknowledged(taskID: TaskID("e-task"), uuid: uuid)])
     }
 
+    @Test("Shutting the agent down asks every executor to stop and destroys the ones that outlive their grace")
+    func shutdownAllExecutors() throws {
+        var (harness, key, _) = Self.customExecutor()
+        _ = harness.run(makeTask("t2", agentID: AgentHarness.agentID, cpus: 1))
+        let command = try #require(harness.container(of: "t2"))
+        #expect(!harness.core.allExecutorsTerminated)
+        let actions = harness.core.shutdownAllExecutors(now: harness.now)
+        #expect(actions.executorEvents(key) == [.shutdown], "the custom executor gets SHUTDOWN")
+        #expect(actions.destroys.map(\.1) == [command.id], "the command executor's container is destroyed")
+        #expect(harness.core.executors[key]?.phase == .terminating)
+        #expect(harness.core.shutdownAllExecutors(now: harness.now).isEmpty, "asking twice changes nothing")
+        harness.advance(by: 6)
+        let destroy = try #require(harness.core.tick(now: harness.now).destroys.first { $0.0 == key })
+        #expect(destroy.2 == 0, "past the 5 s grace the executor is killed")
+        let executor = try #require(harness.core.executors[key])
+        _ = harness.core.containerExited(
+            key, containerID: executor.containerID, exitCode: nil, signal: 9, message: "killed", now: harness.now)
+        _ = harness.core.containerExited(
+            command.key, containerID: command.id, exitCode: nil, signal: 15, message: "killed", now: harness.now)
+        #expect(harness.core.allExecutorsTerminated)
+    }
+
     @Test("An executor that never subscribes is destroyed after the registration timeout")
     func executorRegistrationTimeout() throws {
         var (harness, key, _) = Self.customExecutor()

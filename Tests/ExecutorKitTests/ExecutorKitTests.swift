@@ -8,13 +8,14 @@ import Testing
         let environment = try ExecutorEnvironment.from([
             "MESOS_AGENT_ENDPOINT": "127.0.0.1:5051", "MESOS_FRAMEWORK_ID": "fw-1", "MESOS_EXECUTOR_ID": "kubelet",
             "MESOS_SANDBOX": "/sandbox", "MESOS_CHECKPOINT": "1", "MESOS_RECOVERY_TIMEOUT": "15mins",
-            "MESOS_SUBSCRIPTION_BACKOFF_MAX": "2secs",
+            "MESOS_SUBSCRIPTION_BACKOFF_MAX": "2secs", "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD": "8secs",
         ])
         #expect(environment.agentEndpoint == "127.0.0.1:5051")
         #expect(environment.frameworkID == FrameworkID("fw-1"))
         #expect(environment.checkpoint)
         #expect(environment.recoveryTimeout == .seconds(900))
         #expect(environment.subscriptionBackoffMax == .seconds(2))
+        #expect(environment.shutdownGracePeriod == .seconds(8))
     }
 
     @Test func missingAndMalformedValuesAreNamed() throws {
@@ -25,7 +26,11 @@ import Testing
         #expect(throws: ExecutorEnvironment.Problem.malformed("MESOS_RECOVERY_TIMEOUT", "soon")) {
             try ExecutorEnvironment.from(base.merging(["MESOS_RECOVERY_TIMEOUT": "soon"]) { $1 })
         }
+        #expect(throws: ExecutorEnvironment.Problem.malformed("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5")) {
+            try ExecutorEnvironment.from(base.merging(["MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD": "5"]) { $1 })
+        }
         #expect(try ExecutorEnvironment.from(base).checkpoint == false)
+        #expect(try ExecutorEnvironment.from(base).shutdownGracePeriod == .seconds(5))
         #expect(ExecutorEnvironment.parseDuration("1.5secs") == .milliseconds(1500))
         #expect(ExecutorEnvironment.parseDuration("250ms") == .milliseconds(250))
         #expect(ExecutorEnvironment.parseDuration("2hours") == nil)

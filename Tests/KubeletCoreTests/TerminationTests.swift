@@ -168,4 +168,31 @@ struct TerminationTests {
         #expect(shell.lifecycle.isStopped)
         #expect(shell.actions.contains { $0.action == .podStopped(deleted: false) })
     }
+
+    @Test("node shutdown stops containers within its grace, fails the pod with upstream's reason, keeps the object")
+    func nodeShutdown() {
+        var shell = Self.runningPod(preStop: false, grace: 30)
+        shell.secondsToDieAfterKill = 1
+        shell.deliver(.nodeShutdown(gracePeriodSeconds: 3, at: shell.now))
+        #expect(Self.killGrace(shell) == [3], "the shutdown's grace, not the pod's 30 s")
+        #expect(shell.status["phase"] == "Failed")
+        #expect(shell.status["reason"] == "Terminated")
+        #expect(shell.status["message"] == "Pod was terminated in response to imminent node shutdown.")
+        #expect(shell.condition("DisruptionTarget")?["reason"] == "TerminationByKubelet")
+        shell.advance(by: 1)
+        #expect(shell.lifecycle.isStopped)
+        #expect(shell.actions.contains { $0.action == .podStopped(deleted: false) })
+        #expect(shell.status["phase"] == "Failed")
+    }
+
+    @Test("a pod already being deleted with a shorter grace keeps it when the node shuts down")
+    func nodeShutdownDuringDeletion() {
+        var shell = Self.runningPod(preStop: false, grace: 30)
+        shell.secondsToDieAfterKill = 5
+        shell.deliver(.deletionRequested(gracePeriodSeconds: 2, at: shell.now))
+        shell.deliver(.nodeShutdown(gracePeriodSeconds: 10, at: shell.now))
+        #expect(Self.killGrace(shell) == [2])
+        shell.advance(by: 5)
+        #expect(shell.actions.contains { $0.action == .podStopped(deleted: true) })
+    }
 }
