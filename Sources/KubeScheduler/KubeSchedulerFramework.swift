@@ -31,6 +31,10 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
         /// now. Resources can be free there but held back by a decline filter or the allocation
         /// interval; evicting pods for them at once would be needless.
         public var preemptionOfferWait = 3.0
+        /// A framework learns of agents only from offers. While it is suppressed (nothing pending),
+        /// it revives this often so agents that registered since become Nodes (their offers are
+        /// declined at once and it suppresses again). 0 turns discovery off.
+        public var nodeDiscoveryInterval = 30.0
 
         public init(kubelet: PodTask.Kubelet) { self.kubelet = kubelet }
     }
@@ -66,6 +70,7 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
     var random: SplitMix64
     /// Claims, volumes and classes for the VolumeBinding plugin; nil schedules as if no pod had claims.
     var volumeInformers: VolumeInformers?
+    var nodeDiscovery: Task<Void, Never>?
 
     public init(options: Options, client: KubeClient, pods: Informer, nodes: Informer, logger: Logger) {
         self.options = options
@@ -103,6 +108,31 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
         // Learn what became of tasks launched before a failover or reconnection.
         try? await driver.reconcile()
         scheduleSoon()
+        startNodeDiscovery()
+    }
+
+    func startNodeDiscovery() {
+        guard nodeDiscovery == nil, options.nodeDiscoveryInterval > 0 else { return }
+        let interval = Duration.milliseconds(Int64(options.nodeDiscoveryInterval * 1000))
+        nodeDiscovery = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.discoverNodes()
+            }
+        }
+    }
+
+    /// Revives a suppressed framework once; the offers that follow name every agent.
+    func discoverNodes() async {
+        guard suppressed, let driver else { return }
+        try? await driver.revive(roles: [options.role])
+        suppressed = false
+    }
+
+    /// Ends node discovery (the driver is stopped separately).
+    public func stopNodeDiscovery() {
+        nodeDiscovery?.cancel()
+        nodeDiscovery = nil
     }
 
     public func offers(_ driver: SchedulerDriver, _ offers: [Offer]) async {

@@ -42,6 +42,7 @@ public struct KubeSchedulerService: Sendable {
     }
 
     public func stop() async {
+        await framework.stopNodeDiscovery()
         await driver.stop()
         await run.value
         await pods.stop()

@@ -23,6 +23,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
     let heartbeat: NodeHeartbeat
     let stats = ContainerStats()
     var statsSampler: Task<Void, Never>?
+    var podRouter: PodRouter?
     var shuttingDown = false
 
     /// How long the agent waits after SHUTDOWN before it kills this executor.
@@ -55,6 +56,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
             }
         }
         await removeLeftovers()
+        await startPodRoutes()
         let informer = Informer(
             client: context.client, resource: .pods, fieldSelector: "spec.nodeName=\(context.settings.nodeName)",
             logger: context.logger)
@@ -79,7 +81,21 @@ public actor KubeletExecutor: ExecutorEventHandler {
         return await stats.summary(nodeName: settings.nodeName, pods: pods)
     }
 
+    /// Routes to the pod networks of nodes on other hosts; only with a pod network of its own.
+    func startPodRoutes() async {
+        guard context.network != nil else { return }
+        do {
+            let router = PodRouter(
+                nodeName: settings.nodeName, client: context.client, table: try RouteTable(), logger: context.logger)
+            await router.start()
+            podRouter = router
+        } catch {
+            context.logger.error("pod routes not kept: \(error)")
+        }
+    }
+
     public func stop() async {
+        await podRouter?.stop()
         statsSampler?.cancel()
         await informer?.stop()
         await heartbeat.stop()
