@@ -78,6 +78,25 @@ def test_a_deployment_scales_rolls_out_without_dropping_below_max_unavailable_an
     assert "3" in kube.out("rollout", "history", "deployment/web")
 
 
+def test_a_paused_deployment_holds_its_rollout_until_resumed(pod_cluster):
+    _, kube = pod_cluster
+    kube.out("create", "deployment", "held", "--image=nginx", "--replicas=2")
+    wait_running(kube, "app=held", 2)
+    kube.out("rollout", "pause", "deployment/held")
+    kube.out("set", "image", "deployment/held", "nginx=hello-world:latest")
+    # Paused: the template change makes no new ReplicaSet, and the Progressing condition says why.
+    wait_until(lambda: any(c.get("reason") == "DeploymentPaused"
+                           for c in kube.json("get", "deployment", "held")["status"].get("conditions", [])),
+               30, "the DeploymentPaused condition")
+    replica_sets = kube.json("get", "replicasets", "-l", "app=held")["items"]
+    assert len(replica_sets) == 1, [r["metadata"]["name"] for r in replica_sets]
+    assert {p["spec"]["containers"][0]["image"] for p in running_pods(kube, "app=held")} == {"nginx"}
+    kube.out("rollout", "resume", "deployment/held")
+    kube.out("rollout", "status", "deployment/held", "--timeout=120s")
+    wait_until(lambda: {p["spec"]["containers"][0]["image"] for p in running_pods(kube, "app=held")}
+               == {"hello-world:latest"} and len(running_pods(kube, "app=held")) == 2, 60, "the new image on 2 pods")
+
+
 def test_a_job_of_ten_completions_with_parallelism_three_completes(pod_cluster):
     _, kube = pod_cluster
     job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "tally"},
