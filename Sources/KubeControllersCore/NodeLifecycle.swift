@@ -41,6 +41,7 @@ public struct NodeLifecyclePass: Sendable {
 public enum NodeLifecycle {
     public static let unreachableTaint = "node.kubernetes.io/unreachable"
     public static let notReadyTaint = "node.kubernetes.io/not-ready"
+    public static let unschedulableTaint = "node.kubernetes.io/unschedulable"
     public static let leaseNamespace = "kube-node-lease"
     static let staleMessage = "Kubelet stopped posting node status."
 
@@ -127,25 +128,32 @@ public enum NodeLifecycle {
     }
 
     /// Upstream's condition taints (TaintNodesByCondition and the NoExecute tainting pass):
-    /// Ready Unknown → unreachable, Ready False → not-ready, each NoSchedule and NoExecute; the
-    /// other of the two and stale ones removed. nil when the taints are already right.
+    /// Ready Unknown → unreachable, Ready False → not-ready, each NoSchedule and NoExecute; a
+    /// cordoned node (`spec.unschedulable`) → unschedulable NoSchedule. Taints of these keys that
+    /// no longer apply are removed. nil when the taints are already right.
     static func withConditionTaints(_ node: JSON, now: Int64) -> JSON? {
         let ready = readyStatus(node)
-        let wanted: String? = ready == "Unknown" ? unreachableTaint : ready == "False" ? notReadyTaint : nil
+        var wanted: [(key: String, effect: String)] = []
+        if let key = ready == "Unknown" ? unreachableTaint : ready == "False" ? notReadyTaint : nil {
+            wanted = [(key, NodeTaint.noSchedule), (key, NodeTaint.noExecute)]
+        }
+        if node[path: ["spec", "unschedulable"]]?.boolValue == true {
+            wanted.append((unschedulableTaint, NodeTaint.noSchedule))
+        }
         let current = node[path: ["spec", "taints"]]?.arrayValue ?? []
+        func isWanted(_ taint: JSON) -> Bool {
+            wanted.contains { $0.key == taint["key"]?.stringValue && $0.effect == taint["effect"]?.stringValue }
+        }
         var taints = current.filter { taint in
             let key = taint["key"]?.stringValue ?? ""
-            guard key == unreachableTaint || key == notReadyTaint else { return true }
-            let effect = taint["effect"]?.stringValue ?? ""
-            return key == wanted && (effect == NodeTaint.noSchedule || effect == NodeTaint.noExecute)
+            return ![unreachableTaint, notReadyTaint, unschedulableTaint].contains(key) || isWanted(taint)
         }
-        if let wanted {
-            for effect in [NodeTaint.noSchedule, NodeTaint.noExecute]
-            where !taints.contains(where: { $0["key"] == .string(wanted) && $0["effect"] == .string(effect) }) {
-                taints.append([
-                    "key": .string(wanted), "effect": .string(effect), "timeAdded": .string(Timestamp.format(now)),
-                ])
-            }
+        for (key, effect) in wanted
+        where !taints.contains(where: { $0["key"] == .string(key) && $0["effect"] == .string(effect) }) {
+            var taint: JSON = ["key": .string(key), "effect": .string(effect)]
+            // Only condition taints carry the time: NoExecute eviction counts tolerationSeconds from it.
+            if key != unschedulableTaint { taint["timeAdded"] = .string(Timestamp.format(now)) }
+            taints.append(taint)
         }
         guard taints != current else { return nil }
         var updated = node

@@ -115,6 +115,20 @@ import Testing
         #expect(Self.evicted(pass).isEmpty)
     }
 
+    @Test func aCordonedNodeGetsTheUnschedulableTaintUntilUncordoned() throws {
+        var cordoned = Self.readyNode("n1")
+        cordoned[path: ["spec", "unschedulable"]] = true
+        let pass = Self.pass(nodes: [cordoned])
+        #expect(Self.taints(pass) == ["node.kubernetes.io/unschedulable:NoSchedule"])
+        var tainted: JSON?
+        for case .updateNodeTaints(let node) in pass.actions { tainted = node }
+        var node = try #require(tainted)
+        #expect(node[path: ["spec", "taints"]]?.arrayValue?.first?["timeAdded"] == nil)
+        #expect(Self.pass(nodes: [node]).actions.isEmpty, "the taint is not added twice")
+        node[path: ["spec", "unschedulable"]] = false
+        #expect(Self.taints(Self.pass(nodes: [node])) == [])
+    }
+
     @Test func aNodeTheSchedulerReportedLostIsTaintedButNotRestoredByTheLifecycleController() throws {
         var node = Self.readyNode("n1")
         node[path: ["status", "conditions"]] = [

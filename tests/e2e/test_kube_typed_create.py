@@ -119,6 +119,13 @@ def test_drain_cordons_and_evicts(kube):
         return pod["metadata"]["uid"] != uid or "deletionTimestamp" in pod["metadata"]
     wait_until(evicted, 30, "the eviction reached the server")
 
+    # The node lifecycle controller marks the cordon with upstream's taint, and lifts it on uncordon.
+    def taint_keys():
+        return [t["key"] for t in kube.json("get", "node", "drain-me")["spec"].get("taints", [])]
+    wait_until(lambda: taint_keys() == ["node.kubernetes.io/unschedulable"], 30, "the unschedulable taint")
+    kube.out("uncordon", "drain-me")
+    wait_until(lambda: taint_keys() == [], 30, "the unschedulable taint lifted")
+
 
 RICH_POD = {
     "serviceAccountName": "default", "nodeSelector": {"disk": "ssd"}, "restartPolicy": "OnFailure",
