@@ -28,110 +28,111 @@ private func schedulerLike(_ streams: Mailbox<ResponseStream>) -> @Sendable (HTT
 @Suite("HTTP client session", .timeLimit(.minutes(1)))
 struct HTTPClientSessionTests {
     @Test func simpleCallsReuseTheSession() async throws {
-        let session = HTTPClientSession(defaultTimeout: .seconds(10))
-        let streams = Mailbox<ResponseStream>()
-        try await withServer(handler: schedulerLike(streams)) { _, port in
-            let version = try await session.get(url: "http://127.0.0.1:\(port)/version")
-            #expect(version.status == .ok)
-            #expect(version.bodyString == #"{"version":"1.11.0"}"#)
+        try await withSession { session in
+            let streams = Mailbox<ResponseStream>()
+            try await withServer(handler: schedulerLike(streams)) { _, port in
+                let version = try await session.get(url: "http://127.0.0.1:\(port)/version")
+                #expect(version.status == .ok)
+                #expect(version.bodyString == #"{"version":"1.11.0"}"#)
 
-            let call = try await session.post(url: "http://127.0.0.1:\(port)/call", json: ["type": "DECLINE"])
-            #expect(call.status == .accepted)
-            #expect(call.body.isEmpty)
+                let call = try await session.post(url: "http://127.0.0.1:\(port)/call", json: ["type": "DECLINE"])
+                #expect(call.status == .accepted)
+                #expect(call.body.isEmpty)
 
-            let missing = try await session.post(url: "http://127.0.0.1:\(port)/nope", body: [])
-            #expect(missing.status == .badRequest)
-            #expect(missing.bodyString == "no route for /nope")
+                let missing = try await session.post(url: "http://127.0.0.1:\(port)/nope", body: [])
+                #expect(missing.status == .badRequest)
+                #expect(missing.bodyString == "no route for /nope")
+            }
         }
-        try await session.shutdown()
     }
 
     @Test func postStreamDeliversRecordsAndCancellationClosesTheConnection() async throws {
-        let session = HTTPClientSession(defaultTimeout: .seconds(10))
-        let streams = Mailbox<ResponseStream>()
-        try await withServer(handler: schedulerLike(streams)) { _, port in
-            let response = try await session.postStream(
-                url: "http://127.0.0.1:\(port)/subscribe", json: ["type": "SUBSCRIBE"])
-            #expect(response.status == .ok)
-            #expect(response.headers.first(name: "mesos-stream-id") == "s-1")
-            let stream = try #require(try await streams.next())
+        try await withSession { session in
+            let streams = Mailbox<ResponseStream>()
+            try await withServer(handler: schedulerLike(streams)) { _, port in
+                let response = try await session.postStream(
+                    url: "http://127.0.0.1:\(port)/subscribe", json: ["type": "SUBSCRIBE"])
+                #expect(response.status == .ok)
+                #expect(response.headers.first(name: "mesos-stream-id") == "s-1")
+                let stream = try #require(try await streams.next())
 
-            let consumer = Task {
-                var received: [String] = []
-                for try await record in response.records {
-                    received.append(String(decoding: record, as: UTF8.self))
-                    if received.count == 3 { break }
+                let consumer = Task {
+                    var received: [String] = []
+                    for try await record in response.records {
+                        received.append(String(decoding: record, as: UTF8.self))
+                        if received.count == 3 { break }
+                    }
+                    return received
                 }
-                return received
+                stream.sendRecord(Array(#"{"type":"HEARTBEAT"}"#.utf8))
+                // Two records in one chunk, then one split over two chunks.
+                var twoInOne = RecordIO.encode(Array("second".utf8))
+                twoInOne.writeImmutableBuffer(RecordIO.encode(Array("third".utf8)))
+                stream.send(twoInOne)
+
+                let received = try await within(seconds: 10) { try await consumer.value }
+                #expect(received == [#"{"type":"SUBSCRIBE"}"#, #"{"type":"HEARTBEAT"}"#, "second"])
+
+                // The consumer stopped iterating: the client must drop the connection, which the
+                // server reports to the producer.
+                let reason = try await within(seconds: 10) { try await stream.waitUntilClosed() }
+                #expect(reason == .clientDisconnected)
             }
-            stream.sendRecord(Array(#"{"type":"HEARTBEAT"}"#.utf8))
-            // Two records in one chunk, then one split over two chunks.
-            var twoInOne = RecordIO.encode(Array("second".utf8))
-            twoInOne.writeImmutableBuffer(RecordIO.encode(Array("third".utf8)))
-            stream.send(twoInOne)
-
-            let received = try await within(seconds: 10) { try await consumer.value }
-            #expect(received == [#"{"type":"SUBSCRIBE"}"#, #"{"type":"HEARTBEAT"}"#, "second"])
-
-            // The consumer stopped iterating: the client must drop the connection, which the
-            // server reports to the producer.
-            let reason = try await within(seconds: 10) { try await stream.waitUntilClosed() }
-            #expect(reason == .clientDisconnected)
         }
-        try await session.shutdown()
     }
 
     @Test func postStreamReturnsTheBodyOfAnError() async throws {
-        let session = HTTPClientSession(defaultTimeout: .seconds(10))
-        let streams = Mailbox<ResponseStream>()
-        try await withServer(handler: schedulerLike(streams)) { _, port in
-            let response = try await session.postStream(
-                url: "http://127.0.0.1:\(port)/subscribe", body: Array("{}".utf8),
-                headers: ["Content-Type": "text/plain"])
-            #expect(response.status == .unsupportedMediaType)
-            #expect(String(decoding: response.body, as: UTF8.self) == "Expecting 'Content-Type' of application/json")
-            var iterator = response.records.makeAsyncIterator()
-            #expect(try await iterator.next() == nil)
+        try await withSession { session in
+            let streams = Mailbox<ResponseStream>()
+            try await withServer(handler: schedulerLike(streams)) { _, port in
+                let response = try await session.postStream(
+                    url: "http://127.0.0.1:\(port)/subscribe", body: Array("{}".utf8),
+                    headers: ["Content-Type": "text/plain"])
+                #expect(response.status == .unsupportedMediaType)
+                #expect(
+                    String(decoding: response.body, as: UTF8.self) == "Expecting 'Content-Type' of application/json")
+                var iterator = response.records.makeAsyncIterator()
+                #expect(try await iterator.next() == nil)
+            }
         }
-        try await session.shutdown()
     }
 
     @Test func serverShutdownBreaksTheClientStream() async throws {
-        let session = HTTPClientSession(defaultTimeout: .seconds(10))
-        let streams = Mailbox<ResponseStream>()
-        let server = HTTPServer(host: "127.0.0.1", port: 0, handler: schedulerLike(streams))
-        let port = try await server.start()
-        let response = try await session.postStream(
-            url: "http://127.0.0.1:\(port)/subscribe", json: ["type": "SUBSCRIBE"])
-        let stream = try #require(try await streams.next())
+        try await withSession { session in
+            let streams = Mailbox<ResponseStream>()
+            let server = HTTPServer(host: "127.0.0.1", port: 0, handler: schedulerLike(streams))
+            let port = try await server.start()
+            let response = try await session.postStream(
+                url: "http://127.0.0.1:\(port)/subscribe", json: ["type": "SUBSCRIBE"])
+            let stream = try #require(try await streams.next())
 
-        let consumer = Task {
-            var count = 0
-            do {
-                for try await _ in response.records { count += 1 }
-                return (count, false)
-            } catch {
-                return (count, true)
+            let consumer = Task {
+                var count = 0
+                do {
+                    for try await _ in response.records { count += 1 }
+                    return (count, false)
+                } catch {
+                    return (count, true)
+                }
             }
+            await server.shutdown()
+            let outcome = try #require(try await within(seconds: 10) { await consumer.value })
+            #expect(outcome.0 == 1)
+            #expect(outcome.1, "a connection broken mid-stream must end the records with an error")
+            #expect(stream.closeReason == .serverShutdown)
         }
-        await server.shutdown()
-        let outcome = try #require(try await within(seconds: 10) { await consumer.value })
-        #expect(outcome.0 == 1)
-        #expect(outcome.1, "a connection broken mid-stream must end the records with an error")
-        #expect(stream.closeReason == .serverShutdown)
-        try await session.shutdown()
     }
 
     @Test func callsTimeOut() async throws {
-        let session = HTTPClientSession(defaultTimeout: .seconds(10))
-        try await withServer(handler: { _ in
-            try? await Task.sleep(nanoseconds: 5_000_000_000)
-            return .empty()
-        }) { _, port in
-            await #expect(throws: (any Error).self) {
-                _ = try await session.get(url: "http://127.0.0.1:\(port)/slow", timeout: .milliseconds(200))
+        try await withSession { session in
+            try await withServer(handler: { _ in
+                try? await Task.sleep(nanoseconds: 5_000_000_000)
+                return .empty()
+            }) { _, port in
+                await #expect(throws: (any Error).self) {
+                    _ = try await session.get(url: "http://127.0.0.1:\(port)/slow", timeout: .milliseconds(200))
+                }
             }
         }
-        try await session.shutdown()
     }
 }

@@ -249,6 +249,19 @@ func withServer(
     await server.shutdown()
 }
 
+/// A client session shut down whatever `body` throws: one left to its deinit crashes the whole
+/// test process (AsyncHTTPClient insists on shutdown), taking every other test with it.
+func withSession(_ body: (HTTPClientSession) async throws -> Void) async throws {
+    let session = HTTPClientSession(defaultTimeout: .seconds(10))
+    do {
+        try await body(session)
+    } catch {
+        try? await session.shutdown()
+        throw error
+    }
+    try await session.shutdown()
+}
+
 /// Decodes every RecordIO record contained in `chunks`.
 func records(in chunks: [[UInt8]]) throws -> [String] {
     var decoder = RecordIODecoder()
