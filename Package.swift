@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Allocation", dependencies: ["MesosModel"], swiftSettings: strict),
         .target(name: "MasterCore", dependencies: ["MesosModel", "Allocation"], swiftSettings: strict),
         .target(name: "AgentCore", dependencies: ["MesosModel"], swiftSettings: strict),
+        // Marathon's app model, validation, placement constraints and deployment plans (pure).
+        .target(name: "MarathonCore", dependencies: ["MesosModel"], swiftSettings: strict),
 
         // Storage protocol and drivers.
         .target(name: "StateStore", swiftSettings: strict),
@@ -195,6 +197,7 @@ let package = Package(
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "MesosModel", "TestSupport"]),
         .testTarget(name: "MasterCoreTests", dependencies: ["MasterCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "MesosModel", "TestSupport"]),
+        .testTarget(name: "MarathonCoreTests", dependencies: ["MarathonCore", "MesosModel"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "StateStoreSQLite"]),
         .testTarget(
             name: "ContainerizerTests", dependencies: ["Containerizer", "MesosModel", "HTTPSupport", "TestSupport"]),
