@@ -14,6 +14,12 @@ public enum InformerEvent: Sendable {
         case .updated(_, let new): new
         }
     }
+
+    /// The object as it was before an update; nil for additions and deletions.
+    public var previous: JSON? {
+        if case .updated(let old, _) = self { return old }
+        return nil
+    }
 }
 
 /// A local copy of one resource's objects, kept by list-then-watch, and the handlers told about
@@ -55,6 +61,12 @@ public actor Informer {
 
     public static func key(namespace: String, name: String) -> String {
         namespace.isEmpty ? name : "\(namespace)/\(name)"
+    }
+
+    /// A key back into its parts; a key without a slash is a cluster-scoped name.
+    public static func split(key: String) -> (namespace: String, name: String) {
+        guard let slash = key.firstIndex(of: "/") else { return ("", key) }
+        return (String(key[..<slash]), String(key[key.index(after: slash)...]))
     }
 
     /// Registers a handler; one added after the first list is told about every object as added.

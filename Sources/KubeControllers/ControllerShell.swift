@@ -6,12 +6,6 @@ import KubeTypes
 /// Small pieces every controller shell needs to turn keys into objects and core actions into
 /// API calls.
 enum ControllerShell {
-    /// `namespace/name` (or a bare cluster-scoped name) back into its parts.
-    static func split(_ key: String) -> (namespace: String, name: String) {
-        guard let slash = key.firstIndex(of: "/") else { return ("", key) }
-        return (String(key[..<slash]), String(key[key.index(after: slash)...]))
-    }
-
     /// The queue key of the object's controller when it is of `kind` (controllers live in their
     /// objects' namespace, so the namespace comes from the object).
     static func controllerKey(of object: JSON, kind: String) -> String? {
@@ -20,15 +14,6 @@ enum ControllerShell {
             controller["kind"]?.stringValue == kind, let name = controller["name"]?.stringValue
         else { return nil }
         return Informer.key(namespace: object.namespace, name: name)
-    }
-
-    /// DeleteOptions that only delete the object the decision was made about: a same-named
-    /// object created since has another uid and makes the delete fail with a conflict.
-    static func deleteOptions(uid: String, propagation: String? = nil) -> JSON {
-        var options: JSON = ["apiVersion": "v1", "kind": "DeleteOptions"]
-        if !uid.isEmpty { options["preconditions"] = ["uid": .string(uid)] }
-        if let propagation { options["propagationPolicy"] = .string(propagation) }
-        return options
     }
 
     /// The text upstream puts in failure events and conditions: the server's message, not our

@@ -6,30 +6,18 @@ import Logging
 /// Starts Jobs on CronJobs' schedules (upstream `pkg/controller/cronjob`, ControllerV2): reads
 /// CronJobs and Jobs, lets `CronJobReconciler` decide, makes its writes, writes the status, and
 /// queues the CronJob again for its next schedule time.
-public final class CronJobController: Sendable {
+public final class CronJobController: ContextualController {
     public static let component = "cronjob-controller"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let cronJobs: Informer
     let jobs: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
-    let now: @Sendable () -> Int64
 
-    public init(
-        client: KubeClient, cronJobs: Informer, jobs: Informer, queue: WorkQueue<String> = WorkQueue(),
-        workers: Int = 2, logger: Logger, now: @escaping @Sendable () -> Int64 = WallClock.seconds
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.cronJobs = cronJobs
-        self.jobs = jobs
-        self.queue = queue
-        self.workers = workers
-        self.logger = logger
-        self.now = now
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+    private init(_ context: ControllerContext) async {
+        self.context = context
+        cronJobs = await context.informer(.cronJobs)
+        jobs = await context.informer(.jobs)
+        await registerHandlers()
     }
 
     /// A controller on the factory's shared informers, its handlers registered.
@@ -37,28 +25,19 @@ public final class CronJobController: Sendable {
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger,
         now: @escaping @Sendable () -> Int64 = WallClock.seconds
     ) async -> CronJobController {
-        let controller = CronJobController(
-            client: factory.client, cronJobs: await factory.informer(for: .cronJobs),
-            jobs: await factory.informer(for: .jobs), queue: queue, workers: workers, logger: logger, now: now)
-        await controller.registerHandlers()
-        return controller
+        await CronJobController(
+            ControllerContext(
+                name: "cronjob", component: component, factory: factory, queue: queue, workers: workers,
+                logger: logger, now: now))
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "cronjob", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
-    func registerHandlers() async {
-        await cronJobs.addHandler { [queue] event in queue.add(Informer.key(event.object)) }
-        await jobs.addHandler { [queue] event in
-            var versions = [event.object]
-            if case .updated(let old, _) = event { versions.append(old) }
-            for key in Set(versions.compactMap { ControllerShell.controllerKey(of: $0, kind: "CronJob") }) {
-                queue.add(key)
-            }
-        }
+    /// A Job's change queues the CronJob controlling it, and the one that did before the change.
+    private func registerHandlers() async {
+        await context.enqueueKeys(of: cronJobs)
+        await context.enqueueController(ofKind: "CronJob", from: jobs, includingPrevious: true)
     }
 
     // MARK: Sync
@@ -158,7 +137,7 @@ public final class CronJobController: Sendable {
         do {
             try await client.delete(
                 .jobs, namespace: target.namespace, name: target.name,
-                options: ControllerShell.deleteOptions(uid: target.uid, propagation: "Background"))
+                options: .deleteOptions(uid: target.uid, propagation: "Background"))
         } catch let error where ControllerShell.isNotFound(error) {
             // Already gone, which is what the delete wanted.
         } catch {

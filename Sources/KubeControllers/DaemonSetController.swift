@@ -8,101 +8,71 @@ import Synchronization
 /// DaemonSets, nodes, pods and ControllerRevisions from informers, lets `DaemonSetReconciler`
 /// decide, and makes its writes in order. The pods it creates are pinned to their node by node
 /// affinity and placed by the kube scheduler, as upstream's are.
-public final class DaemonSetController: Sendable {
+public final class DaemonSetController: ContextualController {
     public static let component = "daemonset-controller"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let daemonSets: Informer
     let nodes: Informer
     let pods: Informer
     let revisions: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
-    let now: @Sendable () -> Int64
     let expectations = ExpectationsStore()
     let podWriter: PodWriter
     /// Each DaemonSet's failed-pod backoff by queue key; the queue never hands one key to two
     /// workers at once, so a sync reads and writes its own entry undisturbed.
     let backoffs = Mutex<[String: FailedPodBackoff]>([:])
 
-    public init(
-        client: KubeClient, daemonSets: Informer, nodes: Informer, pods: Informer, revisions: Informer,
-        queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WallClock.seconds
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.daemonSets = daemonSets
-        self.nodes = nodes
-        self.pods = pods
-        self.revisions = revisions
-        self.queue = queue
-        self.workers = workers
-        self.logger = logger
-        self.now = now
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
-        self.podWriter = PodWriter(client: self.client, events: events, kind: .daemonSet, expectations: expectations)
+    private init(_ context: ControllerContext) async {
+        self.context = context
+        daemonSets = await context.informer(.daemonSets)
+        nodes = await context.informer(.nodes)
+        pods = await context.informer(.pods)
+        revisions = await context.informer(.controllerRevisions)
+        podWriter = PodWriter(
+            client: context.client, events: context.events, kind: .daemonSet, expectations: expectations)
+        await registerHandlers()
     }
 
     /// A controller on the factory's shared informers, its handlers registered.
     public static func make(
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger
     ) async -> DaemonSetController {
-        let controller = DaemonSetController(
-            client: factory.client, daemonSets: await factory.informer(for: .daemonSets),
-            nodes: await factory.informer(for: .nodes), pods: await factory.informer(for: .pods),
-            revisions: await factory.informer(for: .controllerRevisions), queue: queue, workers: workers,
-            logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await DaemonSetController(
+            ControllerContext(
+                name: "daemonset", component: component, factory: factory, queue: queue, workers: workers,
+                logger: logger))
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "daemonset", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
     // MARK: Informer events
 
-    func registerHandlers() async {
-        await daemonSets.addHandler { [self] event in
-            let key = Informer.key(event.object)
-            if case .deleted = event {
-                expectations.remove(key)
-                backoffs.withLock { _ = $0.removeValue(forKey: key) }
+    /// Pods and revisions queue the DaemonSet controlling them, or those that may adopt them; a
+    /// node change that may alter where daemon pods belong queues every DaemonSet.
+    private func registerHandlers() async {
+        await context.enqueueKeys(of: daemonSets) { [self] key in forget(key) }
+        await expectations.follow(pods, controllerKind: "DaemonSet")
+        for dependents in [pods, revisions] {
+            await context.enqueueOwners(from: dependents, among: daemonSets) { object, old, candidates in
+                WorkQueueKeys.daemonSets(for: object, old: old, among: candidates)
             }
-            queue.add(key)
         }
-        await pods.addHandler { [self] event in
-            expectations.observe(event, controllerKind: "DaemonSet")
-            enqueueOwners(of: event)
-        }
-        await revisions.addHandler { [self] event in enqueueOwners(of: event) }
-        await nodes.addHandler { [self] event in
-            if case .updated(let old, let new) = event,
-                !WorkQueueKeys.nodeChangeMattersToDaemonSets(old: old, new: new)
-            {
-                return
-            }
-            let (daemonSets, queue) = (self.daemonSets, self.queue)
-            Task { for daemonSet in await daemonSets.list() { queue.add(Informer.key(daemonSet)) } }
+        let daemonSets = self.daemonSets
+        await context.enqueueLater(from: nodes, when: Self.nodeChangeMatters) { _ in
+            await daemonSets.list().map { Informer.key($0) }
         }
     }
 
-    /// Queues the DaemonSet controlling the pod or revision, or those that may adopt it.
-    private func enqueueOwners(of event: InformerEvent) {
-        var old: JSON?
-        if case .updated(let previous, _) = event { old = previous }
-        let object = event.object
-        let (daemonSets, queue) = (self.daemonSets, self.queue)
-        Task {
-            let candidates = await daemonSets.list(namespace: object.namespace)
-            for reference in WorkQueueKeys.daemonSets(for: object, old: old, among: candidates) {
-                queue.add(reference.description)
-            }
-        }
+    private static func nodeChangeMatters(_ event: InformerEvent) -> Bool {
+        guard case .updated(let old, let new) = event else { return true }
+        return WorkQueueKeys.nodeChangeMattersToDaemonSets(old: old, new: new)
+    }
+
+    /// Drops what was kept about a DaemonSet that is gone.
+    private func forget(_ key: String) {
+        expectations.remove(key)
+        backoffs.withLock { _ = $0.removeValue(forKey: key) }
     }
 
     // MARK: Sync
@@ -110,8 +80,7 @@ public final class DaemonSetController: Sendable {
     /// One reconcile of the DaemonSet under `key`; throws to be retried with backoff.
     public func sync(_ key: String) async throws {
         guard let daemonSet = await daemonSets.get(key: key) else {
-            expectations.remove(key)
-            backoffs.withLock { _ = $0.removeValue(forKey: key) }
+            forget(key)
             return
         }
         let now = now()
@@ -122,18 +91,9 @@ public final class DaemonSetController: Sendable {
             expectationsSatisfied: expectations.isSatisfied(key, now: now),
             backoff: backoffs.withLock { $0[key] ?? FailedPodBackoff() })
         backoffs.withLock { $0[key] = plan.backoff.isEmpty ? nil : plan.backoff }
-        var expecting = false
-        for action in plan.actions {
-            if !expecting, action.writesPods {
-                expecting = true
-                expectations.set(key, creations: plan.expectedCreations, deletions: plan.expectedDeletions, now: now)
-            }
-            do {
-                try await execute(action, daemonSet: daemonSet, key: key)
-            } catch let failure as PodWriteFailure {
-                throw failure.error
-            }
-        }
+        try await expectations.carryOut(
+            plan.actions, key: key, creations: plan.expectedCreations, deletions: plan.expectedDeletions, now: now
+        ) { action in try await execute(action, daemonSet: daemonSet, key: key) }
         if let seconds = plan.requeueAfter { queue.add(key, after: .seconds(seconds)) }
     }
 
@@ -153,7 +113,7 @@ public final class DaemonSetController: Sendable {
             try await ignoringNotFound {
                 try await client.delete(
                     .controllerRevisions, namespace: revision.namespace, name: revision.name,
-                    options: ControllerShell.deleteOptions(uid: revision.uid))
+                    options: .deleteOptions(uid: revision.uid))
             }
         case .patchPod(let pod, let patch):
             try await ignoringNotFound {
@@ -198,7 +158,7 @@ public final class DaemonSetController: Sendable {
     }
 }
 
-extension DaemonSetAction {
+extension DaemonSetAction: PodWritingAction {
     /// Creates and deletes of pods, which the expectations must cover before they are sent.
     var writesPods: Bool {
         switch self {

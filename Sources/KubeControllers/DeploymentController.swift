@@ -6,82 +6,51 @@ import Logging
 /// Rolls Deployments out through ReplicaSets (upstream `pkg/controller/deployment`): reads
 /// Deployments, ReplicaSets and pods from informers, lets `DeploymentReconciler` decide, and makes
 /// its writes in order, stopping at the first failure so the retry decides again from fresh state.
-public final class DeploymentController: Sendable {
+public final class DeploymentController: ContextualController {
     public static let component = "deployment-controller"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let deployments: Informer
     let replicaSets: Informer
     let pods: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
-    let now: @Sendable () -> Int64
 
-    public init(
-        client: KubeClient, deployments: Informer, replicaSets: Informer, pods: Informer,
-        queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WallClock.seconds
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.deployments = deployments
-        self.replicaSets = replicaSets
-        self.pods = pods
-        self.queue = queue
-        self.workers = workers
-        self.logger = logger
-        self.now = now
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+    private init(_ context: ControllerContext) async {
+        self.context = context
+        deployments = await context.informer(.deployments)
+        replicaSets = await context.informer(.replicaSets)
+        pods = await context.informer(.pods)
+        await registerHandlers()
     }
 
     /// A controller on the factory's shared informers, its handlers registered.
     public static func make(
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger
     ) async -> DeploymentController {
-        let controller = DeploymentController(
-            client: factory.client, deployments: await factory.informer(for: .deployments),
-            replicaSets: await factory.informer(for: .replicaSets), pods: await factory.informer(for: .pods),
-            queue: queue, workers: workers, logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await DeploymentController(
+            ControllerContext(
+                name: "deployment", component: component, factory: factory, queue: queue, workers: workers,
+                logger: logger))
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "deployment", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
     // MARK: Informer events
 
-    func registerHandlers() async {
-        await deployments.addHandler { [queue] event in queue.add(Informer.key(event.object)) }
-        let (deployments, replicaSets, queue) = (self.deployments, self.replicaSets, self.queue)
-        await replicaSets.addHandler { event in
-            var old: JSON?
-            if case .updated(let previous, _) = event { old = previous }
-            let replicaSet = event.object
-            Task {
-                let candidates = await deployments.list(namespace: replicaSet.namespace)
-                for reference in WorkQueueKeys.deployments(forReplicaSet: replicaSet, old: old, among: candidates) {
-                    queue.add(reference.description)
-                }
-            }
+    private func registerHandlers() async {
+        await context.enqueueKeys(of: deployments)
+        await context.enqueueOwners(from: replicaSets, among: deployments) { replicaSet, old, candidates in
+            WorkQueueKeys.deployments(forReplicaSet: replicaSet, old: old, among: candidates)
         }
         // Only a deleted pod matters here: a Recreate rollout waits for the old pods to be gone,
         // and no ReplicaSet change tells when the last one went.
-        await pods.addHandler { event in
-            guard case .deleted(let pod) = event else { return }
-            Task {
-                let sets = await replicaSets.list(namespace: pod.namespace)
-                let candidates = await deployments.list(namespace: pod.namespace)
-                if let reference = WorkQueueKeys.deployment(
-                    forDeletedPod: pod, replicaSets: sets, deployments: candidates)
-                {
-                    queue.add(reference.description)
-                }
-            }
+        let (deployments, replicaSets) = (self.deployments, self.replicaSets)
+        await context.enqueueLater(from: pods, when: { $0.isDeletion }) { event in
+            let pod = event.object
+            let sets = await replicaSets.list(namespace: pod.namespace)
+            let candidates = await deployments.list(namespace: pod.namespace)
+            let owner = WorkQueueKeys.deployment(forDeletedPod: pod, replicaSets: sets, deployments: candidates)
+            return owner.map { [$0.description] } ?? []
         }
     }
 
@@ -118,7 +87,7 @@ public final class DeploymentController: Sendable {
             do {
                 try await client.delete(
                     .replicaSets, namespace: replicaSet.namespace, name: replicaSet.name,
-                    options: ControllerShell.deleteOptions(uid: replicaSet.uid))
+                    options: .deleteOptions(uid: replicaSet.uid))
             } catch let error where ControllerShell.isNotFound(error) {
                 // Already gone, which is what the delete wanted.
             }

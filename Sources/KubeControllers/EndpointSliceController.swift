@@ -11,83 +11,58 @@ import Synchronization
 /// Slices are created with generated names, so a sync deciding from a cache that has not seen
 /// this controller's last writes would create duplicates; like upstream's slice tracker, a sync
 /// waits until the cache shows them.
-public final class EndpointSliceController: Sendable {
+public final class EndpointSliceController: ContextualController {
     public static let component = "endpointslice-controller"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let services: Informer
     let pods: Informer
     let slices: Informer
     let nodes: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
     let maxEndpointsPerSlice: Int
     /// Per service key: slice name → the resourceVersion this controller last wrote (nil for a
     /// slice it deleted), until the cache shows it.
     let written = Mutex<[String: [String: Int64?]]>([:])
 
-    public init(
-        client: KubeClient, services: Informer, pods: Informer, slices: Informer, nodes: Informer,
-        queue: WorkQueue<String> = WorkQueue(), workers: Int = 2,
-        maxEndpointsPerSlice: Int = EndpointSliceReconciler.defaultMaxEndpointsPerSlice, logger: Logger
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.services = services
-        self.pods = pods
-        self.slices = slices
-        self.nodes = nodes
-        self.queue = queue
-        self.workers = workers
+    private init(_ context: ControllerContext, maxEndpointsPerSlice: Int) async {
+        self.context = context
         self.maxEndpointsPerSlice = maxEndpointsPerSlice
-        self.logger = logger
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+        services = await context.informer(.services)
+        pods = await context.informer(.pods)
+        slices = await context.informer(.endpointSlices)
+        nodes = await context.informer(.nodes)
+        await registerHandlers()
     }
 
     /// A controller on the factory's shared informers, its handlers registered.
     public static func make(
-        factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger
+        factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2,
+        maxEndpointsPerSlice: Int = EndpointSliceReconciler.defaultMaxEndpointsPerSlice, logger: Logger
     ) async -> EndpointSliceController {
-        let controller = EndpointSliceController(
-            client: factory.client, services: await factory.informer(for: .services),
-            pods: await factory.informer(for: .pods), slices: await factory.informer(for: .endpointSlices),
-            nodes: await factory.informer(for: .nodes), queue: queue, workers: workers, logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await EndpointSliceController(
+            ControllerContext(
+                name: "endpointslice", component: component, factory: factory, queue: queue, workers: workers,
+                logger: logger),
+            maxEndpointsPerSlice: maxEndpointsPerSlice)
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "endpointslice", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
     // MARK: Informer events
 
-    func registerHandlers() async {
-        await services.addHandler { [self] event in
-            let key = Informer.key(event.object)
-            if case .deleted = event { written.withLock { _ = $0.removeValue(forKey: key) } }
-            self.queue.add(key)
-        }
-        let (services, queue) = (self.services, self.queue)
-        await pods.addHandler { event in
-            var old: JSON?
-            if case .updated(let previous, _) = event { old = previous }
-            let pod = event.object
-            Task {
-                let candidates = await services.list(namespace: pod.namespace)
-                for reference in ServiceEndpoints.services(forPod: pod, old: old, among: candidates) {
-                    queue.add(reference.description)
-                }
-            }
+    private func registerHandlers() async {
+        await context.enqueueKeys(of: services) { [self] key in forgetWrites(of: key) }
+        await context.enqueueOwners(from: pods, among: services) { pod, old, candidates in
+            ServiceEndpoints.services(forPod: pod, old: old, among: candidates)
         }
         // Our own writes show up here and let a waiting sync go on; others' edits are drift.
-        await slices.addHandler { event in
-            if let key = EndpointSliceReconciler.serviceKey(ofSlice: event.object) { queue.add(key) }
+        await context.enqueue(from: slices) { event in
+            EndpointSliceReconciler.serviceKey(ofSlice: event.object).map { [$0] } ?? []
         }
     }
+
+    private func forgetWrites(of key: String) { written.withLock { _ = $0.removeValue(forKey: key) } }
 
     // MARK: Sync
 
@@ -95,7 +70,7 @@ public final class EndpointSliceController: Sendable {
     public func sync(_ key: String) async throws {
         guard let service = await services.get(key: key) else {
             // The garbage collector deletes the slices through their owner reference.
-            written.withLock { _ = $0.removeValue(forKey: key) }
+            forgetWrites(of: key)
             return
         }
         let cached = await slices.list(namespace: service.namespace)
@@ -137,7 +112,7 @@ public final class EndpointSliceController: Sendable {
             do {
                 try await client.delete(
                     .endpointSlices, namespace: target.namespace, name: target.name,
-                    options: ControllerShell.deleteOptions(uid: target.uid))
+                    options: .deleteOptions(uid: target.uid))
             } catch let error where ControllerShell.isNotFound(error) {
                 // Already gone.
             }

@@ -7,71 +7,48 @@ import Logging
 /// `pkg/controller/endpoint`): reads Services, pods and Endpoints from informers, lets
 /// `EndpointsReconciler` decide, and writes through the API server. A write refused because the
 /// cache was behind (409) throws, and the loop retries from fresher state.
-public final class EndpointsController: Sendable {
+public final class EndpointsController: ContextualController {
     public static let component = "endpoint-controller"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let services: Informer
     let pods: Informer
     let endpoints: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
 
-    public init(
-        client: KubeClient, services: Informer, pods: Informer, endpoints: Informer,
-        queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.services = services
-        self.pods = pods
-        self.endpoints = endpoints
-        self.queue = queue
-        self.workers = workers
-        self.logger = logger
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+    private init(_ context: ControllerContext) async {
+        self.context = context
+        services = await context.informer(.services)
+        pods = await context.informer(.pods)
+        endpoints = await context.informer(.endpoints)
+        await registerHandlers()
     }
 
     /// A controller on the factory's shared informers, its handlers registered.
     public static func make(
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger
     ) async -> EndpointsController {
-        let controller = EndpointsController(
-            client: factory.client, services: await factory.informer(for: .services),
-            pods: await factory.informer(for: .pods), endpoints: await factory.informer(for: .endpoints),
-            queue: queue, workers: workers, logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await EndpointsController(
+            ControllerContext(
+                name: "endpoint", component: component, factory: factory, queue: queue, workers: workers,
+                logger: logger))
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "endpoint", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
     // MARK: Informer events
 
-    func registerHandlers() async {
-        let (services, queue) = (self.services, self.queue)
-        await services.addHandler { event in queue.add(Informer.key(event.object)) }
-        await pods.addHandler { event in
-            var old: JSON?
-            if case .updated(let previous, _) = event { old = previous }
-            let pod = event.object
-            Task {
-                let candidates = await services.list(namespace: pod.namespace)
-                for reference in ServiceEndpoints.services(forPod: pod, old: old, among: candidates) {
-                    queue.add(reference.description)
-                }
-            }
+    private func registerHandlers() async {
+        await context.enqueueKeys(of: services)
+        await context.enqueueOwners(from: pods, among: services) { pod, old, candidates in
+            ServiceEndpoints.services(forPod: pod, old: old, among: candidates)
         }
         // Someone else changing or deleting the Endpoints of a Service this controller serves is
         // drift to repair. Endpoints without a Service are left alone: they may be the user's.
-        await endpoints.addHandler { event in
+        let services = self.services
+        await context.enqueueLater(from: endpoints) { event in
             let key = Informer.key(event.object)
-            Task { if await services.get(key: key) != nil { queue.add(key) } }
+            return await services.get(key: key) != nil ? [key] : []
         }
     }
 
@@ -79,7 +56,7 @@ public final class EndpointsController: Sendable {
 
     /// One reconcile of the Service under `key`; throws to be retried with backoff.
     public func sync(_ key: String) async throws {
-        let (namespace, _) = ControllerShell.split(key)
+        let (namespace, _) = Informer.split(key: key)
         let service = await services.get(key: key)
         let action = EndpointsReconciler.reconcile(
             service: service, pods: await pods.list(namespace: namespace), current: await endpoints.get(key: key))
@@ -93,7 +70,7 @@ public final class EndpointsController: Sendable {
             case .delete(let target):
                 try await client.delete(
                     .endpoints, namespace: target.namespace, name: target.name,
-                    options: ControllerShell.deleteOptions(uid: target.uid))
+                    options: .deleteOptions(uid: target.uid))
             }
         } catch let error where ControllerShell.isNotFound(error) {
             // Deleting what is gone is done; an update of a vanished object is redone as a create.

@@ -8,67 +8,58 @@ import Synchronization
 /// each HorizontalPodAutoscaler reads its target's `/scale`, the selected pods and their usage
 /// from metrics.k8s.io (all through the API server, as upstream does), lets `HPAReconciler`
 /// decide, then writes `/scale` and the HPA's status.
-public final class HPAController: Sendable {
+public final class HPAController: ContextualController {
     public static let component = "horizontal-pod-autoscaler"
     static let podMetrics = KubeResource("metrics.k8s.io", "v1beta1", "pods")
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let hpas: Informer
     let pods: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
     let syncPeriod: Duration
-    let now: @Sendable () -> Int64
     /// Recommendations and scale events by HPA key (upstream keeps them in the controller too:
     /// a restart forgets them, which only shortens a stabilization window once).
     let histories = Mutex<[String: HPAHistory]>([:])
     /// When each HPA's next periodic sync is due (epoch seconds).
     let nextSync = Mutex<[String: Int64]>([:])
 
-    public init(
-        client: KubeClient, hpas: Informer, pods: Informer, queue: WorkQueue<String> = WorkQueue(),
-        syncPeriod: Duration = .seconds(15), logger: Logger, now: @escaping @Sendable () -> Int64 = WallClock.seconds
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.hpas = hpas
-        self.pods = pods
-        self.queue = queue
+    private init(_ context: ControllerContext, syncPeriod: Duration) async {
+        self.context = context
         self.syncPeriod = syncPeriod
-        self.logger = logger
-        self.now = now
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+        hpas = await context.informer(.horizontalPodAutoscalers)
+        pods = await context.informer(.pods)
+        await context.enqueue(from: hpas) { [self] event in keys(for: event) }
     }
 
+    /// A controller on the factory's shared informers, its handler registered. One worker: an
+    /// HPA's sync is a handful of reads and at most two writes, and each HPA comes back once per
+    /// period.
     public static func make(
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), syncPeriod: Duration, logger: Logger
     ) async -> HPAController {
-        let controller = HPAController(
-            client: factory.client, hpas: await factory.informer(for: .horizontalPodAutoscalers),
-            pods: await factory.informer(for: .pods), queue: queue, syncPeriod: syncPeriod, logger: logger)
-        await controller.hpas.addHandler { [controller] event in
-            let key = Informer.key(event.object)
-            switch event {
-            case .deleted:
-                controller.histories.withLock { _ = $0.removeValue(forKey: key) }
-                controller.nextSync.withLock { _ = $0.removeValue(forKey: key) }
-            case .updated(let old, let new) where old["spec"] == new["spec"]:
-                // Its own status writes: the next periodic sync is soon enough.
-                return
-            default:
-                break
-            }
-            controller.queue.add(key)
-        }
-        return controller
+        await HPAController(
+            ControllerContext(
+                name: "horizontalpodautoscaler", component: component, factory: factory, queue: queue, workers: 1,
+                logger: logger),
+            syncPeriod: syncPeriod)
     }
 
-    /// One worker: an HPA's sync is a handful of reads and at most two writes, and each HPA
-    /// comes back once per period.
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "horizontalpodautoscaler", queue: queue, workers: 1, logger: logger) { [self] key in
-            try await sync(key)
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
+
+    /// An HPA's own key, unless the change is its own status write (the next periodic sync is
+    /// soon enough for that); a deleted HPA's history goes.
+    private func keys(for event: InformerEvent) -> [String] {
+        let key = Informer.key(event.object)
+        switch event {
+        case .deleted:
+            histories.withLock { _ = $0.removeValue(forKey: key) }
+            nextSync.withLock { _ = $0.removeValue(forKey: key) }
+        case .updated(let old, let new) where old["spec"] == new["spec"]:
+            return []
+        default:
+            break
         }
+        return [key]
     }
 
     func sync(_ key: String) async throws {

@@ -10,41 +10,28 @@ import Synchronization
 /// A Job's status holds counts no pod list can rebuild (pods counted there lose their tracking
 /// finalizer and may be deleted), so a sync waits until the informer shows the status this
 /// controller wrote last; deciding from the older status would count a pod twice or not at all.
-public final class JobController: Sendable {
+public final class JobController: ContextualController {
     public static let component = "job-controller"
     /// Queue keys of pods whose Job is gone but which still hold the tracking finalizer.
     static let orphanPodPrefix = "pod:"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let jobs: Informer
     let pods: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
     let options: JobOptions
-    let now: @Sendable () -> Int64
     let expectations = ExpectationsStore()
     let podWriter: PodWriter
     /// The resourceVersion each Job had when this controller last wrote its status: while the
     /// informer still shows it, the write has not been seen.
     let writtenOver = Mutex<[String: String]>([:])
 
-    public init(
-        client: KubeClient, jobs: Informer, pods: Informer, queue: WorkQueue<String> = WorkQueue(),
-        workers: Int = 2, options: JobOptions = JobOptions(), logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WallClock.seconds
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.jobs = jobs
-        self.pods = pods
-        self.queue = queue
-        self.workers = workers
+    private init(_ context: ControllerContext, options: JobOptions) async {
+        self.context = context
         self.options = options
-        self.logger = logger
-        self.now = now
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
-        self.podWriter = PodWriter(client: self.client, events: events, kind: .job, expectations: expectations)
+        jobs = await context.informer(.jobs)
+        pods = await context.informer(.pods)
+        podWriter = PodWriter(client: context.client, events: context.events, kind: .job, expectations: expectations)
+        await registerHandlers()
     }
 
     /// A controller on the factory's shared informers, its handlers registered.
@@ -52,46 +39,34 @@ public final class JobController: Sendable {
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2,
         options: JobOptions = JobOptions(), logger: Logger
     ) async -> JobController {
-        let controller = JobController(
-            client: factory.client, jobs: await factory.informer(for: .jobs), pods: await factory.informer(for: .pods),
-            queue: queue, workers: workers, options: options, logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await JobController(
+            ControllerContext(
+                name: "job", component: component, factory: factory, queue: queue, workers: workers, logger: logger),
+            options: options)
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "job", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
     // MARK: Informer events
 
-    func registerHandlers() async {
-        await jobs.addHandler { [self] event in
-            let key = Informer.key(event.object)
-            if case .deleted = event {
-                expectations.remove(key)
-                writtenOver.withLock { _ = $0.removeValue(forKey: key) }
-            }
-            queue.add(key)
+    /// A pod change queues the Jobs it may concern; a pod no Job claims that still holds the
+    /// tracking finalizer is queued itself, to have it released.
+    private func registerHandlers() async {
+        await context.enqueueKeys(of: jobs) { [self] key in
+            expectations.remove(key)
+            writtenOver.withLock { _ = $0.removeValue(forKey: key) }
         }
-        await pods.addHandler { [self] event in podChanged(event) }
-    }
-
-    func podChanged(_ event: InformerEvent) {
-        expectations.observe(event, controllerKind: "Job")
-        var old: JSON?
-        if case .updated(let previous, _) = event { old = previous }
-        let pod = event.object
-        let (jobs, queue) = (self.jobs, self.queue)
-        Task {
+        await expectations.follow(pods, controllerKind: "Job")
+        let jobs = self.jobs
+        await context.enqueueLater(from: pods) { event in
+            let pod = event.object
             let candidates = await jobs.list(namespace: pod.namespace)
-            let owners = WorkQueueKeys.jobs(forPod: pod, old: old, among: candidates)
-            for reference in owners { queue.add(reference.description) }
+            let owners = WorkQueueKeys.jobs(forPod: pod, old: event.previous, among: candidates)
             if owners.isEmpty, JobReconciler.hasTrackingFinalizer(pod) {
-                queue.add(Self.orphanPodPrefix + Informer.key(pod))
+                return [Self.orphanPodPrefix + Informer.key(pod)]
             }
+            return owners.map(\.description)
         }
     }
 
@@ -113,18 +88,9 @@ public final class JobController: Sendable {
         let plan = JobReconciler.reconcile(
             job: job, pods: await pods.list(namespace: job.namespace), now: now,
             expectationsSatisfied: expectations.isSatisfied(key, now: now), options: options)
-        var expecting = false
-        for action in plan.actions {
-            if !expecting, action.writesPods {
-                expecting = true
-                expectations.set(key, creations: plan.expectedCreations, deletions: plan.expectedDeletions, now: now)
-            }
-            do {
-                try await execute(action, job: job, key: key)
-            } catch let failure as PodWriteFailure {
-                throw failure.error
-            }
-        }
+        try await expectations.carryOut(
+            plan.actions, key: key, creations: plan.expectedCreations, deletions: plan.expectedDeletions, now: now
+        ) { action in try await execute(action, job: job, key: key) }
         if let seconds = plan.requeueAfter { queue.add(key, after: .seconds(seconds)) }
     }
 
@@ -151,7 +117,7 @@ public final class JobController: Sendable {
             do {
                 try await client.delete(
                     .jobs, namespace: target.namespace, name: target.name,
-                    options: ControllerShell.deleteOptions(uid: target.uid, propagation: "Foreground"))
+                    options: .deleteOptions(uid: target.uid, propagation: "Foreground"))
             } catch let error where ControllerShell.isNotFound(error) {
                 // Someone else deleted it first.
             }
@@ -185,7 +151,7 @@ public final class JobController: Sendable {
     }
 }
 
-extension JobAction {
+extension JobAction: PodWritingAction {
     /// Creates and deletes of pods, which the expectations must cover before they are sent.
     var writesPods: Bool {
         switch self {

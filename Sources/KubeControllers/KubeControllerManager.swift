@@ -49,18 +49,10 @@ public final class KubeControllerManager: Sendable {
     private let client: KubeClient
     private let logger: Logger
     private let options: Options
-    private let replicaSetQueue: WorkQueue<String>
-    private let deploymentQueue: WorkQueue<String>
-    private let jobQueue: WorkQueue<String>
-    private let hpaQueue: WorkQueue<String>
-    private let endpointsQueue: WorkQueue<String>
-    private let endpointSliceQueue: WorkQueue<String>
-    private let cronJobQueue: WorkQueue<String>
-    private let daemonSetQueue: WorkQueue<String>
-    private let nodeLifecycleQueue: WorkQueue<String>
-    private let volumeQueue: WorkQueue<String>
-    private let statefulSetQueue: WorkQueue<String>
-    private let stopped = Mutex(false)
+    private let clock: any Clock<Duration>
+    /// Every controller's work queue, made as the controllers are, so `stop()` reaches them all;
+    /// once stopped, a queue made later starts out shut down.
+    private let queues = Mutex<(stopped: Bool, all: [WorkQueue<String>])>((false, []))
 
     /// `clock` times the work queues' retry backoff and delayed resyncs (minReadySeconds,
     /// progress and active deadlines, TTLs).
@@ -70,17 +62,7 @@ public final class KubeControllerManager: Sendable {
         self.client = client
         self.logger = logger
         self.options = options
-        replicaSetQueue = WorkQueue(clock: clock)
-        deploymentQueue = WorkQueue(clock: clock)
-        jobQueue = WorkQueue(clock: clock)
-        hpaQueue = WorkQueue(clock: clock)
-        endpointsQueue = WorkQueue(clock: clock)
-        endpointSliceQueue = WorkQueue(clock: clock)
-        cronJobQueue = WorkQueue(clock: clock)
-        daemonSetQueue = WorkQueue(clock: clock)
-        nodeLifecycleQueue = WorkQueue(clock: clock)
-        volumeQueue = WorkQueue(clock: clock)
-        statefulSetQueue = WorkQueue(clock: clock)
+        self.clock = clock
     }
 
     public func run() async {
@@ -93,32 +75,44 @@ public final class KubeControllerManager: Sendable {
 
     /// Ends `run()`: workers finish the key in hand and exit, informers stop watching.
     public func stop() {
-        stopped.withLock { $0 = true }
-        for queue in [replicaSetQueue, deploymentQueue, jobQueue, hpaQueue] { queue.shutdown() }
-        for queue in [endpointsQueue, endpointSliceQueue, cronJobQueue] { queue.shutdown() }
-        for queue in [daemonSetQueue, nodeLifecycleQueue, volumeQueue, statefulSetQueue] { queue.shutdown() }
+        let all = queues.withLock { queues in
+            queues.stopped = true
+            return queues.all
+        }
+        for queue in all { queue.shutdown() }
     }
 
-    private var isStopped: Bool { stopped.withLock { $0 } }
+    private var isStopped: Bool { queues.withLock { $0.stopped } }
+
+    /// A new controller's work queue on the manager's clock.
+    private func newQueue() -> WorkQueue<String> {
+        let queue = WorkQueue<String>(clock: clock)
+        let stopped = queues.withLock { queues in
+            queues.all.append(queue)
+            return queues.stopped
+        }
+        if stopped { queue.shutdown() }
+        return queue
+    }
 
     private func runControllers() async {
         let factory = InformerFactory(client: client, logger: logger)
         let workers = options.workers
         let replicaSets = await ReplicaSetController.make(
-            factory: factory, queue: replicaSetQueue, workers: workers, logger: logger)
+            factory: factory, queue: newQueue(), workers: workers, logger: logger)
         let deployments = await DeploymentController.make(
-            factory: factory, queue: deploymentQueue, workers: workers, logger: logger)
+            factory: factory, queue: newQueue(), workers: workers, logger: logger)
         let jobOptions = JobOptions(
             podFailureBackoff: options.jobPodFailureBackoff.components.seconds,
             maxPodFailureBackoff: options.maxJobPodFailureBackoff.components.seconds)
         let jobs = await JobController.make(
-            factory: factory, queue: jobQueue, workers: workers, options: jobOptions, logger: logger)
+            factory: factory, queue: newQueue(), workers: workers, options: jobOptions, logger: logger)
         let autoscalers = await HPAController.make(
-            factory: factory, queue: hpaQueue, syncPeriod: options.hpaSyncPeriod, logger: logger)
+            factory: factory, queue: newQueue(), syncPeriod: options.hpaSyncPeriod, logger: logger)
         var loops = [replicaSets.loop, deployments.loop, jobs.loop, autoscalers.loop]
         loops += await serviceLoops(factory, workers: workers)
         loops.append(
-            await CronJobController.make(factory: factory, queue: cronJobQueue, workers: workers, logger: logger).loop)
+            await CronJobController.make(factory: factory, queue: newQueue(), workers: workers, logger: logger).loop)
         loops += await nodeLoops(factory, workers: workers)
         let storage = await storageLoops(factory, workers: workers)
         loops += storage.loops
@@ -142,19 +136,19 @@ public final class KubeControllerManager: Sendable {
         _ factory: InformerFactory, workers: Int
     ) async -> (loops: [ControllerLoop], volumes: PersistentVolumeController) {
         let volumes = await PersistentVolumeController.make(
-            factory: factory, provisioner: LocalPathProvisioner(basePath: options.localPathBase), queue: volumeQueue,
+            factory: factory, provisioner: LocalPathProvisioner(basePath: options.localPathBase), queue: newQueue(),
             logger: logger)
         let statefulSets = await StatefulSetController.make(
-            factory: factory, queue: statefulSetQueue, workers: workers, logger: logger)
+            factory: factory, queue: newQueue(), workers: workers, logger: logger)
         return ([volumes.loop, statefulSets.loop], volumes)
     }
 
     /// DaemonSets and node lifecycle (readiness from Leases, taints, taint-based eviction).
     private func nodeLoops(_ factory: InformerFactory, workers: Int) async -> [ControllerLoop] {
         let daemonSets = await DaemonSetController.make(
-            factory: factory, queue: daemonSetQueue, workers: workers, logger: logger)
+            factory: factory, queue: newQueue(), workers: workers, logger: logger)
         let nodeLifecycle = await NodeLifecycleController.make(
-            factory: factory, queue: nodeLifecycleQueue,
+            factory: factory, queue: newQueue(),
             options: NodeLifecycleOptions(gracePeriod: options.nodeMonitorGracePeriod.components.seconds),
             logger: logger)
         return [daemonSets.loop, nodeLifecycle.loop]
@@ -163,9 +157,9 @@ public final class KubeControllerManager: Sendable {
     /// The controllers that publish where Services' pods are: Endpoints and EndpointSlices.
     private func serviceLoops(_ factory: InformerFactory, workers: Int) async -> [ControllerLoop] {
         let endpoints = await EndpointsController.make(
-            factory: factory, queue: endpointsQueue, workers: workers, logger: logger)
+            factory: factory, queue: newQueue(), workers: workers, logger: logger)
         let slices = await EndpointSliceController.make(
-            factory: factory, queue: endpointSliceQueue, workers: workers, logger: logger)
+            factory: factory, queue: newQueue(), workers: workers, logger: logger)
         return [endpoints.loop, slices.loop]
     }
 

@@ -8,66 +8,46 @@ import Synchronization
 /// plus the taint eviction controller): every monitor period, and whenever a Node or Lease
 /// changes, `NodeLifecycle` decides which nodes are unreachable, how they are tainted, and which
 /// pods their taints evict.
-public final class NodeLifecycleController: Sendable {
+public final class NodeLifecycleController: ContextualController {
     public static let component = "node-controller"
     /// The one queue key: a pass looks at every node.
     static let passKey = "nodes"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let nodes: Informer
     let leases: Informer
     let pods: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
     let options: NodeLifecycleOptions
     /// Upstream `--node-monitor-period`.
     let monitorPeriod: Duration
-    let now: @Sendable () -> Int64
     let evictionClock = Mutex<[String: Int64]>([:])
 
-    public init(
-        client: KubeClient, nodes: Informer, leases: Informer, pods: Informer, queue: WorkQueue<String> = WorkQueue(),
-        options: NodeLifecycleOptions = NodeLifecycleOptions(), monitorPeriod: Duration = .seconds(5), logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WallClock.seconds
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.nodes = nodes
-        self.leases = leases
-        self.pods = pods
-        self.queue = queue
+    private init(_ context: ControllerContext, options: NodeLifecycleOptions, monitorPeriod: Duration) async {
+        self.context = context
         self.options = options
         self.monitorPeriod = monitorPeriod
-        self.logger = logger
-        self.now = now
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+        nodes = await context.informer(.nodes)
+        leases = await context.informer(.leases)
+        pods = await context.informer(.pods)
+        for changes in [nodes, leases] { await context.enqueue(from: changes) { _ in [Self.passKey] } }
+        context.queue.add(Self.passKey)
     }
 
+    /// A controller on the factory's shared informers, its handlers registered and its first pass
+    /// queued. One worker: passes look at every node and must not overlap.
     public static func make(
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(),
-        options: NodeLifecycleOptions = NodeLifecycleOptions(), logger: Logger
+        options: NodeLifecycleOptions = NodeLifecycleOptions(), monitorPeriod: Duration = .seconds(5), logger: Logger
     ) async -> NodeLifecycleController {
-        let controller = NodeLifecycleController(
-            client: factory.client, nodes: await factory.informer(for: .nodes),
-            leases: await factory.informer(for: .leases), pods: await factory.informer(for: .pods), queue: queue,
-            options: options, logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await NodeLifecycleController(
+            ControllerContext(
+                name: "nodelifecycle", component: component, factory: factory, queue: queue, workers: 1,
+                logger: logger),
+            options: options, monitorPeriod: monitorPeriod)
     }
 
-    /// One worker: passes look at every node and must not overlap.
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "nodelifecycle", queue: queue, workers: 1, logger: logger) { [self] _ in
-            try await sync()
-        }
-    }
-
-    func registerHandlers() async {
-        let queue = self.queue
-        await nodes.addHandler { _ in queue.add(Self.passKey) }
-        await leases.addHandler { _ in queue.add(Self.passKey) }
-        queue.add(Self.passKey)
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] _ in try await sync() } }
 
     /// One pass over every node; the next follows after the monitor period. Every write is
     /// tried, the first failure rethrown so the pass is retried with backoff.
@@ -106,7 +86,7 @@ public final class NodeLifecycleController: Sendable {
                 .pods, namespace: pod.namespace, name: pod.name, ["status": ["conditions": [condition]]],
                 type: .strategic, subresource: "status")
             try await client.delete(
-                .pods, namespace: pod.namespace, name: pod.name, options: ControllerShell.deleteOptions(uid: pod.uid))
+                .pods, namespace: pod.namespace, name: pod.name, options: .deleteOptions(uid: pod.uid))
         case .recordNodeEvent(let name, let event):
             let node = await nodes.get(name: name)
             // Events about cluster-scoped objects live in the default namespace, as upstream's.

@@ -9,57 +9,43 @@ import Synchronization
 /// `persistentvolume-binder-controller` plus k3s's local-path provisioner): reads claims,
 /// volumes, StorageClasses and nodes from informers, lets `VolumeBinder` decide, makes its writes.
 /// Claim keys are `namespace/name`, volume keys a bare name.
-public final class PersistentVolumeController: Sendable {
+public final class PersistentVolumeController: ContextualController {
     public static let component = "persistentvolume-controller"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let claims: Informer
     let volumes: Informer
     let classes: Informer
     let nodes: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
     let provisioner: LocalPathProvisioner
     /// Events already recorded per object uid and reason, so a claim waiting for its first
     /// consumer does not get the same event on every resync.
     private let recorded = Mutex<Set<String>>([])
 
-    public init(
-        client: KubeClient, claims: Informer, volumes: Informer, classes: Informer, nodes: Informer,
-        provisioner: LocalPathProvisioner, queue: WorkQueue<String> = WorkQueue(), workers: Int = 1, logger: Logger
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.claims = claims
-        self.volumes = volumes
-        self.classes = classes
-        self.nodes = nodes
+    private init(_ context: ControllerContext, provisioner: LocalPathProvisioner) async {
+        self.context = context
         self.provisioner = provisioner
-        self.queue = queue
-        self.workers = workers
-        self.logger = logger
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+        claims = await context.informer(.persistentVolumeClaims)
+        volumes = await context.informer(.persistentVolumes)
+        classes = await context.informer(.storageClasses)
+        nodes = await context.informer(.nodes)
+        await registerHandlers()
     }
 
+    /// A controller on the factory's shared informers, its handlers registered.
     public static func make(
         factory: InformerFactory, provisioner: LocalPathProvisioner, queue: WorkQueue<String> = WorkQueue(),
         workers: Int = 1, logger: Logger
     ) async -> PersistentVolumeController {
-        let controller = PersistentVolumeController(
-            client: factory.client, claims: await factory.informer(for: .persistentVolumeClaims),
-            volumes: await factory.informer(for: .persistentVolumes),
-            classes: await factory.informer(for: .storageClasses), nodes: await factory.informer(for: .nodes),
-            provisioner: provisioner, queue: queue, workers: workers, logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await PersistentVolumeController(
+            ControllerContext(
+                name: "persistentvolume-binder", component: component, factory: factory, queue: queue,
+                workers: workers, logger: logger),
+            provisioner: provisioner)
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "persistentvolume-binder", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
     /// Creates the `local-path` StorageClass when absent, as k3s does at start; false when the
     /// write failed and should be tried again.
@@ -78,45 +64,33 @@ public final class PersistentVolumeController: Sendable {
 
     // MARK: Informer events
 
-    func registerHandlers() async {
-        await claims.addHandler { [self] event in
-            let claim = event.object
-            queue.add(Informer.key(claim))
-            let volumeName = claim[path: ["spec", "volumeName"]]?.stringValue ?? ""
-            if !volumeName.isEmpty { queue.add(volumeName) }
-            if case .deleted = event { queueVolumes(referring: claim) }
+    /// A claim queues itself and its volume; a volume queues itself and its claim. A deleted
+    /// claim queues the volumes still bound to it, and a new or freed volume (or a new class)
+    /// may fit a claim that is waiting.
+    private func registerHandlers() async {
+        await context.enqueue(from: claims) { event in
+            let volumeName = event.object[path: ["spec", "volumeName"]]?.stringValue ?? ""
+            return [Informer.key(event.object)] + (volumeName.isEmpty ? [] : [volumeName])
         }
-        await volumes.addHandler { [self] event in
-            queue.add(event.object.name)
-            if let reference = event.object[path: ["spec", "claimRef"]], reference != .null {
-                queue.add(
-                    Informer.key(
-                        namespace: reference["namespace"]?.stringValue ?? "", name: reference["name"]?.stringValue ?? ""
-                    ))
+        let (claims, volumes) = (self.claims, self.volumes)
+        await context.enqueueLater(from: claims, when: { $0.isDeletion }) { event in
+            await volumes.list().filter { $0[path: ["spec", "claimRef", "uid"]]?.stringValue == event.object.uid }
+                .map(\.name)
+        }
+        await context.enqueue(from: volumes) { event in
+            guard let reference = event.object[path: ["spec", "claimRef"]], reference != .null else {
+                return [event.object.name]
             }
-            // A new or freed volume may fit a claim that is waiting.
-            queueUnboundClaims()
+            let claim = Informer.key(
+                namespace: reference["namespace"]?.stringValue ?? "", name: reference["name"]?.stringValue ?? "")
+            return [event.object.name, claim]
         }
-        await classes.addHandler { [self] _ in queueUnboundClaims() }
-    }
-
-    private func queueVolumes(referring claim: JSON) {
-        let (volumes, queue) = (self.volumes, self.queue)
-        Task {
-            for volume in await volumes.list()
-            where volume[path: ["spec", "claimRef", "uid"]]?.stringValue == claim.uid {
-                queue.add(volume.name)
-            }
+        let unboundClaims: @Sendable (InformerEvent) async -> [String] = { _ in
+            await claims.list().filter { ($0[path: ["spec", "volumeName"]]?.stringValue ?? "").isEmpty }
+                .map { Informer.key($0) }
         }
-    }
-
-    private func queueUnboundClaims() {
-        let (claims, queue) = (self.claims, self.queue)
-        Task {
-            for claim in await claims.list() where (claim[path: ["spec", "volumeName"]]?.stringValue ?? "").isEmpty {
-                queue.add(Informer.key(claim))
-            }
-        }
+        await context.enqueueLater(from: volumes, unboundClaims)
+        await context.enqueueLater(from: classes, unboundClaims)
     }
 
     // MARK: Sync
@@ -125,7 +99,7 @@ public final class PersistentVolumeController: Sendable {
         let world = VolumeWorld(
             claims: await claims.list(), volumes: await volumes.list(), classes: await classes.list(),
             nodes: await nodes.list())
-        let (namespace, name) = ControllerShell.split(key)
+        let (namespace, name) = Informer.split(key: key)
         let subject: EventRecorder.Subject
         let actions: [VolumeAction]
         if namespace.isEmpty {
@@ -189,7 +163,7 @@ public final class PersistentVolumeController: Sendable {
         let volume = await volumes.get(name: name)
         do {
             try await client.delete(
-                .persistentVolumes, name: name, options: ControllerShell.deleteOptions(uid: uid))
+                .persistentVolumes, name: name, options: .deleteOptions(uid: uid))
         } catch let error where ControllerShell.isNotFound(error) {
             return
         }

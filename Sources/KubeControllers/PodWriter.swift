@@ -26,6 +26,12 @@ final class ExpectationsStore: Sendable {
         entries.withLock { $0[key]?.deletionObserved(podKey) }
     }
 
+    /// Follows the pod informer: each pod change is observed before the handlers registered
+    /// after this one queue the pod's controller.
+    func follow(_ pods: Informer, controllerKind kind: String) async {
+        await pods.addHandler { [self] event in observe(event, controllerKind: kind) }
+    }
+
     /// Lowers the expectations of the pod's controller (of `kind`) for a pod the informer saw
     /// appear or start going away.
     func observe(_ event: InformerEvent, controllerKind kind: String) {
@@ -38,6 +44,35 @@ final class ExpectationsStore: Sendable {
             if pod.deletionRequested && !old.deletionRequested { deletionObserved(key, pod: Informer.key(pod)) }
         case .deleted:
             deletionObserved(key, pod: Informer.key(pod))
+        }
+    }
+}
+
+/// A planned action of a controller that keeps expectations: its pod creates and deletes must be
+/// covered by them before they are sent.
+protocol PodWritingAction: Sendable {
+    var writesPods: Bool { get }
+}
+
+extension ExpectationsStore {
+    /// Makes a plan's writes in order, setting the key's expectations right before the first pod
+    /// write: the informer cannot see a pod before it is created, and a plan that stops earlier
+    /// must not leave expectations nobody will meet. A failed pod write rethrows the server's error.
+    func carryOut<Action: PodWritingAction>(
+        _ actions: [Action], key: String, creations: Int, deletions: [ObjectReference], now: Int64,
+        _ execute: (Action) async throws -> Void
+    ) async throws {
+        var expecting = false
+        for action in actions {
+            if !expecting, action.writesPods {
+                expecting = true
+                set(key, creations: creations, deletions: deletions, now: now)
+            }
+            do {
+                try await execute(action)
+            } catch let failure as PodWriteFailure {
+                throw failure.error
+            }
         }
     }
 }
@@ -118,7 +153,7 @@ struct PodWriter: Sendable {
         do {
             try await client.delete(
                 .pods, namespace: victim.namespace, name: victim.name,
-                options: ControllerShell.deleteOptions(uid: victim.uid))
+                options: .deleteOptions(uid: victim.uid))
             await events.record(
                 .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(victim.name)", about: owner, kind: kind)
             return nil

@@ -7,76 +7,46 @@ import Logging
 /// ReplicaSets and pods from informers, lets `ReplicaSetReconciler` decide, and makes its writes.
 /// Expectations stop a sync from creating or deleting again before the informer has seen the
 /// pods this controller created or deleted last time.
-public final class ReplicaSetController: Sendable {
+public final class ReplicaSetController: ContextualController {
     public static let component = "replicaset-controller"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let replicaSets: Informer
     let pods: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
-    let now: @Sendable () -> Int64
     let expectations = ExpectationsStore()
     let podWriter: PodWriter
 
-    public init(
-        client: KubeClient, replicaSets: Informer, pods: Informer, queue: WorkQueue<String> = WorkQueue(),
-        workers: Int = 2, logger: Logger, now: @escaping @Sendable () -> Int64 = WallClock.seconds
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.replicaSets = replicaSets
-        self.pods = pods
-        self.queue = queue
-        self.workers = workers
-        self.logger = logger
-        self.now = now
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
-        self.podWriter = PodWriter(client: self.client, events: events, kind: .replicaSet, expectations: expectations)
+    private init(_ context: ControllerContext) async {
+        self.context = context
+        replicaSets = await context.informer(.replicaSets)
+        pods = await context.informer(.pods)
+        podWriter = PodWriter(
+            client: context.client, events: context.events, kind: .replicaSet, expectations: expectations)
+        await registerHandlers()
     }
 
     /// A controller on the factory's shared informers, its handlers registered.
     public static func make(
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger
     ) async -> ReplicaSetController {
-        let controller = ReplicaSetController(
-            client: factory.client, replicaSets: await factory.informer(for: .replicaSets),
-            pods: await factory.informer(for: .pods), queue: queue, workers: workers, logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await ReplicaSetController(
+            ControllerContext(
+                name: "replicaset", component: component, factory: factory, queue: queue, workers: workers,
+                logger: logger))
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "replicaset", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
     // MARK: Informer events
 
-    func registerHandlers() async {
-        await replicaSets.addHandler { [self] event in
-            let key = Informer.key(event.object)
-            if case .deleted = event { expectations.remove(key) }
-            queue.add(key)
-        }
-        await pods.addHandler { [self] event in podChanged(event) }
-    }
-
-    /// Counts the pod toward the expectations of the ReplicaSet that controls it, then queues
-    /// every ReplicaSet the change may concern (its controller, or those that may adopt it).
-    func podChanged(_ event: InformerEvent) {
-        expectations.observe(event, controllerKind: "ReplicaSet")
-        var old: JSON?
-        if case .updated(let previous, _) = event { old = previous }
-        let pod = event.object
-        let (replicaSets, queue) = (self.replicaSets, self.queue)
-        Task {
-            let candidates = await replicaSets.list(namespace: pod.namespace)
-            for reference in WorkQueueKeys.replicaSets(forPod: pod, old: old, among: candidates) {
-                queue.add(reference.description)
-            }
+    /// A pod change counts toward the expectations of the ReplicaSet that controls it, then
+    /// queues every ReplicaSet it may concern (its controller, or those that may adopt it).
+    private func registerHandlers() async {
+        await context.enqueueKeys(of: replicaSets, forgetting: expectations.remove)
+        await expectations.follow(pods, controllerKind: "ReplicaSet")
+        await context.enqueueOwners(from: pods, among: replicaSets) { pod, old, candidates in
+            WorkQueueKeys.replicaSets(forPod: pod, old: old, among: candidates)
         }
     }
 

@@ -8,75 +8,50 @@ import Logging
 /// claims and ControllerRevisions from informers, lets `StatefulSetReconciler` decide, and makes
 /// its writes. Pods have fixed names, so a create the cache has not caught up with fails with
 /// AlreadyExists and counts as done; no expectations are needed.
-public final class StatefulSetController: Sendable {
+public final class StatefulSetController: ContextualController {
     public static let component = "statefulset-controller"
 
-    public let queue: WorkQueue<String>
+    let context: ControllerContext
     let statefulSets: Informer
     let pods: Informer
     let claims: Informer
     let revisions: Informer
-    let client: KubeClient
-    let events: EventRecorder
-    let logger: Logger
-    let workers: Int
-    let now: @Sendable () -> Int64
 
-    public init(
-        client: KubeClient, statefulSets: Informer, pods: Informer, claims: Informer, revisions: Informer,
-        queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WallClock.seconds
-    ) {
-        self.client = client.managed(by: Self.component)
-        self.statefulSets = statefulSets
-        self.pods = pods
-        self.claims = claims
-        self.revisions = revisions
-        self.queue = queue
-        self.workers = workers
-        self.logger = logger
-        self.now = now
-        self.events = EventRecorder(client: self.client, component: Self.component, logger: logger)
+    private init(_ context: ControllerContext) async {
+        self.context = context
+        statefulSets = await context.informer(.statefulSets)
+        pods = await context.informer(.pods)
+        claims = await context.informer(.persistentVolumeClaims)
+        revisions = await context.informer(.controllerRevisions)
+        await registerHandlers()
     }
 
+    /// A controller on the factory's shared informers, its handlers registered.
     public static func make(
         factory: InformerFactory, queue: WorkQueue<String> = WorkQueue(), workers: Int = 2, logger: Logger
     ) async -> StatefulSetController {
-        let controller = StatefulSetController(
-            client: factory.client, statefulSets: await factory.informer(for: .statefulSets),
-            pods: await factory.informer(for: .pods), claims: await factory.informer(for: .persistentVolumeClaims),
-            revisions: await factory.informer(for: .controllerRevisions), queue: queue, workers: workers,
-            logger: logger)
-        await controller.registerHandlers()
-        return controller
+        await StatefulSetController(
+            ControllerContext(
+                name: "statefulset", component: component, factory: factory, queue: queue, workers: workers,
+                logger: logger))
     }
 
-    public var loop: ControllerLoop {
-        ControllerLoop(name: "statefulset", queue: queue, workers: workers, logger: logger) { [self] key in
-            try await sync(key)
-        }
-    }
+    public var queue: WorkQueue<String> { context.queue }
+    public var loop: ControllerLoop { context.loop { [self] key in try await sync(key) } }
 
-    func registerHandlers() async {
-        await statefulSets.addHandler { [self] event in queue.add(Informer.key(event.object)) }
-        await pods.addHandler { [self] event in podChanged(event.object) }
-    }
-
-    /// Queues the pod's StatefulSet, or for an orphan every set of the namespace that selects it.
-    func podChanged(_ pod: JSON) {
-        if let key = ControllerShell.controllerKey(of: pod, kind: "StatefulSet") {
-            queue.add(key)
-            return
-        }
-        guard pod[path: ["metadata", "ownerReferences"]] == nil else { return }
-        let (statefulSets, queue) = (self.statefulSets, self.queue)
-        Task {
-            for set in await statefulSets.list(namespace: pod.namespace) {
-                guard let selector = set[path: ["spec", "selector"]], let parsed = try? LabelSelector(object: selector),
-                    parsed.matches(pod.labels)
-                else { continue }
-                queue.add(Informer.key(set))
-            }
+    /// A pod queues its StatefulSet, or for an orphan every set of the namespace that selects it.
+    private func registerHandlers() async {
+        await context.enqueueKeys(of: statefulSets)
+        await context.enqueueController(ofKind: "StatefulSet", from: pods)
+        let statefulSets = self.statefulSets
+        await context.enqueueLater(from: pods, when: { $0.object[path: ["metadata", "ownerReferences"]] == nil }) {
+            event in
+            let pod = event.object
+            return await statefulSets.list(namespace: pod.namespace).filter { set in
+                guard let selector = set[path: ["spec", "selector"]], let parsed = try? LabelSelector(object: selector)
+                else { return false }
+                return parsed.matches(pod.labels)
+            }.map { Informer.key($0) }
         }
     }
 
@@ -169,7 +144,7 @@ public final class StatefulSetController: Sendable {
         do {
             try await client.delete(
                 resource, namespace: object.namespace, name: object.name,
-                options: ControllerShell.deleteOptions(uid: object.uid))
+                options: .deleteOptions(uid: object.uid))
             return true
         } catch let error where ControllerShell.isNotFound(error) {
             return false

@@ -35,7 +35,7 @@ extension KubeSchedulerFramework {
 
     /// `status.nominatedNodeName`, or its removal; a pod gone meanwhile needs nothing.
     private func setNominatedNode(_ nodeName: String?, podKey: String) async {
-        let (namespace, name) = Self.split(podKey)
+        let (namespace, name) = Informer.split(key: podKey)
         let value: JSON = nodeName.map { .string($0) } ?? .null
         do {
             _ = try await client.patch(
@@ -50,7 +50,7 @@ extension KubeSchedulerFramework {
     /// whom it waits for and the victim's owners see why), then a graceful delete bound to the
     /// victim's uid, and a Preempted event.
     private func evict(_ victim: PodReference, preemptor: JSON, nodeName: String) async {
-        let (namespace, name) = Self.split(victim.key)
+        let (namespace, name) = Informer.split(key: victim.key)
         guard let pod = await pods.get(namespace: namespace, name: name), pod.uid == victim.uid else { return }
         let condition: JSON = [
             "type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler",
@@ -61,10 +61,8 @@ extension KubeSchedulerFramework {
             _ = try await client.patch(
                 .pods, namespace: namespace, name: name, ["status": ["conditions": [condition]]], type: .strategic,
                 subresource: "status")
-            let options: JSON = [
-                "apiVersion": "v1", "kind": "DeleteOptions", "preconditions": ["uid": .string(victim.uid)],
-            ]
-            _ = try await client.delete(.pods, namespace: namespace, name: name, options: options)
+            _ = try await client.delete(
+                .pods, namespace: namespace, name: name, options: .deleteOptions(uid: victim.uid))
         } catch {
             logger.info("preemption victim not evicted", metadata: ["pod": "\(victim.key)", "error": "\(error)"])
             return
@@ -72,10 +70,5 @@ extension KubeSchedulerFramework {
         await events.record(
             .normal, reason: "Preempted", message: "Preempted by pod \(preemptor.uid) on node \(nodeName)",
             about: .pod(pod))
-    }
-
-    static func split(_ key: String) -> (namespace: String, name: String) {
-        guard let slash = key.firstIndex(of: "/") else { return ("", key) }
-        return (String(key[..<slash]), String(key[key.index(after: slash)...]))
     }
 }

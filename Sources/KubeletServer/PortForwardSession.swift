@@ -90,7 +90,7 @@ struct PortForwardSession: Sendable {
             await out.send(.ping(id: id))
         case .goAway:
             return false
-        case .synReply, .ignored:
+        case .synReply:
             break
         }
         return true

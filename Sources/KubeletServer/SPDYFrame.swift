@@ -2,9 +2,9 @@ import NIOCore
 
 /// SPDY/3.1 frames, the framing `kubectl port-forward` speaks inside its WebSocket
 /// (`SPDY/3.1+portforward.k8s.io`): control frames open, answer and reset streams, data frames
-/// carry one stream's bytes. Only what a port-forward server needs is told apart; SETTINGS,
-/// WINDOW_UPDATE and HEADERS are read and dropped (kubectl's SPDY library does not enforce flow
-/// control).
+/// carry one stream's bytes. Only what a port-forward server needs is told apart; the decoder
+/// reads SETTINGS, WINDOW_UPDATE, HEADERS and unknown control frames and drops them (kubectl's
+/// SPDY library does not enforce flow control), so no frame stands for them.
 enum SPDYFrame: Sendable, Equatable {
     /// A new stream from the client: the compressed header block is decoded by the session,
     /// which owns the connection's one decompression context.
@@ -14,7 +14,6 @@ enum SPDYFrame: Sendable, Equatable {
     case ping(id: UInt32)
     case goAway(lastStreamID: UInt32, status: UInt32)
     case data(streamID: UInt32, payload: [UInt8], fin: Bool)
-    case ignored(type: UInt16)
 
     static let version: UInt16 = 3
     static let finFlag: UInt8 = 0x01
@@ -43,8 +42,6 @@ enum SPDYFrame: Sendable, Equatable {
             return Self.control(.goAway, flags: 0, Self.word(last) + Self.word(status))
         case .data(let id, let payload, let fin):
             return Self.word(id & 0x7fff_ffff) + [fin ? Self.finFlag : 0] + Self.length(payload.count) + payload
-        case .ignored(let type):
-            return Self.control(ControlType(rawValue: type) ?? .settings, flags: 0, Self.word(0))
         }
     }
 
@@ -78,8 +75,17 @@ struct SPDYFrameDecoder: Sendable {
         buffer.writeBuffer(&bytes)
     }
 
-    /// The next whole frame, or nil until more bytes arrive.
+    /// The next whole frame, or nil until more bytes arrive; frames a port-forward server has no
+    /// use for are skipped.
     mutating func next() throws(SPDYProtocolError) -> SPDYFrame? {
+        while let (head, body) = nextRaw() {
+            if let frame = try Self.frame(head: head, body: body) { return frame }
+        }
+        return nil
+    }
+
+    /// The 8-byte head and the body of the next whole frame, taken off the buffer.
+    private mutating func nextRaw() -> (head: [UInt8], body: [UInt8])? {
         guard buffer.readableBytes >= 8,
             let head = buffer.getBytes(at: buffer.readerIndex, length: 8)
         else { return nil }
@@ -88,19 +94,24 @@ struct SPDYFrameDecoder: Sendable {
         buffer.moveReaderIndex(forwardBy: 8)
         let body = buffer.readBytes(length: length) ?? []
         if buffer.readableBytes == 0 { buffer.clear() }
+        return (head, body)
+    }
+
+    private static func frame(head: [UInt8], body: [UInt8]) throws(SPDYProtocolError) -> SPDYFrame? {
         let flags = head[4]
         let fin = flags & SPDYFrame.finFlag != 0
         guard head[0] & 0x80 != 0 else {
-            return .data(streamID: Self.word(head, 0) & 0x7fff_ffff, payload: body, fin: fin)
+            return .data(streamID: word(head, 0) & 0x7fff_ffff, payload: body, fin: fin)
         }
         let version = UInt16(head[0] & 0x7f) << 8 | UInt16(head[1])
         guard version == SPDYFrame.version else {
             throw SPDYProtocolError(description: "SPDY version \(version) is not supported (3 is)")
         }
-        return try Self.control(type: UInt16(head[2]) << 8 | UInt16(head[3]), body: body, fin: fin)
+        return try control(type: UInt16(head[2]) << 8 | UInt16(head[3]), body: body, fin: fin)
     }
 
-    private static func control(type: UInt16, body: [UInt8], fin: Bool) throws(SPDYProtocolError) -> SPDYFrame {
+    /// Nil for the control frames that are dropped.
+    private static func control(type: UInt16, body: [UInt8], fin: Bool) throws(SPDYProtocolError) -> SPDYFrame? {
         func need(_ count: Int) throws(SPDYProtocolError) {
             guard body.count >= count else {
                 throw SPDYProtocolError(description: "SPDY control frame \(type) is too short")
@@ -122,8 +133,8 @@ struct SPDYFrameDecoder: Sendable {
         case .goAway:
             try need(8)
             return .goAway(lastStreamID: word(body, 0) & 0x7fff_ffff, status: word(body, 4))
-        default:
-            return .ignored(type: type)
+        case .settings, .headers, .windowUpdate, nil:
+            return nil
         }
     }
 

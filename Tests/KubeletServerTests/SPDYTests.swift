@@ -34,6 +34,21 @@ import Testing
         #expect(decoded == frames)
     }
 
+    @Test func settingsWindowUpdatesAndUnknownControlFramesAreSkipped() throws {
+        let settings: [UInt8] = [0x80, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 0]
+        let windowUpdate: [UInt8] = [0x80, 0x03, 0x00, 0x09, 0x00, 0x00, 0x00, 0x08, 0, 0, 0, 1, 0, 0, 0x10, 0]
+        let unknown: [UInt8] = [0x80, 0x03, 0x00, 0x63, 0x00, 0x00, 0x00, 0x00]
+        var decoder = SPDYFrameDecoder()
+        decoder.append(ByteBuffer(bytes: settings + windowUpdate + SPDYFrame.ping(id: 9).encoded() + unknown))
+        #expect(try decoder.next() == .ping(id: 9))
+        #expect(try decoder.next() == nil)
+        // Only dropped frames: nothing comes out, and the buffer is used up.
+        decoder.append(ByteBuffer(bytes: settings))
+        #expect(try decoder.next() == nil)
+        decoder.append(ByteBuffer(bytes: SPDYFrame.goAway(lastStreamID: 1, status: 0).encoded()))
+        #expect(try decoder.next() == .goAway(lastStreamID: 1, status: 0))
+    }
+
     @Test func otherVersionsAndShortFramesAreProtocolErrors() {
         var decoder = SPDYFrameDecoder()
         decoder.append(ByteBuffer(bytes: [0x80, 0x02, 0x00, 0x06, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 1]))
