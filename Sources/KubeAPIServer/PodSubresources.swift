@@ -60,36 +60,13 @@ extension KubeAPIServer {
             status: .created)
     }
 
-    /// `POST pods/<name>/eviction`: refused with 429 while a PodDisruptionBudget selecting the pod
-    /// allows no disruption, otherwise a graceful delete.
+    /// `POST pods/<name>/eviction`: a graceful delete that a PodDisruptionBudget covering the pod
+    /// must allow (`PodEviction.swift`).
     func evict(_ request: ResourceRequest) async throws -> HTTPResponse {
         let body = try MediaTypes.decodeBody(request.http).object
         let name = request.name ?? ""
         let (pod, _) = try await fetch(request.resource, namespace: request.namespace, name: name)
-        let snapshot = request.snapshot
-        if let budgets = snapshot.resource(group: "policy", version: "v1", plural: "poddisruptionbudgets") {
-            let prefix = ObjectStorage.prefix(budgets, namespace: request.namespace)
-            let (items, _) = try await storage.store.listAll(prefix: prefix)
-            for item in items {
-                let budget = try ObjectStorage.decode(item)
-                guard let selectorObject = budget[path: ["spec", "selector"]],
-                    let selector = try? LabelSelector(object: selectorObject), selector.matches(pod.labels)
-                else { continue }
-                let allowed = budget[path: ["status", "disruptionsAllowed"]]?.intValue ?? 0
-                if allowed <= 0 {
-                    throw APIError.tooManyRequests(
-                        "Cannot evict pod as it would violate the pod's disruption budget.",
-                        causes: [
-                            [
-                                "reason": "DisruptionBudget",
-                                "message": .string(
-                                    "The disruption budget \(budget.name) needs \(budget[path: ["status", "desiredHealthy"]]?.intValue ?? 0) healthy pods and has \(budget[path: ["status", "currentHealthy"]]?.intValue ?? 0) currently"
-                                ),
-                            ]
-                        ])
-                }
-            }
-        }
+        try await admitEviction(of: pod, request: request)
         var options = DeleteOptions()
         options.gracePeriodSeconds = body[path: ["deleteOptions", "gracePeriodSeconds"]]?.intValue
         options.preconditionUID = body[path: ["deleteOptions", "preconditions", "uid"]]?.stringValue

@@ -9,11 +9,16 @@ enum ControllerShell {
     /// The queue key of the object's controller when it is of `kind` (controllers live in their
     /// objects' namespace, so the namespace comes from the object).
     static func controllerKey(of object: JSON, kind: String) -> String? {
-        let references = object[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []
-        guard let controller = references.first(where: { $0["controller"]?.boolValue == true }),
-            controller["kind"]?.stringValue == kind, let name = controller["name"]?.stringValue
+        guard let controller = controllerOwner(of: object), controller["kind"]?.stringValue == kind,
+            let name = controller["name"]?.stringValue
         else { return nil }
         return Informer.key(namespace: object.namespace, name: name)
+    }
+
+    /// The object's ownerReference marked `controller: true`, if any.
+    static func controllerOwner(of object: JSON) -> JSON? {
+        let references = object[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []
+        return references.first { $0["controller"]?.boolValue == true }
     }
 
     /// The text upstream puts in failure events and conditions: the server's message, not our

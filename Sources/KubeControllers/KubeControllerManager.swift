@@ -43,7 +43,7 @@ public final class KubeControllerManager: Sendable {
 
     public static let controllerNames = [
         "replicaset", "deployment", "job", "horizontalpodautoscaling", "endpoint", "endpointslice", "cronjob",
-        "daemonset", "nodelifecycle", "persistentvolume-binder", "statefulset",
+        "daemonset", "nodelifecycle", "persistentvolume-binder", "statefulset", "disruption",
     ]
 
     private let client: KubeClient
@@ -109,7 +109,9 @@ public final class KubeControllerManager: Sendable {
             factory: factory, queue: newQueue(), workers: workers, options: jobOptions, logger: logger)
         let autoscalers = await HPAController.make(
             factory: factory, queue: newQueue(), syncPeriod: options.hpaSyncPeriod, logger: logger)
-        var loops = [replicaSets.loop, deployments.loop, jobs.loop, autoscalers.loop]
+        let disruption = await DisruptionController.make(
+            factory: factory, queue: newQueue(), workers: workers, logger: logger)
+        var loops = [replicaSets.loop, deployments.loop, jobs.loop, autoscalers.loop, disruption.loop]
         loops += await serviceLoops(factory, workers: workers)
         loops.append(
             await CronJobController.make(factory: factory, queue: newQueue(), workers: workers, logger: logger).loop)
