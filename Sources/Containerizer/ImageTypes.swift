@@ -76,31 +76,18 @@ public enum ImageName {
     }
 }
 
-/// Small subprocess helper for the image code (tar, sha256sum, mount tools, runc).
+/// Small subprocess helper for the image code (tar, sha256sum, mount tools, runc) and the pod
+/// network (`ip`).
 enum ImageShell {
     /// Runs `arguments` (argv[0] searched in PATH), returns stdout, throws with stderr on failure.
     @discardableResult
     static func run(_ arguments: [String]) throws(ImageError) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch {
-            throw .commandFailed("\(arguments[0]) could not start: \(error)")
-        }
-        // Drain stderr on another thread so neither pipe can fill up and block the child.
-        let errorBox = ErrorCollector(errors.fileHandleForReading)
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errorBox.finish()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try CommandOutput.run(arguments)
+        guard result.status.isSuccess else {
+            let message = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw .commandFailed("\(arguments.joined(separator: " ")) failed: \(message)")
         }
-        return String(decoding: outData, as: UTF8.self)
+        return String(decoding: result.stdout, as: UTF8.self)
     }
 
     /// Lowercase hex SHA-256 of a file (Foundation has no SHA-256 on Linux).
@@ -110,23 +97,5 @@ enum ImageShell {
             throw .commandFailed("sha256sum printed '\(output)'")
         }
         return String(digest)
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own.
-private final class ErrorCollector: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func finish() -> Data {
-        done.wait()
-        return data
     }
 }
