@@ -158,7 +158,9 @@ public final class HPAController: ContextualController {
             let list = try await client.list(Self.podMetrics, namespace: namespace, labelSelector: selector)
             var usage: [String: PodResourceUsage] = [:]
             for item in list["items"]?.arrayValue ?? [] {
-                var total = PodResourceUsage(cpuMillis: 0, memoryBytes: 0)
+                var total = PodResourceUsage(
+                    cpuMillis: 0, memoryBytes: 0, timestamp: item["timestamp"]?.stringValue.flatMap(Timestamp.parse),
+                    windowSeconds: Self.seconds(item["window"]?.stringValue))
                 for container in item["containers"]?.arrayValue ?? [] {
                     let cpu = container[path: ["usage", "cpu"]]?.stringValue.flatMap { try? Quantity(parsing: $0) }
                     let memory = container[path: ["usage", "memory"]]?.stringValue.flatMap {
@@ -173,6 +175,29 @@ public final class HPAController: ContextualController {
         } catch {
             return .failure(HPAMetricError("\(error)"))
         }
+    }
+}
+
+extension HPAController {
+    /// A metrics window such as `10s` or `1m0s` (Go's duration text) in whole seconds; 0 if unreadable.
+    static func seconds(_ text: String?) -> Int64 {
+        guard let text, !text.isEmpty else { return 0 }
+        var rest = Substring(text)
+        var total: Double = 0
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isNumber || $0 == "." }
+            let unit = rest.dropFirst(digits.count).prefix { $0.isLetter }
+            guard let value = Double(digits), !unit.isEmpty else { return 0 }
+            switch unit {
+            case "h": total += value * 3600
+            case "m": total += value * 60
+            case "s": total += value
+            case "ms": total += value / 1000
+            default: return 0
+            }
+            rest = rest.dropFirst(digits.count + unit.count)
+        }
+        return Int64(total.rounded())
     }
 }
 

@@ -196,7 +196,7 @@ public enum HPAReconciler {
                         "failed to get \(resource) utilization: unable to get metrics for resource \(resource): \(error)"
                 ))
         }
-        let calculator = ReplicaCalculator()
+        let calculator = ReplicaCalculator(now: input.now)
         do throws(HPAMetricError) {
             if let percent = target["averageUtilization"]?.intValue, target["type"]?.stringValue == "Utilization" {
                 let proposal = try calculator.utilizationReplicas(

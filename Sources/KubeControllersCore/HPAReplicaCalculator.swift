@@ -6,10 +6,16 @@ public struct PodResourceUsage: Sendable, Equatable {
     public var cpuMillis: Int64
     /// Memory (working set) in bytes.
     public var memoryBytes: Int64
+    /// When the sample was taken (epoch seconds) and over how long a window its rate is; nil
+    /// when the metrics API did not say.
+    public var timestamp: Int64?
+    public var windowSeconds: Int64
 
-    public init(cpuMillis: Int64, memoryBytes: Int64) {
+    public init(cpuMillis: Int64, memoryBytes: Int64, timestamp: Int64? = nil, windowSeconds: Int64 = 0) {
         self.cpuMillis = cpuMillis
         self.memoryBytes = memoryBytes
+        self.timestamp = timestamp
+        self.windowSeconds = windowSeconds
     }
 
     /// `cpu` in milli units, `memory` in bytes: the unit requests are compared in.
@@ -39,6 +45,12 @@ struct ResourceProposal: Equatable {
 /// damp a scale, never cause one.
 struct ReplicaCalculator {
     var tolerance: Double = 0.1
+    /// Now, for the CPU start-up rule below (epoch seconds).
+    var now: Int64 = 0
+    /// Upstream `--horizontal-pod-autoscaler-cpu-initialization-period` (5 min) and
+    /// `--horizontal-pod-autoscaler-initial-readiness-delay` (30 s).
+    var cpuInitializationPeriod: Int64 = 300
+    var initialReadinessDelay: Int64 = 30
 
     struct PodGroups {
         var ready: [String: Int64] = [:]
@@ -63,14 +75,32 @@ struct ReplicaCalculator {
                 groups.missing.insert(name)
                 continue
             }
-            // Upstream only holds CPU samples of not-yet-ready pods back (start-up bursts).
-            if resource == "cpu" && !PodState.isReady(pod) {
+            if resource == "cpu" && cpuSampleIsUnready(pod, usage) {
                 groups.unready.insert(name)
                 continue
             }
             groups.ready[name] = usage.value(of: resource)
         }
         return groups
+    }
+
+    /// Upstream's rule for CPU samples, which start-up bursts would distort: a pod without a Ready
+    /// condition or a start time is unready; within the initialization period after its start, so
+    /// is a pod not Ready or whose sample's window began before its last readiness change; after
+    /// it, only a pod not Ready that has never been ready (its condition last changed within the
+    /// initial readiness delay of its start).
+    func cpuSampleIsUnready(_ pod: JSON, _ usage: PodResourceUsage) -> Bool {
+        guard let condition = PodState.readyCondition(pod),
+            let started = pod[path: ["status", "startTime"]]?.stringValue.flatMap(Timestamp.parse)
+        else { return true }
+        let ready = condition["status"]?.stringValue == "True"
+        let transition = condition["lastTransitionTime"]?.stringValue.flatMap(Timestamp.parse) ?? started
+        if started + cpuInitializationPeriod > now {
+            guard ready else { return true }
+            guard let sampled = usage.timestamp else { return false }
+            return sampled < transition + usage.windowSeconds
+        }
+        return condition["status"]?.stringValue == "False" && started + initialReadinessDelay > transition
     }
 
     /// Sum of the pod's containers' requests of `resource` (milli cpu or bytes).

@@ -28,18 +28,47 @@ import Testing
         return ["metadata": ["name": "web", "namespace": "default", "generation": 1], "spec": spec]
     }
 
-    static func pod(_ name: String, cpuRequest: String? = "100m", ready: Bool = true, phase: String = "Running") -> JSON
-    {
+    /// A pod started an hour ago (past the CPU initialization period) whose Ready condition last
+    /// changed 10 s after its start.
+    static func pod(
+        _ name: String, cpuRequest: String? = "100m", ready: Bool = true, phase: String = "Running",
+        startedAgo: Int64 = 3600, readyChangedAfterStart: Int64 = 10
+    ) -> JSON {
         var container: JSON = ["name": "app"]
         if let cpuRequest { container["resources"] = ["requests": ["cpu": .string(cpuRequest), "memory": "64Mi"]] }
+        let started = now - startedAgo
         return [
             "metadata": ["name": .string(name), "namespace": "default"],
             "spec": ["containers": [container]],
             "status": [
-                "phase": .string(phase),
-                "conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]],
+                "phase": .string(phase), "startTime": .string(Timestamp.format(started)),
+                "conditions": [
+                    [
+                        "type": "Ready", "status": .string(ready ? "True" : "False"),
+                        "lastTransitionTime": .string(Timestamp.format(started + readyChangedAfterStart)),
+                    ]
+                ],
             ],
         ]
+    }
+
+    @Test func cpuSamplesOfStartingPodsAreHeldBackAsUpstreamDoes() {
+        let calculator = ReplicaCalculator(now: Self.now)
+        func unready(_ pod: JSON, sampledAt: Int64? = Self.now) -> Bool {
+            calculator.cpuSampleIsUnready(
+                pod, PodResourceUsage(cpuMillis: 100, memoryBytes: 0, timestamp: sampledAt, windowSeconds: 10))
+        }
+        // Within the 5-minute initialization period: ready for longer than one window counts.
+        #expect(!unready(Self.pod("a", startedAgo: 60, readyChangedAfterStart: 10)))
+        // Ready 5 s ago: the 10 s window began before that, so the sample still covers start-up.
+        #expect(unready(Self.pod("b", startedAgo: 60, readyChangedAfterStart: 55)))
+        #expect(unready(Self.pod("c", ready: false, startedAgo: 60)))
+        // After the period: an unready pod that was ready once counts; one never ready does not.
+        #expect(!unready(Self.pod("d", ready: false, startedAgo: 3600, readyChangedAfterStart: 600)))
+        #expect(unready(Self.pod("e", ready: false, startedAgo: 3600, readyChangedAfterStart: 10)))
+        var unstarted = Self.pod("f")
+        unstarted[path: ["status", "startTime"]] = nil
+        #expect(unready(unstarted), "no start time: unready")
     }
 
     static func usage(_ millis: [String: Int64]) -> Result<[String: PodResourceUsage], HPAMetricError> {
