@@ -56,7 +56,9 @@ extension KubeSchedulerFramework {
         let offersByAgent = Dictionary(grouping: offers.values, by: \.agentID)
         let (clusterNodes, agentOfNode) = await schedulingNodes(offersByAgent: offersByAgent, allPods: allPods)
         let catalog = await volumeCatalog()
-        let outcome = KubeScheduler(volumes: catalog).schedule(pending: pending, nodes: clusterNodes, using: &random)
+        let budgets = await disruptionBudgets?.list() ?? []
+        let outcome = KubeScheduler(volumes: catalog, disruptionBudgets: budgets).schedule(
+            pending: pending, nodes: clusterNodes, using: &random)
         let pendingByKey = Dictionary(pending.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
         var tasksByAgent: [AgentID: [TaskInfo]] = [:]
         var takenMilliCPU: [AgentID: Int64] = [:]

@@ -71,6 +71,8 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
     /// Claims, volumes and classes for the VolumeBinding plugin; nil schedules as if no pod had claims.
     var volumeInformers: VolumeInformers?
     var nodeDiscovery: Task<Void, Never>?
+    /// PodDisruptionBudgets for preemption; nil preempts as if there were none.
+    var disruptionBudgets: Informer?
 
     public init(options: Options, client: KubeClient, pods: Informer, nodes: Informer, logger: Logger) {
         self.options = options
@@ -128,6 +130,9 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
         try? await driver.revive(roles: [options.role])
         suppressed = false
     }
+
+    /// Reads PodDisruptionBudgets from this informer from now on (preemption avoids violating them).
+    public func useDisruptionBudgets(_ informer: Informer) { disruptionBudgets = informer }
 
     /// Ends node discovery (the driver is stopped separately).
     public func stopNodeDiscovery() {

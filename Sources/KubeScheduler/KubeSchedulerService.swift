@@ -11,6 +11,7 @@ public struct KubeSchedulerService: Sendable {
     let pods: Informer
     let nodes: Informer
     let volumes: VolumeInformers
+    let budgets: Informer
     let transport: HTTPKubeTransport
     let run: Task<Void, Never>
 
@@ -31,14 +32,18 @@ public struct KubeSchedulerService: Sendable {
         let volumes = VolumeInformers(client: client, logger: logger)
         await volumes.start()
         await framework.useVolumes(volumes)
+        let budgets = Informer(client: client, resource: .podDisruptionBudgets, logger: logger)
+        await budgets.start()
+        await budgets.waitForSync()
+        await framework.useDisruptionBudgets(budgets)
         await framework.watchPods()
         let driver = SchedulerDriver(
             framework: KubeSchedulerFramework.frameworkInfo(role: options.role),
             transport: HTTPSchedulerTransport(master: master), logger: logger)
         let run = Task { await driver.run(handler: framework) }
         return KubeSchedulerService(
-            framework: framework, driver: driver, pods: pods, nodes: nodes, volumes: volumes, transport: transport,
-            run: run)
+            framework: framework, driver: driver, pods: pods, nodes: nodes, volumes: volumes, budgets: budgets,
+            transport: transport, run: run)
     }
 
     public func stop() async {
@@ -48,6 +53,7 @@ public struct KubeSchedulerService: Sendable {
         await pods.stop()
         await nodes.stop()
         await volumes.stop()
+        await budgets.stop()
         try? await transport.shutdown()
     }
 }

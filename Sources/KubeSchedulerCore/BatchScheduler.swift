@@ -66,14 +66,17 @@ public struct KubeScheduler: Sendable {
     public var namespaceLabels: [String: [String: String]]
     /// Claims, volumes and classes, for the VolumeBinding plugin.
     public var volumes: VolumeCatalog
+    /// PodDisruptionBudgets, which preemption tries not to violate.
+    public var disruptionBudgets: [DisruptionBudgetInfo]
 
     public init(
         weights: ScoreWeights = .upstreamDefaults, namespaceLabels: [String: [String: String]] = [:],
-        volumes: VolumeCatalog = VolumeCatalog()
+        volumes: VolumeCatalog = VolumeCatalog(), disruptionBudgets: [JSON] = []
     ) {
         self.weights = weights
         self.namespaceLabels = namespaceLabels
         self.volumes = volumes
+        self.disruptionBudgets = disruptionBudgets.compactMap(DisruptionBudgetInfo.init)
     }
 
     /// Schedules `pending` pods onto `nodes`. `generator` breaks ties between equally scored nodes
@@ -145,7 +148,9 @@ public struct KubeScheduler: Sendable {
             }
         }
         var nomination: Nomination?
-        switch Preemption.preempt(state: state, nodes: cluster, diagnosis: diagnosis, using: &generator) {
+        switch Preemption.preempt(
+            state: state, nodes: cluster, diagnosis: diagnosis, budgets: disruptionBudgets, using: &generator)
+        {
         case .nominated(let result): nomination = result
         case .failed(let message): diagnosis.postFilterMessage = message
         }

@@ -10,9 +10,32 @@ public struct Nomination: Sendable, Hashable {
     public var nominationsToClear: [PodReference]
 }
 
-/// DefaultPreemption. Out of scope: PodDisruptionBudgets (upstream first prefers nodes whose victims
-/// violate the fewest PDBs and reprieves PDB-protected victims first; here every victim counts as
-/// non-violating, which is what upstream does when no PDB selects them) and scheduler extenders.
+/// What preemption reads of a PodDisruptionBudget: which pods it covers and how many more of them
+/// may go (`status.disruptionsAllowed`; pods already in `status.disruptedPods` are not counted twice).
+public struct DisruptionBudgetInfo: Sendable, Hashable {
+    var namespace: String
+    var selector: LabelSelector
+    var disruptionsAllowed: Int64
+    var disruptedPods: Set<String>
+
+    /// Nil for a budget preemption ignores: one whose selector is missing, empty or unreadable
+    /// (upstream's preemption skips those).
+    init?(_ budget: JSON) {
+        guard let object = budget[path: ["spec", "selector"]], object != .null, object != .emptyObject,
+            let selector = try? LabelSelector(object: object)
+        else { return nil }
+        namespace = budget.namespace
+        self.selector = selector
+        disruptionsAllowed = budget[path: ["status", "disruptionsAllowed"]]?.intValue ?? 0
+        disruptedPods = Set((budget[path: ["status", "disruptedPods"]]?.objectValue ?? [:]).keys)
+    }
+
+    func covers(_ pod: PodInfo) -> Bool { pod.namespace == namespace && selector.matches(pod.labels) }
+}
+
+/// DefaultPreemption, with upstream's PodDisruptionBudget handling: victims whose eviction would
+/// exceed a budget are reprieved first, and nodes needing the fewest such violations win. Out of
+/// scope: scheduler extenders.
 enum Preemption {
     static let plugin = "DefaultPreemption"
 
@@ -25,10 +48,13 @@ enum Preemption {
     struct Candidate {
         var nodeName: String
         var victims: [PodInfo]
+        /// Victims whose eviction exceeds a PodDisruptionBudget.
+        var violations: Int = 0
     }
 
     static func preempt<G: RandomNumberGenerator>(
-        state: CycleState, nodes: [NodeInfo], diagnosis: Diagnosis, using generator: inout G
+        state: CycleState, nodes: [NodeInfo], diagnosis: Diagnosis, budgets: [DisruptionBudgetInfo] = [],
+        using generator: inout G
     ) -> Outcome {
         let pod = state.pod
         if let reason = ineligibility(of: pod, nodes: nodes, diagnosis: diagnosis) {
@@ -46,8 +72,9 @@ enum Preemption {
             let offset = Int.random(in: 0..<potential.count, using: &generator)
             for step in 0..<potential.count where candidates.count < wanted {
                 let node = nodes[potential[(offset + step) % potential.count]]
-                switch selectVictims(state: state, node: node) {
-                case .success(let victims): candidates.append(Candidate(nodeName: node.name, victims: victims))
+                switch selectVictims(state: state, node: node, budgets: budgets) {
+                case .success(let victims, let violations):
+                    candidates.append(Candidate(nodeName: node.name, victims: victims, violations: violations))
                 case .failure(let status): statuses.nodeStatuses[node.name] = status
                 }
             }
@@ -77,13 +104,16 @@ enum Preemption {
     }
 
     enum VictimSelection {
-        case success([PodInfo])
+        case success([PodInfo], violations: Int)
         case failure(NodeStatus)
     }
 
     /// Upstream `SelectVictimsOnNode`: take every lower-priority pod off, check the pod fits, then
-    /// put them back most important first, keeping out only those whose return breaks the fit.
-    static func selectVictims(state: CycleState, node: NodeInfo) -> VictimSelection {
+    /// put them back — those whose eviction would violate a budget first, then the others, each
+    /// group most important first — keeping out only those whose return breaks the fit.
+    static func selectVictims(
+        state: CycleState, node: NodeInfo, budgets: [DisruptionBudgetInfo] = []
+    ) -> VictimSelection {
         let pod = state.pod
         var node = node
         var state = state
@@ -97,26 +127,53 @@ enum Preemption {
         }
         if let status = state.runFiltersWithNominatedPods(on: node) { return .failure(status) }
         var victims: [PodInfo] = []
-        for candidate in potential {
-            node.add(candidate)
-            state.added(candidate, on: node)
-            if state.runFiltersWithNominatedPods(on: node) != nil {
-                node.remove(id: candidate.id)
-                state.removed(candidate, from: node)
-                victims.append(candidate)
+        var violations = 0
+        let (violating, nonViolating) = splitByBudgetViolation(potential, budgets: budgets)
+        for (group, violates) in [(violating, true), (nonViolating, false)] {
+            for candidate in group {
+                node.add(candidate)
+                state.added(candidate, on: node)
+                if state.runFiltersWithNominatedPods(on: node) != nil {
+                    node.remove(id: candidate.id)
+                    state.removed(candidate, from: node)
+                    victims.append(candidate)
+                    if violates { violations += 1 }
+                }
             }
         }
         // Fitting with every pod back means eviction was not what stood in the way; upstream treats
         // such a node as an error, not a candidate.
         if victims.isEmpty { return .failure(.unresolvable(plugin, FilterReason.preemptionNotHelpful)) }
-        return .success(victims)
+        return .success(victims.sorted(by: PodInfo.moreImportant), violations: violations)
     }
 
-    /// Upstream `pickOneNodeForPreemption` without the PDB criterion: the lowest highest-priority
-    /// victim, then the lowest sum of priorities, then the fewest victims, then the latest start of
-    /// the highest-priority victims, then the first candidate found.
+    /// Upstream `filterPodsWithPDBViolation`: going through the pods most important first, each
+    /// takes one allowed disruption from every budget covering it (unless the budget already
+    /// counts it as disrupted); a pod that takes a budget below zero would violate it. Order is kept.
+    static func splitByBudgetViolation(
+        _ pods: [PodInfo], budgets: [DisruptionBudgetInfo]
+    ) -> (violating: [PodInfo], nonViolating: [PodInfo]) {
+        var allowed = budgets.map(\.disruptionsAllowed)
+        var violating: [PodInfo] = []
+        var nonViolating: [PodInfo] = []
+        for pod in pods {
+            var violates = false
+            for (index, budget) in budgets.enumerated() where budget.covers(pod) {
+                if budget.disruptedPods.contains(pod.json.name) { continue }
+                allowed[index] -= 1
+                if allowed[index] < 0 { violates = true }
+            }
+            if violates { violating.append(pod) } else { nonViolating.append(pod) }
+        }
+        return (violating, nonViolating)
+    }
+
+    /// Upstream `pickOneNodeForPreemption`: the fewest budget violations, then the lowest
+    /// highest-priority victim, then the lowest sum of priorities, then the fewest victims, then the
+    /// latest start of the highest-priority victims, then the first candidate found.
     static func pickOneNode(_ candidates: [Candidate]) -> Candidate? {
         let criteria: [(Candidate) -> Int64] = [
+            { -Int64($0.violations) },
             { -($0.victims.first?.priority ?? 0) },
             { -$0.victims.reduce(0) { $0 + $1.priority + Int64(Int32.max) + 1 } },
             { -Int64($0.victims.count) },

@@ -70,10 +70,10 @@ enum Fixture {
 
     static func schedule(
         _ pending: [JSON], on nodes: [SchedulingNode], seed: UInt64 = 1,
-        namespaceLabels: [String: [String: String]] = [:]
+        namespaceLabels: [String: [String: String]] = [:], budgets: [JSON] = []
     ) -> SchedulingOutcome {
         var generator = SeededGenerator(seed: seed)
-        return KubeScheduler(namespaceLabels: namespaceLabels).schedule(
+        return KubeScheduler(namespaceLabels: namespaceLabels, disruptionBudgets: budgets).schedule(
             pending: pending, nodes: nodes, using: &generator)
     }
 

@@ -83,6 +83,54 @@ import Testing
         #expect(Preemption.pickOneNode(candidates)?.nodeName == "x", "lower sum wins before count")
     }
 
+    static func budget(app: String, allowed: Int64, disrupted: [String] = []) -> JSON {
+        var status: JSON = ["disruptionsAllowed": .int(allowed)]
+        if !disrupted.isEmpty {
+            status["disruptedPods"] = .object(
+                Dictionary(uniqueKeysWithValues: disrupted.map { ($0, "2026-01-01T00:00:00Z") }))
+        }
+        return [
+            "metadata": ["name": .string(app), "namespace": "default"],
+            "spec": ["minAvailable": 1, "selector": ["matchLabels": ["app": .string(app)]]], "status": status,
+        ]
+    }
+
+    @Test func prefersTheNodeWhoseVictimsViolateNoDisruptionBudget() {
+        let nodes = [
+            F.node("guarded", cpu: 1000, boundPods: [F.pod("db", cpu: "1", priority: 1, labels: ["app": "db"])]),
+            F.node("free", cpu: 1000, boundPods: [F.pod("batch", cpu: "1", priority: 5, labels: ["app": "batch"])]),
+        ]
+        let budgets = [Self.budget(app: "db", allowed: 0)]
+        for seed in UInt64(1)...5 {
+            let outcome = F.schedule([F.pod("urgent", cpu: "1", priority: 10)], on: nodes, seed: seed, budgets: budgets)
+            // Without the budget the lower-priority db pod would go (see the test above).
+            #expect(outcome.failure(of: "default/urgent")?.nomination?.nodeName == "free")
+        }
+        let allowed = F.schedule(
+            [F.pod("urgent", cpu: "1", priority: 10)], on: nodes, budgets: [Self.budget(app: "db", allowed: 1)])
+        #expect(allowed.failure(of: "default/urgent")?.nomination?.nodeName == "guarded")
+        // A pod the budget already counts as disrupted costs it nothing more.
+        let counted = F.schedule(
+            [F.pod("urgent", cpu: "1", priority: 10)], on: nodes,
+            budgets: [Self.budget(app: "db", allowed: 0, disrupted: ["db"])])
+        #expect(counted.failure(of: "default/urgent")?.nomination?.nodeName == "guarded")
+    }
+
+    @Test func reprievesBudgetProtectedVictimsFirstAndStillEvictsThemIfNeeded() {
+        let node = F.node(
+            "n1", cpu: 2000,
+            boundPods: [
+                F.pod("db", cpu: "1", priority: 1, labels: ["app": "db"]),
+                F.pod("batch", cpu: "1", priority: 2, labels: ["app": "batch"]),
+            ])
+        let budgets = [Self.budget(app: "db", allowed: 0)]
+        let one = F.schedule([F.pod("urgent", cpu: "1", priority: 10)], on: [node], budgets: budgets)
+        #expect(Self.victims(one, "default/urgent") == ["default/batch"], "the protected pod is put back first")
+        // When both must go, the budget does not save the pod: preemption may violate it.
+        let both = F.schedule([F.pod("urgent", cpu: "2", priority: 10)], on: [node], budgets: budgets)
+        #expect(Self.victims(both, "default/urgent") == ["default/batch", "default/db"])
+    }
+
     @Test func amongEqualVictimsTheOneStartedLaterGoes() {
         let nodes = [
             F.node(
