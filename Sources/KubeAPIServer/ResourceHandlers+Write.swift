@@ -199,7 +199,10 @@ extension KubeAPIServer {
             }
             var next = try transform(current)
             next = try prepareUpdate(next, old: current, request: request, subresource: subresource, isApply: isApply)
-            if subresource.isEmpty { try await allocateServiceAddresses(&next, old: current, resource: resource) }
+            if subresource.isEmpty {
+                try await allocateServiceAddresses(&next, old: current, resource: resource)
+                try await admitClaimResize(next, old: current, resource: resource)
+            }
             if Self.sameIgnoringManagedFields(next, current) { return current }
             if request.dryRun { return next }
             if shouldDeleteDuringUpdate(next, resource: resource) {

@@ -208,13 +208,21 @@ extension CoreV1 {
         if munged["resources"] == .emptyObject, oldSpec["resources"] == nil { munged["resources"] = nil }
         munged["volumeAttributesClassName"] = oldSpec["volumeAttributesClassName"]
         if CoreSupport.string(oldSpec, ["volumeName"]).isEmpty { munged["volumeName"] = oldSpec["volumeName"] }
-        guard munged != oldSpec else { return [] }
-        return [
-            .forbidden(
-                "spec",
-                "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
-            )
-        ]
+        guard munged == oldSpec else {
+            return [
+                .forbidden(
+                    "spec",
+                    "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+                )
+            ]
+        }
+        // A claim never shrinks below what it already has (upstream, with RecoverVolumeExpansionFailure).
+        let path = ["spec", "resources", "requests", "storage"]
+        guard let requested = new[path: path].flatMap(CoreQuantity.parse),
+            let floor = (old[path: ["status", "capacity", "storage"]] ?? old[path: path]).flatMap(CoreQuantity.parse),
+            requested < floor
+        else { return [] }
+        return [.forbidden("spec.resources.requests.storage", "field can not be less than status.capacity")]
     }
 
     static let volumeSources = ["hostPath", "nfs", "local", "csi"] + otherPersistentVolumeSources
