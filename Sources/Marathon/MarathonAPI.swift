@@ -73,6 +73,13 @@ public struct MarathonAPI: HTTPHandler {
                 return HTTPResponse.empty(status: .accepted)
             }
             return deployed(MarathonScheduler.DeploymentResult(plan: plan, created: false))
+        case .events:
+            guard request.headers["Accept"].joined(separator: ",").contains("text/event-stream") else {
+                throw MarathonError(.methodNotAllowed, "/v2/events needs 'Accept: text/event-stream'")
+            }
+            let types = Set(request.queryValues["event_type"] ?? [])
+            let stream = await scheduler.subscribeEvents(types: types, remoteAddress: request.remoteAddress)
+            return HTTPResponse.stream(stream, contentType: "text/event-stream", headers: ["Cache-Control": "no-cache"])
         case .notBuilt(let what): throw MarathonError.notBuilt(what)
         case .methodNotAllowed: throw MarathonError(.methodNotAllowed, "HTTP 405 Method Not Allowed")
         case .notFound: throw MarathonError(.notFound, "Not found: \(request.path)")

@@ -24,6 +24,7 @@ enum MarathonRoute: Equatable {
     case killTasks
     case listDeployments
     case deleteDeployment(String)
+    case events
     /// A Marathon endpoint this release does not serve yet (answered 501 naming it).
     case notBuilt(String)
     case methodNotAllowed
@@ -50,7 +51,7 @@ enum MarathonRoute: Equatable {
             return method == .DELETE ? .deleteDeployment(rest[0]) : .methodNotAllowed
         case "groups": return .notBuilt("/v2/groups")
         case "queue": return .notBuilt("/v2/queue")
-        case "events": return .notBuilt("/v2/events (server-sent events)")
+        case "events": return rest.isEmpty && method == .GET ? .events : .methodNotAllowed
         case "pods": return .notBuilt("/v2/pods")
         case "eventSubscriptions": return .notBuilt("/v2/eventSubscriptions")
         default: return .notFound

@@ -48,6 +48,14 @@ extension MarathonScheduler {
             backoffs[id, default: LaunchBackoff()].adopt(app)
         }
         deployments[plan.id] = (plan, restarts)
+        for id in conflicting { publish("deployment_failed", ["id": .string(id)]) }
+        for id in removed { publish("app_terminated_event", ["appId": .string(id.description)]) }
+        for app in target.values.sorted(by: { $0.id < $1.id }) {
+            publish(
+                "api_post_event",
+                ["clientIp": .string(""), "uri": .string("/v2/apps\(app.id)"), "appDefinition": app.json()])
+        }
+        publish("deployment_info", ["plan": Self.lightPlan(plan), "currentStep": plan.steps.first?.json ?? .null])
         for id in conflicting { await store.removeDeployment(id) }
         for id in removed { try await store.remove(id) }
         for app in target.values { try await store.save(app) }
@@ -155,6 +163,7 @@ extension MarathonScheduler {
             throw MarathonError(.notFound, "DeploymentPlan \(id) does not exist")
         }
         deployments.removeValue(forKey: id)
+        publish("deployment_failed", ["id": .string(id)])
         await store.removeDeployment(id)
         if force { return nil }
         let now = Date()

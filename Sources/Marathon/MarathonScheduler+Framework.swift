@@ -62,11 +62,13 @@ extension MarathonScheduler {
             task.state = status.state.rawValue
             if status.state == .running, task.startedAt == nil { task.startedAt = Timestamp.normalize(now) }
             tasks[id] = task
+            publishStatus(task, state: status.state.rawValue, message: status.message)
             try? await store.save(task)
             wake()
             return
         }
         tasks.removeValue(forKey: id)
+        publishStatus(task, state: status.state.rawValue, message: status.message)
         let appId = PathId(task.appId)
         if LaunchBackoff.countsTowardBackoff(state: status.state.rawValue), let app = apps[appId] {
             backoffs[appId, default: LaunchBackoff(version: app.versionInfo?.lastConfigChangeAt)].recordFailure(
@@ -129,6 +131,7 @@ extension MarathonScheduler {
         }
         for (id, deployment) in deployments where isFinished(deployment.plan) {
             deployments.removeValue(forKey: id)
+            publish("deployment_success", ["id": .string(id), "plan": Self.lightPlan(deployment.plan)])
             await store.removeDeployment(id)
             logger.info("Deployment finished", metadata: ["deployment": "\(id)"])
         }

@@ -49,6 +49,7 @@ public actor MarathonScheduler: SchedulerEventHandler {
     var tickRunning = false
     var tickRequested = false
     var timer: Task<Void, Never>?
+    var eventSubscribers: [ObjectIdentifier: EventSubscriber] = [:]
 
     init(options: Options, store: MarathonStore, logger: Logger) {
         self.options = options

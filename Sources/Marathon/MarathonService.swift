@@ -39,6 +39,7 @@ public struct MarathonService: Sendable {
 
     /// Stops serving and unsubscribes; tasks keep running (the framework fails over on restart).
     public func stop() async {
+        await scheduler.closeEventStreams()
         await http.shutdown()
         await scheduler.stopTimer()
         await driver.stop()

@@ -45,6 +45,8 @@ import Testing
         #expect(route(.POST, "/v2/deployments") == .methodNotAllowed)
         #expect(route(.GET, "/v2/groups") == .notBuilt("/v2/groups"))
         #expect(route(.GET, "/v2/queue") == .notBuilt("/v2/queue"))
+        #expect(route(.GET, "/v2/events") == .events)
+        #expect(route(.POST, "/v2/events") == .methodNotAllowed)
         #expect(route(.PUT, "/v2/apps") == .notBuilt("PUT /v2/apps (several apps at once)"))
         #expect(route(.GET, "/v2/nothing") == .notFound)
         #expect(route(.GET, "/elsewhere") == .notFound)

@@ -6,7 +6,9 @@ serving `hello from hello_world:latest` on $PORT0 (the host port Marathon gives 
 else on 9001.
 """
 import json
+import queue
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,50 @@ def test_bad_input_gets_marathons_errors(marathon_cluster):
     assert requests.delete(f"{url}/v2/deployments/nope", timeout=5).status_code == 404
     assert requests.get(f"{url}/v2/groups", timeout=5).status_code == 501
     assert requests.get(f"{url}/v2/apps", timeout=5).json() == {"apps": []}
+
+
+def test_marathon_python_event_stream_sees_task_and_deployment_events(marathon_cluster):
+    _, url = marathon_cluster
+
+    def listen(event_types=None) -> "queue.Queue":
+        received: "queue.Queue" = queue.Queue()
+
+        def run():
+            try:
+                for event in MarathonClient(url).event_stream(event_types=event_types):
+                    received.put(event)
+            except Exception as error:  # the stream ends when the cluster stops
+                received.put(error)
+        threading.Thread(target=run, daemon=True).start()
+        return received
+
+    def drain(received: "queue.Queue", into: list) -> list:
+        while not received.empty():
+            item = received.get()
+            assert not isinstance(item, Exception), item
+            into.append(item)
+        return into
+
+    everything, all_seen = listen(), []
+    attached = lambda count: len([e for e in drain(everything, all_seen)  # noqa: E731
+                                  if e.event_type == "event_stream_attached"]) >= count
+    wait_until(lambda: attached(1), 30, "the unfiltered stream attached")
+    filtered, seen = listen(["status_update_event", "deployment_success"]), []
+    # Every stream hears of every attachment: the filtered one is registered once the first hears of it.
+    wait_until(lambda: attached(2), 30, "the filtered stream attached")
+
+    client = MarathonClient(url)
+    assert client.create_app("evented", MarathonApp(cmd="sleep 3600", cpus=0.1, mem=16, instances=1))
+
+    def got_both():
+        drain(filtered, seen)
+        running = [e for e in seen if e.event_type == "status_update_event" and e.task_status == "TASK_RUNNING"
+                   and e.app_id == "/evented"]
+        return running if running and any(e.event_type == "deployment_success" for e in seen) else None
+    running = wait_until(got_both, 90, "status_update_event TASK_RUNNING and deployment_success")
+    assert running[0].task_id.startswith("evented.instance-")
+    assert {e.event_type for e in seen} == {"status_update_event", "deployment_success"}
+    wait_until(lambda: any(e.event_type == "api_post_event" for e in drain(everything, all_seen)), 10,
+               "api_post_event on the unfiltered stream")
+    not_sse = requests.get(f"{url}/v2/events", headers={"Accept": "application/json"}, timeout=5)
+    assert not_sse.status_code == 405
