@@ -4,7 +4,7 @@ import MesosModel
 /// - `cmd` runs under `/bin/sh -c`; `args` run without a shell (inside an image they follow the
 ///   image's entrypoint, as `docker run IMAGE args`); an image app with neither runs the image.
 /// - DOCKER and MESOS containers with an image both become a MESOS container with a Docker image
-///   (the agent's containerizer runs it in the host network).
+///   (the agent's containerizer runs it in the host network); host-path volumes are passed on.
 /// - The environment holds the app's `env`, then Marathon's variables (reference §2): `PORT0..n`,
 ///   `PORT_<NAME>`, `PORT`, `PORTS`, `HOST`, `MARATHON_APP_*`, `MESOS_TASK_ID`.
 ///
@@ -44,10 +44,19 @@ public enum AppTask {
         var task = TaskInfo(
             name: app.id.mesosTaskName, taskID: TaskID(taskId.description), agentID: agentID,
             resources: match.resources, command: command)
+        let volumes = (app.container?.volumes ?? []).map {
+            ContainerInfo.Volume(
+                containerPath: $0.containerPath, hostPath: $0.hostPath,
+                mode: $0.mode == "RO" ? .readOnly : .readWrite)
+        }
         if let image {
             var container = ContainerInfo.mesosImage(image)
             if app.container?.docker?.forcePullImage == true { container.mesos?.image?.cached = false }
+            if !volumes.isEmpty { container.volumes = volumes }
             task.container = container
+        } else if !volumes.isEmpty {
+            // Host paths for a command without an image: the agent binds them under the sandbox.
+            task.container = ContainerInfo(type: .mesos, volumes: volumes)
         }
         if let grace = app.taskKillGracePeriodSeconds {
             task.killPolicy = KillPolicy(gracePeriod: DurationInfo(seconds: grace))

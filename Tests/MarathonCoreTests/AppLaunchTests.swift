@@ -111,6 +111,19 @@ import Testing
         #expect(a.command?.isShell == true && a.command?.value == "echo hi" && a.container == nil)
         #expect(b.command?.isShell == false && b.command?.value == "sleep" && b.command?.arguments == ["sleep", "60"])
     }
+
+    @Test func hostPathVolumesReachTheContainer() throws {
+        let app = try AppDefinition.create(
+            from: json(
+                #"{"id":"/v","cmd":"ls /data","container":{"type":"MESOS","volumes":[{"containerPath":"data","hostPath":"/srv","mode":"RO"}]}}"#
+            ))
+        let id = MarathonTaskId(appId: PathId("/v"), uuid: "0f8fad5b-d9cb-469f-a165-70867728950e")
+        let task = AppTask.taskInfo(
+            app: app, taskId: id, agentID: AgentID("S"), hostname: "h", match: OfferMatch(resources: [], hostPorts: []))
+        #expect(
+            task.container?.hostPathVolumes == [HostPathVolume(hostPath: "/srv", containerPath: "data", readOnly: true)]
+        )
+    }
 }
 
 @Suite struct InstanceReconcileTests {
