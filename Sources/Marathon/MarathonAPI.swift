@@ -33,6 +33,12 @@ public struct MarathonAPI: HTTPHandler {
             var headers = deploymentHeader(plan.id)
             headers.add(name: "Location", value: body["id"]?.stringValue ?? "/")
             return MarathonResponse.json(body, status: .created, headers: headers)
+        case .putApps, .patchApps:
+            let partial = try MarathonRequest.flag(query, "partialUpdate", default: true)
+            let patch = request.method == .PATCH
+            return deployed(
+                try await scheduler.updateApps(
+                    try MarathonRequest.json(request), partial: patch || partial, mustExist: patch, force: force))
         case .getApp(let id):
             let embeds = MarathonRequest.embeds(request.queryValues["embed"] ?? [])
             return MarathonResponse.json(try await scheduler.appJSON(id, embeds: embeds))
@@ -80,6 +86,10 @@ public struct MarathonAPI: HTTPHandler {
             let types = Set(request.queryValues["event_type"] ?? [])
             let stream = await scheduler.subscribeEvents(types: types, remoteAddress: request.remoteAddress)
             return HTTPResponse.stream(stream, contentType: "text/event-stream", headers: ["Cache-Control": "no-cache"])
+        case .queue: return MarathonResponse.json(await scheduler.queueJSON())
+        case .resetDelay(let id):
+            try await scheduler.resetDelay(id)
+            return HTTPResponse.empty(status: .ok)
         case .notBuilt(let what): throw MarathonError.notBuilt(what)
         case .methodNotAllowed: throw MarathonError(.methodNotAllowed, "HTTP 405 Method Not Allowed")
         case .notFound: throw MarathonError(.notFound, "Not found: \(request.path)")

@@ -10,6 +10,8 @@ enum MarathonRoute: Equatable {
     case leader
     case listApps
     case createApp
+    case putApps
+    case patchApps
     case getApp(PathId)
     case putApp(PathId)
     case patchApp(PathId)
@@ -25,6 +27,8 @@ enum MarathonRoute: Equatable {
     case listDeployments
     case deleteDeployment(String)
     case events
+    case queue
+    case resetDelay(PathId)
     /// A Marathon endpoint this release does not serve yet (answered 501 naming it).
     case notBuilt(String)
     case methodNotAllowed
@@ -50,7 +54,10 @@ enum MarathonRoute: Equatable {
             guard rest.count == 1 else { return .notFound }
             return method == .DELETE ? .deleteDeployment(rest[0]) : .methodNotAllowed
         case "groups": return .notBuilt("/v2/groups")
-        case "queue": return .notBuilt("/v2/queue")
+        case "queue":
+            if rest.isEmpty { return method == .GET ? .queue : .methodNotAllowed }
+            guard rest.count >= 2, rest.last == "delay" else { return .notFound }
+            return method == .DELETE ? .resetDelay(appId(rest.dropLast())) : .methodNotAllowed
         case "events": return rest.isEmpty && method == .GET ? .events : .methodNotAllowed
         case "pods": return .notBuilt("/v2/pods")
         case "eventSubscriptions": return .notBuilt("/v2/eventSubscriptions")
@@ -63,7 +70,8 @@ enum MarathonRoute: Equatable {
             switch method {
             case .GET: return .listApps
             case .POST: return .createApp
-            case .PUT, .PATCH: return .notBuilt("\(method.rawValue) /v2/apps (several apps at once)")
+            case .PUT: return .putApps
+            case .PATCH: return .patchApps
             default: return .methodNotAllowed
             }
         }

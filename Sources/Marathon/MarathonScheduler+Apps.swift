@@ -85,6 +85,39 @@ extension MarathonScheduler {
     ) async throws -> DeploymentResult {
         let old = apps[id]
         if mustExist, old == nil { throw MarathonError.appNotFound(id) }
+        let now = Date()
+        let next = try await updated(id, old: old, body: body, partial: partial, now: now)
+        let plan = try await deploy(
+            original: old.map { [id: $0] } ?? [:], target: [id: next], force: force, now: now)
+        return DeploymentResult(plan: plan, created: old == nil)
+    }
+
+    /// `PUT`/`PATCH /v2/apps` with an array of app updates: one deployment for all of them.
+    func updateApps(_ body: JSONValue, partial: Bool, mustExist: Bool, force: Bool) async throws -> DeploymentResult {
+        guard case .array(let items) = body else {
+            throw MarathonError.invalid(ValidationFailure(path: "/", "error.expected.jsarray"))
+        }
+        let now = Date()
+        var original: [PathId: AppDefinition] = [:]
+        var target: [PathId: AppDefinition] = [:]
+        for (index, item) in items.enumerated() {
+            let id: PathId
+            do { id = try PathId.appId(item["id"]?.stringValue ?? "", path: "/(\(index))/id") } catch {
+                throw MarathonError.invalid(error)
+            }
+            let old = apps[id]
+            if mustExist, old == nil { throw MarathonError.appNotFound(id) }
+            original[id] = old
+            target[id] = try await updated(id, old: old, body: item, partial: partial, now: now)
+        }
+        let plan = try await deploy(original: original, target: target, force: force, now: now)
+        return DeploymentResult(plan: plan, created: false)
+    }
+
+    /// The stamped definition an update body asks for: a merge or replacement, or a stored version.
+    func updated(
+        _ id: PathId, old: AppDefinition?, body: JSONValue, partial: Bool, now: Date
+    ) async throws -> AppDefinition {
         let request: AppUpdate.Request
         do {
             request = try AppUpdate.apply(body, to: old, appId: id, partial: partial, defaultRole: options.role)
@@ -102,11 +135,7 @@ extension MarathonScheduler {
             next = stored
         }
         try checkSupported(next)
-        let now = Date()
-        next = next.stamped(at: now, previous: old)
-        let plan = try await deploy(
-            original: old.map { [id: $0] } ?? [:], target: [id: next], force: force, now: now)
-        return DeploymentResult(plan: plan, created: old == nil)
+        return next.stamped(at: now, previous: old)
     }
 
     func deleteApp(_ id: PathId, force: Bool) async throws -> DeploymentResult {

@@ -105,6 +105,30 @@ extension MarathonScheduler {
         return app.json()
     }
 
+    /// `GET /v2/queue`: apps waiting for launches, with their backoff delay. Items carry no `role`
+    /// (marathon-python 0.13 refuses it) and no `processedOffersSummary` (offers are not tracked per app).
+    func queueJSON() -> JSONValue {
+        let now = Date()
+        let items: [JSONValue] = apps.values.sorted { $0.id < $1.id }.compactMap { app in
+            let waiting = decision(for: app.id).launch
+            guard waiting > 0 else { return nil }
+            let backoff = backoffs[app.id] ?? LaunchBackoff()
+            return .object([
+                "app": info(app, embeds: ["counts", "deployments"]), "count": .number(Double(waiting)),
+                "delay": backoff.queueDelayJSON(now: now),
+                "since": .string(Timestamp.format(app.versionInfo?.lastScalingAt ?? app.version ?? now)),
+            ])
+        }
+        return .object(["queue": .array(items)])
+    }
+
+    /// `DELETE /v2/queue/{id}/delay`: the app launches again at once.
+    func resetDelay(_ id: PathId) throws(MarathonError) {
+        _ = try existing(id)
+        backoffs[id, default: LaunchBackoff()].reset()
+        wake()
+    }
+
     /// `GET /v2/info`, with only the keys marathon-python's `MarathonInfo` models (reference §6.2).
     func infoJSON() -> JSONValue {
         .object([

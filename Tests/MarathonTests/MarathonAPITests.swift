@@ -63,6 +63,39 @@ import Testing
         #expect(missing == .notFound && missingBody?["message"] == .string("App '/web' does not exist"))
     }
 
+    @Test func theQueueListsAppsWaitingForLaunches() async throws {
+        let api = MarathonAPI(scheduler: try await Self.scheduler(MemoryStateStore()))
+        _ = await Self.call(api, .POST, "/v2/apps", #"{"id":"/q","cmd":"sleep 100","instances":2}"#)
+        let (status, body, _) = await Self.call(api, .GET, "/v2/queue")
+        #expect(status == .ok)
+        guard case .array(let items)? = body?["queue"] else {
+            Issue.record("no queue")
+            return
+        }
+        #expect(items.count == 1 && items.first?["count"] == .number(2) && items.first?["role"] == nil)
+        #expect(items.first?["app"]?["id"] == .string("/q"))
+        #expect(items.first?["delay"]?["overdue"] == .bool(true))
+        let (reset, _, _) = await Self.call(api, .DELETE, "/v2/queue/q/delay")
+        #expect(reset == .ok)
+    }
+
+    @Test func severalAppsChangeInOneDeployment() async throws {
+        let api = MarathonAPI(scheduler: try await Self.scheduler(MemoryStateStore()))
+        let (status, body, _) = await Self.call(
+            api, .PUT, "/v2/apps", #"[{"id":"/x","cmd":"sleep 1"},{"id":"/y","cmd":"sleep 2","instances":2}]"#)
+        #expect(status == .ok && body?["deploymentId"] != nil)
+        let (_, list, _) = await Self.call(api, .GET, "/v2/deployments")
+        guard case .array(let deployments)? = list else {
+            Issue.record("no deployments")
+            return
+        }
+        #expect(deployments.count == 1 && deployments.first?["affectedApps"] == .array([.string("/x"), .string("/y")]))
+        let (missing, _, _) = await Self.call(api, .PATCH, "/v2/apps?force=true", #"[{"id":"/z","instances":1}]"#)
+        #expect(missing == .notFound)
+        let (notArray, _, _) = await Self.call(api, .PUT, "/v2/apps", #"{"id":"/x"}"#)
+        #expect(notArray == .unprocessableEntity)
+    }
+
     @Test func appsSurviveARestartWithTheirVersions() async throws {
         let store = MemoryStateStore()
         let first = MarathonAPI(scheduler: try await Self.scheduler(store))
@@ -96,8 +129,10 @@ import Testing
         #expect(badTask == .badRequest && taskBody?["message"] == .string("Invalid task id 'nope'"))
         let (noDeployment, _, _) = await Self.call(api, .DELETE, "/v2/deployments/none")
         #expect(noDeployment == .notFound)
-        let (queue, _, _) = await Self.call(api, .GET, "/v2/queue")
-        #expect(queue == .notImplemented)
+        let (groups, _, _) = await Self.call(api, .GET, "/v2/groups")
+        #expect(groups == .notImplemented)
+        let (noDelay, _, _) = await Self.call(api, .DELETE, "/v2/queue/none/delay")
+        #expect(noDelay == .notFound)
         let (pong, _, _) = await Self.call(api, .GET, "/ping")
         #expect(pong == .ok)
     }

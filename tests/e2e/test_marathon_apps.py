@@ -136,6 +136,10 @@ def test_a_deployment_that_cannot_finish_is_listed_and_cancelled(marathon_cluste
     client.create_app("huge", MarathonApp(cmd="sleep 3600", cpus=64, mem=16, instances=1))
     deployments = wait_until(client.list_deployments, 10, "a deployment for /huge")
     assert [d.affected_apps for d in deployments] == [["/huge"]]
+    # It waits in the launch queue (marathon-python parses the items: no `role` key).
+    queued = client.list_queue()
+    assert [(item.app.id, item.count) for item in queued] == [("/huge", 1)]
+    client.reset_delay("huge")
     # Locked: a second change is refused until forced.
     locked = requests.put(f"{url}/v2/apps/huge", json={"instances": 2}, timeout=5)
     assert locked.status_code == 409 and locked.json()["deployments"] == [{"id": deployments[0].id}]
@@ -208,3 +212,17 @@ def test_marathon_python_event_stream_sees_task_and_deployment_events(marathon_c
                "api_post_event on the unfiltered stream")
     not_sse = requests.get(f"{url}/v2/events", headers={"Accept": "application/json"}, timeout=5)
     assert not_sse.status_code == 405
+
+
+def test_marathon_python_updates_several_apps_in_one_deployment(marathon_cluster):
+    _, url = marathon_cluster
+    client = MarathonClient(url)
+    result = client.update_apps([MarathonApp(id="/pair/one", cmd="sleep 3600", cpus=0.1, mem=16, instances=1),
+                                 MarathonApp(id="/pair/two", cmd="sleep 3600", cpus=0.1, mem=16, instances=2)])
+    assert result["deploymentId"]
+    wait_deployed(url, "/pair/one", 1)
+    wait_deployed(url, "/pair/two", 2)
+    assert sorted(a.id for a in client.list_apps(app_id="pair")) == ["/pair/one", "/pair/two"]
+    for app_id in ("/pair/one", "/pair/two"):
+        client.delete_app(app_id, force=True)
+    wait_until(lambda: not client.list_apps() and not client.list_tasks(), 60, "both apps and their tasks gone")
