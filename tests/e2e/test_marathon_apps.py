@@ -226,3 +226,24 @@ def test_marathon_python_updates_several_apps_in_one_deployment(marathon_cluster
     for app_id in ("/pair/one", "/pair/two"):
         client.delete_app(app_id, force=True)
     wait_until(lambda: not client.list_apps() and not client.list_tasks(), 60, "both apps and their tasks gone")
+
+
+def test_a_crashing_app_is_relaunched_with_backoff_and_reports_its_last_failure(marathon_cluster):
+    cluster, url = marathon_cluster
+    client = MarathonClient(url)
+    client.create_app("crash", MarathonApp(cmd="echo boom; exit 3", cpus=0.1, mem=16, instances=1,
+                                           backoff_seconds=1, backoff_factor=2, max_launch_delay_seconds=60))
+
+    def failed_twice():
+        state = cluster.master.get_json("/state")
+        framework = next((f for f in state["frameworks"] if f["name"] == "marathon"), None)
+        done = [t for t in (framework or {}).get("completed_tasks", []) if t["name"] == "crash"]
+        return done if len(done) >= 2 else None
+    done = wait_until(failed_twice, 90, "two failed launches of /crash")
+    assert {t["state"] for t in done} == {"TASK_FAILED"}
+    assert len({t["id"] for t in done}) == len(done)  # each relaunch is a new task
+    app = app_state(url, "crash")
+    assert app["lastTaskFailure"]["state"] == "TASK_FAILED" and app["lastTaskFailure"]["appId"] == "/crash"
+    # As in Marathon without health checks, the deployment ended when the first task was running.
+    client.delete_app("crash", force=True)
+    wait_until(lambda: not client.list_apps(), 30, "app deleted")
