@@ -118,6 +118,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Marathon's /v2 API and app scheduler as a framework of the master (shell around MarathonCore).
+        .target(
+            name: "Marathon",
+            dependencies: [
+                "MarathonCore", "FrameworkKit", "StateStore", "HTTPSupport", "MesosModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // The kubelet as a Mesos executor of the kube framework (shell around KubeletCore).
         .target(
             name: "Kubelet",
@@ -155,7 +163,7 @@ let package = Package(
             dependencies: [
                 "KubeAPIServer", "KubeTypes", "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport",
                 "MesosModel", "Containerizer", "KubeClient", "KubeScheduler", "Kubelet", "ExecutorKit",
-                "KubeControllers", "KubeletServer",
+                "KubeControllers", "KubeletServer", "Marathon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -198,6 +206,9 @@ let package = Package(
         .testTarget(name: "MasterCoreTests", dependencies: ["MasterCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "MarathonCoreTests", dependencies: ["MarathonCore", "MesosModel"]),
+        .testTarget(
+            name: "MarathonTests",
+            dependencies: ["Marathon", "MarathonCore", "MesosModel", "StateStore", "HTTPSupport"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "StateStoreSQLite"]),
         .testTarget(
             name: "ContainerizerTests", dependencies: ["Containerizer", "MesosModel", "HTTPSupport", "TestSupport"]),

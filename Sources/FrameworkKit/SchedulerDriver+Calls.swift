@@ -45,6 +45,17 @@ extension SchedulerDriver {
         suppressedRoles.formUnion(roles ?? framework.effectiveRoles)
     }
 
+    /// Offers for `roles` on or off: REVIVE when they are wanted and suppressed, SUPPRESS when they
+    /// are not wanted and still flowing; no call when nothing changes.
+    public func wantOffers(_ wanted: Bool, roles: [String]) async throws {
+        let suppressedNow = roles.filter { suppressedRoles.contains($0) }
+        if wanted, !suppressedNow.isEmpty {
+            try await revive(roles: suppressedNow)
+        } else if !wanted, suppressedNow.count < roles.count {
+            try await suppress(roles: roles.filter { !suppressedRoles.contains($0) })
+        }
+    }
+
     /// Roles whose offers are suppressed (sent as `suppressed_roles` when subscribing).
     public var suppressedRoleNames: Set<String> { suppressedRoles }
 

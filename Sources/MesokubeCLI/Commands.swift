@@ -4,6 +4,7 @@ import Containerizer
 import Foundation
 import KubeScheduler
 import Logging
+import Marathon
 import Master
 import MesosModel
 import StateStore
@@ -59,6 +60,8 @@ struct MasterCommand: AsyncParsableCommand {
     @OptionGroup var master: MasterFlags
     @OptionGroup var kube: KubeFlags
     @Flag(help: "Do not run the Kubernetes API server in this master.") var noKube = false
+    @OptionGroup var marathon: MarathonFlags
+    @Flag(help: "Do not run the Marathon framework and API in this master.") var noMarathon = false
 
     func run() async throws {
         LogSetup.bootstrap(level: master.logLevel)
@@ -83,7 +86,16 @@ struct MasterCommand: AsyncParsableCommand {
                 flags: kube, logger: Logger(label: "mesokube.kube-scheduler"))
             controllers = try KubeControllersRunning.start(endpoint: endpoint, flags: kube)
         }
+        var marathonService: MarathonService?
+        if !noMarathon {
+            let service = try await MarathonServing.start(
+                store: store, master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(bound)", ip: master.ip,
+                flags: marathon)
+            say("Marathon API on http://\(master.ip):\(service.port) (role \(marathon.marathonRole))")
+            marathonService = service
+        }
         await ShutdownSignal.wait()
+        await marathonService?.stop()
         await controllers?.stop()
         await scheduler?.stop()
         await kubeEndpoint?.stop()

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import KubeTypes
 import Logging
+import Marathon
 import Master
 import MesosModel
 import StateStore
@@ -16,19 +17,19 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Master port.") var masterPort: Int = 5050
     @Option(help: "Port of the first agent; agent k listens on this + k.") var agentPort: Int = 5051
     @Option(help: "Number of agents.") var agents: Int = 1
-    @Option(help: "Marathon API port (arrives in a later release).") var marathonPort: Int = 8080
     @Option(help: "DNS port (arrives in a later release).") var dnsPort: Int = 8053
     @Option(help: "Pod CIDRs of the agents: agent k gets the k-th /24 of this network.")
     var clusterCidr: String = "10.244.0.0/16"
     @Flag(help: "Run pods in the host's network instead of giving each its own (needs no root).")
     var noPodNetwork = false
     @OptionGroup var kube: KubeFlags
+    @OptionGroup var marathon: MarathonFlags
     @OptionGroup var master: MasterFlags
     @OptionGroup var agent: AgentFlags
 
     func validate() throws {
         guard agents >= 1 && agents <= 64 else { throw ValidationError("--agents must be between 1 and 64") }
-        for port in [masterPort, agentPort, kube.kubePort, marathonPort, dnsPort] where !(0...65535).contains(port) {
+        for port in [masterPort, agentPort, kube.kubePort, dnsPort] where !(0...65535).contains(port) {
             throw ValidationError("Port \(port) is out of range")
         }
     }
@@ -59,7 +60,12 @@ struct DevCommand: AsyncParsableCommand {
         lines.append("  kube sched  framework of the master, role \(kube.kubeRole) (weight \(kube.kubeWeight))")
         let controllers = try KubeControllersRunning.start(
             endpoint: kubeEndpoint, flags: kube, localPathBase: root + "/local-path")
-        lines.append("  marathon    port \(marathonPort) reserved (not served yet)")
+        let marathonService = try await MarathonServing.start(
+            store: store, master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(boundMaster)", ip: master.ip,
+            flags: marathon)
+        lines.append(
+            "  marathon    http://\(master.ip):\(marathonService.port)  (framework of the master, role \(marathon.marathonRole))"
+        )
         lines.append("  dns         port \(dnsPort) reserved (not served yet)")
         lines.append("  state       \(root)")
         lines.append("Use kubectl with:  export KUBECONFIG=\(root)/kubeconfig")
@@ -67,6 +73,7 @@ struct DevCommand: AsyncParsableCommand {
         say(lines.joined(separator: "\n"))
         await ShutdownSignal.wait()
         say("Shutting down...")
+        await marathonService.stop()
         await controllers.stop()
         await scheduler.stop()
         // Pods stop while the API server still takes their last status; nothing reschedules them.

@@ -193,6 +193,24 @@ struct SchedulerDriverIntegrationTests {
         }
     }
 
+    @Test("wantOffers suppresses and revives only on a change, and a revive brings offers back")
+    func wantOffersTogglesSuppression() async throws {
+        try await withFramework { _, framework in
+            _ = try await framework.subscribed()
+            let offer = try await framework.nextOffer()
+            let roles = Array(await framework.driver.frameworkInfo.effectiveRoles)
+            try await framework.driver.decline(offerIDs: [offer.id], filters: Filters(refuseSeconds: 3600))
+            try await framework.driver.wantOffers(false, roles: roles)
+            #expect(await framework.driver.suppressedRoleNames == Set(roles))
+            try await framework.driver.wantOffers(false, roles: roles)
+            #expect(await framework.driver.suppressedRoleNames == Set(roles))
+            try await framework.driver.wantOffers(true, roles: roles)
+            #expect(await framework.driver.suppressedRoleNames.isEmpty)
+            // The revive cleared the hour-long refuse filter, so the agent is offered again.
+            _ = try await framework.nextOffer()
+        }
+    }
+
     @Test("after a master failover on the same address the framework keeps its id and runs tasks")
     func survivesMasterRestart() async throws {
         try await withFramework { cluster, framework in

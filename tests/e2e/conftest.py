@@ -5,11 +5,13 @@
   kill_master / restart_master / restart_agent).
 - `scheduler(cluster, **SchedulerProcess options)` runs programs/scheduler.py against a cluster.
 - `pod_cluster` is a three-agent `mesokube dev` with kubectl, pulling from `example_registry`.
+- `marathon_cluster` is a two-agent `mesokube dev` pulling from `example_registry`, with the Marathon API's URL.
 
 Everything started is ended at teardown, even when the test fails, and the logs of a failed test's
 processes are printed (pytest shows them under "Captured stdout teardown").
 """
 import pytest
+import requests
 
 from e2e_support.cluster import DEFAULT_RESOURCES, DevCluster, SplitCluster, mesokube_binary
 from e2e_support.images import Registry, example_images
@@ -117,3 +119,14 @@ def pod_cluster(dev_cluster, example_registry, tmp_path):
     kube = Kubectl(kubeconfig, tmp_path / "home")
     wait_until(lambda: len(kube.json("get", "nodes")["items"]) == 3, 30, "three nodes")
     return started, kube
+
+
+@pytest.fixture
+def marathon_cluster(dev_cluster, example_registry):
+    """`mesokube dev --agents 2` pulling from the example registry, once its Marathon API answers /ping;
+    returns the DevCluster and the API's base URL (`http://127.0.0.1:<marathon port>`)."""
+    started = dev_cluster(agents=2, extra_args=["--registry", example_registry.address,
+                                                "--insecure-registry", example_registry.address])
+    url = f"http://127.0.0.1:{started.marathon_port}"
+    wait_until(lambda: requests.get(url + "/ping", timeout=2).status_code == 200, 30, "Marathon /ping")
+    return started, url

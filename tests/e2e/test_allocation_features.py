@@ -132,7 +132,8 @@ def test_standby_master_redirects_pymesos_to_the_leader(split_cluster, scheduler
     cluster = split_cluster(agents=1)
     standby_port = free_port()
     argv = [str(mesokube_binary()), "master", "--work-dir", str(tmp_path / "standby"), "--port", str(standby_port),
-            "--ip", "127.0.0.1", "--leader", cluster.master_address, "--no-kube"]
+            "--ip", "127.0.0.1", "--leader", cluster.master_address, "--no-kube",
+            "--no-marathon"]
     standby = ManagedProcess("mesokube-standby", argv, tmp_path / "standby.log", cwd=tmp_path).start()
     try:
         standby_client = MasterClient(f"http://127.0.0.1:{standby_port}")

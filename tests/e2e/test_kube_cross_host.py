@@ -112,7 +112,8 @@ def test_pods_on_agents_of_different_hosts_reach_each_other(two_hosts, tmp_path)
     mesokube = str(mesokube_binary())
     master_port, kube_port, agent_port = free_port(), free_port(), free_port()
     hosts.start("master", [mesokube, "master", "--work-dir", tmp_path / "master", "--port", master_port,
-                           "--ip", hosts.address_a, "--kube-port", kube_port, "--allocation-interval", "0.2secs"])
+                           "--ip", hosts.address_a, "--kube-port", kube_port, "--marathon-port", free_port(),
+                           "--allocation-interval", "0.2secs"])
     master = MasterClient(f"http://{hosts.address_a}:{master_port}")
     wait_for_startup(master.healthy, "master /health")
     for index, (address, in_b) in enumerate([(hosts.address_a, False), (hosts.address_b, True)]):

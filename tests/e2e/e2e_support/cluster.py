@@ -159,6 +159,7 @@ class SplitCluster:
         self.work_dir = Path(work_dir)
         # Chosen once, so a restarted master serves the Kubernetes API on the same port.
         self.kube_port = free_port()
+        self.marathon_port = free_port()
         self.agent_count = agents
         self.resources = resources
         self.allocation_interval = allocation_interval
@@ -179,7 +180,7 @@ class SplitCluster:
         work = self.work_dir / "master"
         work.mkdir(parents=True, exist_ok=True)
         argv = [str(mesokube_binary()), "master", "--work-dir", str(work), "--port", str(self.master_port),
-                "--ip", "127.0.0.1", "--kube-port", str(self.kube_port)]
+                "--ip", "127.0.0.1", "--kube-port", str(self.kube_port), "--marathon-port", str(self.marathon_port)]
         if self.allocation_interval:
             argv += ["--allocation-interval", self.allocation_interval]
         self.master_process = ManagedProcess("mesokube-master", argv, self.work_dir / "logs" / "master.log",

@@ -1,0 +1,143 @@
+import Foundation
+import FrameworkKit
+import Logging
+import MarathonCore
+import MesosModel
+
+/// Marathon as a framework of the master: it owns the app definitions, deployments and task
+/// records (persisted through `MarathonStore`), answers the /v2 API through `MarathonAPI`, and
+/// drives tasks towards each app's definition from the offers the master sends. Decisions come
+/// from MarathonCore (`InstanceReconcile`, `OfferMatcher`, `AppTask`, `LaunchBackoff`); this actor
+/// only keeps state, persists it and talks to the master.
+///
+/// State changes are made in memory before the first `await` of an operation, so the actor's
+/// reentrancy cannot interleave two requests between a lock check and the change it guards.
+public actor MarathonScheduler: SchedulerEventHandler {
+    public struct Options: Sendable {
+        /// The role the framework subscribes with (`--marathon-role`); apps default to it.
+        public var role = "marathon"
+        public var frameworkName = "marathon"
+        /// `host:port` this API is served on (for `/v2/leader` and `/v2/info`).
+        public var advertisedAddress = "127.0.0.1:8080"
+        /// `host:port` of the master (for `/v2/info`).
+        public var master = "127.0.0.1:5050"
+        /// How long declined offers stay away (Marathon's `--decline_offer_duration` is 120 s;
+        /// shorter here so a new app does not wait when revive is not needed).
+        public var declineSeconds = 5.0
+        /// Seconds between explicit reconciliations of the known tasks.
+        public var reconcileInterval = 30.0
+        public init() {}
+    }
+
+    typealias Deployment = (plan: DeploymentPlan, restarts: Set<PathId>)
+
+    /// The advertised address is learnt after the server binds (port 0 picks one).
+    private(set) var advertised: String
+    let options: Options
+    let store: MarathonStore
+    let logger: Logger
+    var apps: [PathId: AppDefinition] = [:]
+    var deployments: [String: Deployment] = [:]
+    var tasks: [String: TaskRecord] = [:]
+    var backoffs: [PathId: LaunchBackoff] = [:]
+    var lastFailures: [PathId: JSONValue] = [:]
+    var driver: SchedulerDriver?
+    var frameworkID: FrameworkID?
+    var offers: [OfferID: Offer] = [:]
+    var agentFacts: [String: AgentFacts] = [:]
+    var tickPending = false
+    var tickRunning = false
+    var tickRequested = false
+    var timer: Task<Void, Never>?
+    var eventSubscribers: [ObjectIdentifier: EventSubscriber] = [:]
+
+    init(options: Options, store: MarathonStore, logger: Logger) {
+        self.options = options
+        self.advertised = options.advertisedAddress
+        self.store = store
+        self.logger = logger
+    }
+
+    func setAdvertisedAddress(_ address: String) { advertised = address }
+
+    /// Loads apps, deployments and tasks from the store (before the driver subscribes).
+    func load() async throws {
+        for app in try await store.loadApps() { apps[app.id] = app }
+        for record in try await store.loadDeployments() {
+            guard let (plan, restarts) = record.plan(role: options.role) else { continue }
+            deployments[plan.id] = (plan, restarts)
+        }
+        for task in try await store.loadTasks() { tasks[task.id] = task }
+        for app in apps.values { backoffs[app.id] = LaunchBackoff(version: app.versionInfo?.lastConfigChangeAt) }
+        logger.info(
+            "Marathon state loaded",
+            metadata: ["apps": "\(apps.count)", "deployments": "\(deployments.count)", "tasks": "\(tasks.count)"])
+    }
+
+    /// The framework id a previous run registered with, so the master hands back its tasks.
+    func storedFrameworkID() async -> FrameworkID? { await store.frameworkId().map { FrameworkID($0) } }
+
+    func frameworkInfo(id: FrameworkID?) -> FrameworkInfo {
+        var info = FrameworkInfo(user: "root", name: options.frameworkName, id: id, failoverTimeout: 7 * 24 * 3600)
+        info.roles = [options.role]
+        info.checkpoint = true
+        info.capabilities = [FrameworkInfo.Capability(type: "MULTI_ROLE")]
+        return info
+    }
+
+    /// Periodic work: launch backoff ending, explicit reconciliation.
+    func startTimer() {
+        guard timer == nil else { return }
+        timer = Task { [weak self] in
+            var sinceReconcile = 0.0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                sinceReconcile += 1
+                guard let self else { return }
+                if sinceReconcile >= self.options.reconcileInterval {
+                    sinceReconcile = 0
+                    await self.reconcileKnownTasks()
+                }
+                await self.wake()
+            }
+        }
+    }
+
+    func stopTimer() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    // MARK: Views shared by the API and the framework
+
+    func liveTasks(of id: PathId) -> [TaskRecord] {
+        tasks.values.filter { $0.appId == id.description }.sorted { ($0.stagedAt, $0.id) < ($1.stagedAt, $1.id) }
+    }
+
+    /// What the core decides for one app now (also tells whether its deployment step is done).
+    func decision(for id: PathId) -> PacingDecision {
+        let live = liveTasks(of: id).map {
+            LiveTask(
+                id: $0.id, configVersion: $0.configVersion, isRunning: $0.isRunning, isKilling: $0.killing,
+                stagedAt: $0.stagedAt)
+        }
+        return InstanceReconcile.next(app: apps[id], tasks: live)
+    }
+
+    /// 1-based index of the first step with an unfinished action.
+    func currentStep(of plan: DeploymentPlan) -> Int {
+        for (index, step) in plan.steps.enumerated()
+        where step.actions.contains(where: { !decision(for: $0.app.id).isComplete }) {
+            return index + 1
+        }
+        return max(plan.steps.count, 1)
+    }
+
+    func isFinished(_ plan: DeploymentPlan) -> Bool {
+        plan.affectedApps.allSatisfy { decision(for: $0).isComplete }
+    }
+
+    func deploymentIds(of id: PathId) -> [String] {
+        deployments.values.filter { $0.plan.affectedApps.contains(id) }.map(\.plan.id).sorted()
+    }
+}
