@@ -36,9 +36,13 @@ build-tests:
 	$(call section,swift build --build-tests)
 	$(SWIFT) build --build-tests
 
+# The 50,000-update compaction test keeps a core busy for minutes; run beside the rest on 2 cores it
+# starved their bounded waits, so it runs on its own after them.
 unit:
 	$(call section,swift test)
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip CompactionTests
+	$(call section,swift test (compaction))
+	$(SWIFT) test --skip-build --filter CompactionTests
 
 lint:
 	$(call section,lint)

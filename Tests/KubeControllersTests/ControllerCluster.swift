@@ -182,7 +182,7 @@ func poll<T: Sendable>(within seconds: Double, _ probe: @Sendable () async throw
 /// the test at the caller instead of hanging it. (JSON takes `nil` literals too: a probe
 /// answering `condition ? object : nil` must write `Optional(object)`, or it answers `.null`.)
 func eventually<T: Sendable>(
-    within seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation,
+    within seconds: Double = 180, sourceLocation: SourceLocation = #_sourceLocation,
     _ probe: @Sendable () async throws -> T?
 ) async throws -> T {
     let value = try await poll(within: seconds, probe)
@@ -191,7 +191,7 @@ func eventually<T: Sendable>(
 
 /// Polls until `condition` holds, recording a failure at the caller when it never does.
 func expectEventually(
-    within seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation,
+    within seconds: Double = 180, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: @Sendable () async throws -> Bool
 ) async throws {
     let held = try await poll(within: seconds) { try await condition() ? true : nil } != nil
