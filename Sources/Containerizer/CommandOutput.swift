@@ -73,28 +73,13 @@ enum CommandOutput {
         if setup == 0 { setup = posix_spawn_file_actions_adddup2(&actions, stdout, 1) }
         if setup == 0 { setup = posix_spawn_file_actions_adddup2(&actions, stderr, 2) }
         if setup == 0, let closeFrom = GNUSpawnExtensions.addCloseFrom { setup = closeFrom(&actions, 3) }
-        if setup == 0 { setup = defaultSignals(&attributes) }
+        if setup == 0 { setup = configureDefaultSignals(&attributes) }
         if setup != 0 { return .failure(SpawnErrno(code: setup)) }
         var pid: pid_t = 0
-        let pointers: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in pointers { free(pointer) } }
-        let code = posix_spawnp(&pid, arguments[0], &actions, &attributes, pointers, environ)
-        return code == 0 ? .success(pid) : .failure(SpawnErrno(code: code))
-    }
-
-    private static func defaultSignals(_ attributes: inout posix_spawnattr_t) -> Int32 {
-        // Every bit set, not `sigfillset`, which leaves out glibc's internal signals (see PosixSpawn).
-        var all = sigset_t()
-        withUnsafeMutableBytes(of: &all) { bytes in
-            for index in bytes.indices { bytes[index] = 0xff }
+        let code = withCStringArray(arguments) { argv in
+            posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
         }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var result = posix_spawnattr_setsigdefault(&attributes, &all)
-        if result == 0 { result = posix_spawnattr_setsigmask(&attributes, &empty) }
-        let flags = Int32(POSIX_SPAWN_SETSIGDEF) | Int32(POSIX_SPAWN_SETSIGMASK)
-        if result == 0 { result = posix_spawnattr_setflags(&attributes, Int16(flags)) }
-        return result
+        return code == 0 ? .success(pid) : .failure(SpawnErrno(code: code))
     }
 
     /// Reads both pipes to their ends, whichever has data, so neither can fill up and block the

@@ -97,6 +97,12 @@ private func configureStdioAndDirectory(
 
 /// New session, default dispositions for every signal, empty signal mask.
 private func configureSessionAndSignals(_ attributes: inout posix_spawnattr_t) -> Int32 {
+    configureDefaultSignals(&attributes, extraFlags: GNUSpawnExtensions.setsidFlag)
+}
+
+/// Default dispositions for every signal and an empty signal mask in the child (the parent's
+/// ignored signals, e.g. SIGPIPE, must not survive exec), plus `extraFlags`.
+func configureDefaultSignals(_ attributes: inout posix_spawnattr_t, extraFlags: Int32 = 0) -> Int32 {
     // Every bit set, not `sigfillset`: glibc's sigfillset leaves out its internal signals
     // (32, 33), and posix_spawn then sets those to SIG_IGN in the child, which survives exec.
     var defaultSignals = sigset_t()
@@ -107,13 +113,13 @@ private func configureSessionAndSignals(_ attributes: inout posix_spawnattr_t) -
     sigemptyset(&emptyMask)
     var result = posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
     if result == 0 { result = posix_spawnattr_setsigmask(&attributes, &emptyMask) }
-    let flags = Int32(POSIX_SPAWN_SETSIGDEF) | Int32(POSIX_SPAWN_SETSIGMASK) | GNUSpawnExtensions.setsidFlag
+    let flags = Int32(POSIX_SPAWN_SETSIGDEF) | Int32(POSIX_SPAWN_SETSIGMASK) | extraFlags
     if result == 0 { result = posix_spawnattr_setflags(&attributes, Int16(flags)) }
     return result
 }
 
 /// Calls `body` with a NULL-terminated array of C strings that lives for the call.
-private func withCStringArray<Result>(
+func withCStringArray<Result>(
     _ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> Result
 ) -> Result {
     let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
