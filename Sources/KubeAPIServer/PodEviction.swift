@@ -38,13 +38,9 @@ extension KubeAPIServer {
             budgets, name: pod.name, "too many concurrent evictions for this pod's disruption budget")
     }
 
-    /// The same selector rule as the disruption controller: an empty selector covers the whole
-    /// namespace, a missing one nothing.
+    /// The disruption controller's rule (`PolicyV1.budgetSelector`); the budgets are already of the pod's namespace.
     static func covers(_ budget: JSON, _ pod: JSON) -> Bool {
-        guard let object = budget[path: ["spec", "selector"]], object != .null,
-            let selector = try? LabelSelector(object: object)
-        else { return false }
-        return selector.matches(pod.labels)
+        PolicyV1.budgetSelector(budget)?.matches(pod.labels) ?? false
     }
 
     /// The budget with one disruption taken for `pod`; nil when the pod may go without taking one

@@ -24,9 +24,7 @@ public enum DisruptionBudgets {
     /// The pods of the budget's namespace its selector matches (an empty selector matches all of
     /// them; a missing or invalid one matches none).
     public static func coveredPods(_ budget: JSON, pods: [JSON]) -> [JSON] {
-        guard let object = budget[path: ["spec", "selector"]], object != .null,
-            let selector = try? LabelSelector(object: object)
-        else { return [] }
+        guard let selector = PolicyV1.budgetSelector(budget) else { return [] }
         return pods.filter { $0.namespace == budget.namespace && selector.matches($0.labels) }
     }
 

@@ -69,6 +69,14 @@ public enum PolicyV1 {
                 table: pdbTable))
     ]
 
+    /// The pods a PodDisruptionBudget covers in its namespace: an empty selector covers them all,
+    /// a missing or unreadable one none (the disruption controller and the eviction subresource
+    /// share this rule).
+    public static func budgetSelector(_ budget: JSON) -> LabelSelector? {
+        guard let object = budget[path: ["spec", "selector"]], object != .null else { return nil }
+        return try? LabelSelector(object: object)
+    }
+
     static func validatePDB(_ object: JSON) -> [FieldError] {
         let spec = object["spec"] ?? .emptyObject
         let path = FieldPath("spec")
