@@ -36,13 +36,10 @@ build-tests:
 	$(call section,swift build --build-tests)
 	$(SWIFT) build --build-tests
 
-# The 50,000-update compaction test keeps a core busy for minutes; run beside the rest on 2 cores it
-# starved their bounded waits, so it runs on its own after them.
+# scripts/unit-tests runs the compaction test alone after the rest and repeats failures at the end.
 unit:
 	$(call section,swift test)
-	$(SWIFT) test --skip-build --skip CompactionTests
-	$(call section,swift test (compaction))
-	$(SWIFT) test --skip-build --filter CompactionTests
+	SWIFT=$(SWIFT) bash scripts/unit-tests
 
 lint:
 	$(call section,lint)

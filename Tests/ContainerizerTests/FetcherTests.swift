@@ -120,7 +120,7 @@ struct FetcherTests {
 
     @Test func slowServerTimesOut() async throws {
         try await FetcherFixture.run(timeout: .milliseconds(300)) { fixture in
-            fixture.server.serve("/slow.txt", Array("late".utf8), delay: .seconds(60))
+            fixture.server.serve("/slow.txt", Array("late".utf8), delay: .seconds(20))
             let error = await fixture.failure([uri(fixture.server.url("/slow.txt"))])
             #expect(error?.reason.hasPrefix("Timed out after") == true)
             #expect(!exists(fixture.sandbox + "/slow.txt"))

@@ -60,7 +60,7 @@ private func withTLSServer(
     }
 }
 
-private func get(_ client: HTTPClient, _ url: String, timeout: TimeAmount = .seconds(10)) async throws -> (Int, String)
+private func get(_ client: HTTPClient, _ url: String, timeout: TimeAmount = .seconds(60)) async throws -> (Int, String)
 {
     let response = try await client.execute(HTTPClientRequest(url: url), timeout: timeout)
     let body = try await response.body.collect(upTo: 1 << 20)

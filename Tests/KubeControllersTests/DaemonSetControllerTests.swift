@@ -61,7 +61,7 @@ import Testing
                 .daemonSets, namespace: "default", name: "agent",
                 ["spec": ["template": ["spec": ["containers": [["name": "main", "image": "nginx:1.26"]]]]]])
             // Play the kubelet until every node runs the new template.
-            try await expectEventually(within: 90) { [cluster] in
+            try await expectEventually { [cluster] in
                 try await cluster.markAllReady(ownedBy: created.uid)
                 let pods = try await cluster.pods(ownedBy: created.uid)
                 return pods.count == 2 && pods.allSatisfy { Self.podImage($0) == "nginx:1.26" }

@@ -153,7 +153,7 @@ import Testing
         _ cluster: ControllerCluster, _ deployment: JSON, revision: Int, replicas: Int64? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> JSON {
-        try await eventually(within: 20, sourceLocation: sourceLocation) { [cluster] () -> JSON? in
+        try await eventually(sourceLocation: sourceLocation) { [cluster] () -> JSON? in
             let sets = try await cluster.replicaSets(of: deployment)
             for set in sets { try await cluster.markAllReady(ownedBy: set.uid) }
             let current = try await cluster.get(.deployments, deployment.name)
