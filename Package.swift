@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "Marathon",
             dependencies: [
-                "MarathonCore", "FrameworkKit", "StateStore", "HTTPSupport", "MesosModel",
+                "MarathonCore", "FrameworkKit", "StateStore", "HTTPSupport", "MesosModel", "Containerizer",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -6,14 +6,17 @@ import MesosModel
 /// `GET /v2/events`: Marathon's event bus as server-sent events (reference §1.8). Each frame is
 /// `event: <type>` + `data: <one-line JSON with eventType and timestamp>` + a blank line; repeated
 /// `event_type=` parameters filter. `deployment_info` (light plan format) is sent only to streams
-/// that ask for it by name: marathon-python 0.13 fails on its light plan (reference §6.2).
+/// that ask for it by name, as are `deployment_step_*`: marathon-python 0.13 fails on their light plan
+/// (reference §6.2).
 extension MarathonScheduler {
     struct EventSubscriber {
         let stream: ResponseStream
         let types: Set<String>
     }
 
-    static let explicitOnlyEvents: Set<String> = ["deployment_info"]
+    static let explicitOnlyEvents: Set<String> = [
+        "deployment_info", "deployment_step_success", "deployment_step_failure",
+    ]
 
     func subscribeEvents(types: Set<String>, remoteAddress: String?) -> ResponseStream {
         let stream = ResponseStream()

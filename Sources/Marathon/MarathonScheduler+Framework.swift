@@ -58,6 +58,8 @@ extension MarathonScheduler {
         }
         let now = Date()
         guard status.state.isTerminal else {
+            if status.state == .running { startChecks(for: task) }
+            await recordMesosHealth(status, of: task)
             guard task.state != status.state.rawValue else { return }
             task.state = status.state.rawValue
             if status.state == .running, task.startedAt == nil { task.startedAt = Timestamp.normalize(now) }
@@ -68,6 +70,7 @@ extension MarathonScheduler {
             return
         }
         tasks.removeValue(forKey: id)
+        stopChecks(for: id)
         publishStatus(task, state: status.state.rawValue, message: status.message)
         let appId = PathId(task.appId)
         if LaunchBackoff.countsTowardBackoff(state: status.state.rawValue), let app = apps[appId] {
@@ -121,14 +124,16 @@ extension MarathonScheduler {
     private func runTick() async {
         let now = Date()
         let ids = Set(apps.keys).union(tasks.values.map { PathId($0.appId) })
+        let waiting = appsWaitingForEarlierSteps()
         var wanted: [(AppDefinition, Int)] = []
-        for id in ids.sorted() {
+        for id in ids.sorted() where !waiting.contains(id) {
             let decision = decision(for: id)
             await kill(decision.kill)
             if let app = apps[id], decision.launch > 0, backoffs[id]?.allowsLaunch(now: now) ?? true {
                 wanted.append((app, decision.launch))
             }
         }
+        publishFinishedSteps()
         for (id, deployment) in deployments where isFinished(deployment.plan) {
             deployments.removeValue(forKey: id)
             publish("deployment_success", ["id": .string(id), "plan": Self.lightPlan(deployment.plan)])
@@ -136,6 +141,37 @@ extension MarathonScheduler {
             logger.info("Deployment finished", metadata: ["deployment": "\(id)"])
         }
         await useOffers(wanted: wanted, now: now)
+    }
+
+    /// Apps in a later step than their deployment's current one: steps run one after the other,
+    /// so an app starts or scales only after the apps it depends on reached their goal.
+    func appsWaitingForEarlierSteps() -> Set<PathId> {
+        var waiting: Set<PathId> = []
+        for (plan, _) in deployments.values {
+            let current = currentStep(of: plan)
+            for step in plan.steps.dropFirst(current) { waiting.formUnion(step.actions.map(\.app.id)) }
+        }
+        return waiting
+    }
+
+    /// `deployment_step_success` for each step a deployment finished since the last tick.
+    func publishFinishedSteps() {
+        for (id, deployment) in deployments {
+            let finished =
+                isFinished(deployment.plan) ? deployment.plan.steps.count : currentStep(of: deployment.plan) - 1
+            let reported = stepsReported[id] ?? 0
+            guard finished > reported else { continue }
+            for _ in reported..<finished {
+                publish("deployment_step_success", ["plan": Self.lightPlan(deployment.plan)])
+            }
+            stepsReported[id] = finished
+            if finished < deployment.plan.steps.count {
+                publish(
+                    "deployment_info",
+                    ["plan": Self.lightPlan(deployment.plan), "currentStep": deployment.plan.steps[finished].json])
+            }
+        }
+        for id in stepsReported.keys where deployments[id] == nil { stepsReported.removeValue(forKey: id) }
     }
 
     func kill(_ ids: [String]) async {

@@ -8,12 +8,15 @@ extension MarathonScheduler {
         let live = liveTasks(of: app.id)
         var extras = AppInfoExtras()
         if embeds.contains("counts") {
+            let (healthy, unhealthy) = healthCounts(live, of: app)
             extras.counts = AppInfoExtras.Counts(
-                staged: live.filter(\.isStaged).count, running: live.filter(\.isRunning).count)
+                staged: live.filter(\.isStaged).count, running: live.filter(\.isRunning).count, healthy: healthy,
+                unhealthy: unhealthy)
         }
         if embeds.contains("deployments") { extras.deploymentIds = deploymentIds(of: app.id) }
         if embeds.contains("tasks") { extras.tasks = live.map(taskJSON) }
         if embeds.contains("lastTaskFailure") { extras.lastTaskFailure = lastFailures[app.id] }
+        if embeds.contains("readiness") { extras.readinessCheckResults = readinessJSON(of: app.id) }
         return app.infoJSON(extras)
     }
 
@@ -25,7 +28,8 @@ extension MarathonScheduler {
             "servicePorts": .array((app?.portDefinitions ?? []).map { .number(Double($0.port)) }),
             "slaveId": .string(task.agentId), "state": .string(task.state),
             "stagedAt": .string(Timestamp.format(task.stagedAt)), "version": .string(Timestamp.format(task.version)),
-            "healthCheckResults": .array([]), "localVolumes": .array([]), "role": .string(task.role),
+            "healthCheckResults": .array(healthResultsJSON(task)), "localVolumes": .array([]),
+            "role": .string(task.role),
             "ipAddresses": .array(
                 isIPv4(task.host) ? [.object(["ipAddress": .string(task.host), "protocol": .string("IPv4")])] : []),
         ]
@@ -87,8 +91,12 @@ extension MarathonScheduler {
     func deploymentsJSON() -> JSONValue {
         .array(
             deployments.values.sorted { $0.plan.version < $1.plan.version }.map {
-                $0.plan.json(currentStep: currentStep(of: $0.plan))
+                $0.plan.json(currentStep: currentStep(of: $0.plan), readiness: readinessResults($0.plan))
             })
+    }
+
+    private func readinessResults(_ plan: DeploymentPlan) -> [PathId: [JSONValue]] {
+        Dictionary(plan.affectedApps.map { ($0, readinessJSON(of: $0)) }) { first, _ in first }
     }
 
     func versionsJSON(_ id: PathId) async throws -> JSONValue {

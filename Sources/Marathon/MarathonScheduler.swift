@@ -50,6 +50,12 @@ public actor MarathonScheduler: SchedulerEventHandler {
     var tickRequested = false
     var timer: Task<Void, Never>?
     var eventSubscribers: [ObjectIdentifier: EventSubscriber] = [:]
+    /// Health and readiness of live tasks (in memory, as in Marathon).
+    var health: [String: TaskHealth] = [:]
+    /// The running probe loops of a task's Marathon-level health and readiness checks.
+    var probes: [String: Task<Void, Never>] = [:]
+    /// Steps of each deployment already announced with `deployment_step_success`.
+    var stepsReported: [String: Int] = [:]
 
     init(options: Options, store: MarathonStore, logger: Logger) {
         self.options = options
@@ -106,6 +112,8 @@ public actor MarathonScheduler: SchedulerEventHandler {
     func stopTimer() {
         timer?.cancel()
         timer = nil
+        for probe in probes.values { probe.cancel() }
+        probes.removeAll()
     }
 
     // MARK: Views shared by the API and the framework
@@ -116,21 +124,31 @@ public actor MarathonScheduler: SchedulerEventHandler {
 
     /// What the core decides for one app now (also tells whether its deployment step is done).
     func decision(for id: PathId) -> PacingDecision {
+        let app = apps[id]
         let live = liveTasks(of: id).map {
             LiveTask(
                 id: $0.id, configVersion: $0.configVersion, isRunning: $0.isRunning, isKilling: $0.killing,
-                stagedAt: $0.stagedAt)
+                stagedAt: $0.stagedAt, passesChecks: passesChecks($0, of: app))
         }
-        return InstanceReconcile.next(app: apps[id], tasks: live)
+        return InstanceReconcile.next(app: app, tasks: live)
     }
 
     /// 1-based index of the first step with an unfinished action.
     func currentStep(of plan: DeploymentPlan) -> Int {
-        for (index, step) in plan.steps.enumerated()
-        where step.actions.contains(where: { !decision(for: $0.app.id).isComplete }) {
+        for (index, step) in plan.steps.enumerated() where !step.actions.allSatisfy(isDone) {
             return index + 1
         }
         return max(plan.steps.count, 1)
+    }
+
+    /// StartApplication is done once the app exists (at 0 instances; a later step scales it),
+    /// StopApplication once no task is left, the others when the app reached its goal.
+    func isDone(_ action: DeploymentAction) -> Bool {
+        switch action.kind {
+        case .startApplication: return true
+        case .stopApplication: return liveTasks(of: action.app.id).isEmpty
+        case .scaleApplication, .restartApplication: return decision(for: action.app.id).isComplete
+        }
     }
 
     func isFinished(_ plan: DeploymentPlan) -> Bool {

@@ -1,21 +1,12 @@
 /// What this Mesokube release cannot run yet, refused with a 422 that names the field rather than
-/// accepted and silently ignored: health and readiness checks (nothing would run them), networks
-/// other than `host` (the agent runs every task in the host network), GPUs (agents offer none),
-/// and roles other than the framework's own (it subscribes with that one role only).
+/// accepted and silently ignored: networks other than `host` (the agent runs every task in the host
+/// network), GPUs (agents offer none), and roles other than the framework's own (it subscribes with
+/// that one role only).
 ///
 /// Public API for the HTTP shell: `app.mesokubeLimitations(frameworkRole:)` → nil or the 422.
 extension AppDefinition {
     public func mesokubeLimitations(frameworkRole: String) -> ValidationFailure? {
         var details: [ViolationDetail] = []
-        if !healthChecks.isEmpty {
-            details.append(
-                ViolationDetail(path: "/healthChecks", errors: ["health checks are not supported by Mesokube yet"]))
-        }
-        if !readinessChecks.isEmpty {
-            details.append(
-                ViolationDetail(
-                    path: "/readinessChecks", errors: ["readiness checks are not supported by Mesokube yet"]))
-        }
         if networks.contains(where: { $0.mode != .host }) {
             details.append(
                 ViolationDetail(

@@ -166,7 +166,7 @@ extension Container {
 }
 
 extension HealthCheck {
-    var json: JSONValue {
+    public var json: JSONValue {
         var object: [String: JSONValue] = [
             "protocol": .string(`protocol`.rawValue), "gracePeriodSeconds": .number(gracePeriodSeconds),
             "intervalSeconds": .number(intervalSeconds), "timeoutSeconds": .number(timeoutSeconds),

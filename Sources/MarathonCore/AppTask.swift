@@ -5,6 +5,8 @@ import MesosModel
 ///   image's entrypoint, as `docker run IMAGE args`); an image app with neither runs the image.
 /// - DOCKER and MESOS containers with an image both become a MESOS container with a Docker image
 ///   (the agent's containerizer runs it in the host network); host-path volumes are passed on.
+/// - A COMMAND or MESOS_* health check becomes the task's Mesos health check, its port resolved to
+///   the task's host port; Marathon-level checks (HTTP, HTTPS, TCP) are probed by the framework.
 /// - The environment holds the app's `env`, then Marathon's variables (reference §2): `PORT0..n`,
 ///   `PORT_<NAME>`, `PORT`, `PORTS`, `HOST`, `MARATHON_APP_*`, `MESOS_TASK_ID`.
 ///
@@ -58,10 +60,42 @@ public enum AppTask {
             // Host paths for a command without an image: the agent binds them under the sandbox.
             task.container = ContainerInfo(type: .mesos, volumes: volumes)
         }
+        if let check = app.healthChecks.first(where: { !$0.protocol.isMarathonLevel }) {
+            task.healthCheck = mesosHealthCheck(check, ports: match.hostPorts).map { CheckDefinition($0) }
+        }
         if let grace = app.taskKillGracePeriodSeconds {
             task.killPolicy = KillPolicy(gracePeriod: DurationInfo(seconds: grace))
         }
         return task
+    }
+
+    /// The Mesos health check of a COMMAND or MESOS_* check (the agent runs it next to the task and
+    /// kills the task after `maxConsecutiveFailures`; 0 means never, as in Marathon). nil when the
+    /// check names a port the task does not have (validation refuses such apps).
+    static func mesosHealthCheck(_ check: HealthCheck, ports: [Int]) -> MesosModel.HealthCheck? {
+        var mesos = MesosModel.HealthCheck(
+            type: .command, delaySeconds: check.delaySeconds, intervalSeconds: check.intervalSeconds,
+            timeoutSeconds: check.timeoutSeconds,
+            consecutiveFailures: check.maxConsecutiveFailures > 0 ? check.maxConsecutiveFailures : Int(Int32.max),
+            gracePeriodSeconds: check.gracePeriodSeconds)
+        let index = check.portIndex ?? 0
+        let port = check.port ?? (ports.indices.contains(index) ? ports[index] : nil)
+        switch check.protocol {
+        case .command:
+            mesos.command = CommandInfo(value: check.command ?? "", shell: true)
+        case .mesosHTTP, .mesosHTTPS:
+            guard let port else { return nil }
+            mesos.type = .http
+            mesos.http = HTTPCheckDefinition(
+                port: port, path: check.path ?? "/", scheme: check.protocol == .mesosHTTPS ? "https" : "http")
+        case .mesosTCP:
+            guard let port else { return nil }
+            mesos.type = .tcp
+            mesos.tcp = TCPCheckDefinition(port: port)
+        case .http, .https, .tcp:
+            return nil
+        }
+        return mesos
     }
 
     public static func environment(

@@ -4,7 +4,8 @@ import Foundation
 /// given its current definition (nil once the app was deleted). Tasks launched with an earlier
 /// configuration (`lastConfigChangeAt` differs) are replaced under `RestartPacing`, which honours
 /// `upgradeStrategy`; otherwise `ScalePacing` moves the count to `instances`. Without health
-/// checks a running task counts as healthy (reference §0 item 8). Tasks already being killed stay
+/// checks a running task counts as healthy (reference §0 item 8); with them, once its checks
+/// pass (and readiness, for a deployment's new tasks). Tasks already being killed stay
 /// in the count as unhealthy until their terminal status, so nothing is launched early and they
 /// are never chosen twice.
 ///
@@ -16,16 +17,24 @@ public struct LiveTask: Hashable, Sendable {
     public var isRunning: Bool
     public var isKilling: Bool
     public var stagedAt: Date
+    /// Every health check alive and, during a deployment, ready (`TaskHealth.isHealthy`); true
+    /// for apps without checks.
+    public var passesChecks: Bool
 
-    public init(id: String, configVersion: Date, isRunning: Bool, isKilling: Bool, stagedAt: Date) {
+    public init(
+        id: String, configVersion: Date, isRunning: Bool, isKilling: Bool, stagedAt: Date, passesChecks: Bool = true
+    ) {
         self.id = id
         self.configVersion = configVersion
         self.isRunning = isRunning
         self.isKilling = isKilling
         self.stagedAt = stagedAt
+        self.passesChecks = passesChecks
     }
 
-    var paced: PacedTask { PacedTask(id: id, isHealthy: isRunning && !isKilling, stagedAt: stagedAt) }
+    var paced: PacedTask {
+        PacedTask(id: id, isHealthy: isRunning && !isKilling && passesChecks, stagedAt: stagedAt)
+    }
 }
 
 public enum InstanceReconcile {

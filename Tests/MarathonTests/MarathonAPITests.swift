@@ -123,7 +123,7 @@ import Testing
         #expect(unknown == .unprocessableEntity)
         #expect("\(unknownBody ?? .null)".contains("bogus"))
         let (checks, _, _) = await Self.call(
-            api, .POST, "/v2/apps", #"{"id":"/h","cmd":"x y","healthChecks":[{"protocol":"HTTP"}]}"#)
+            api, .POST, "/v2/apps", #"{"id":"/h","cmd":"x y","healthChecks":[{"protocol":"HTTP","portIndex":3}]}"#)
         #expect(checks == .unprocessableEntity)
         let (badTask, taskBody, _) = await Self.call(api, .POST, "/v2/tasks/delete", #"{"ids":["nope"]}"#)
         #expect(badTask == .badRequest && taskBody?["message"] == .string("Invalid task id 'nope'"))

@@ -10,6 +10,9 @@
 Everything started is ended at teardown, even when the test fails, and the logs of a failed test's
 processes are printed (pytest shows them under "Captured stdout teardown").
 """
+import collections
+import collections.abc
+
 import pytest
 import requests
 
@@ -18,6 +21,12 @@ from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl
 from e2e_support.scheduler import SchedulerProcess
 from e2e_support.waiting import wait_until
+
+# marathon-python 0.13.0 (the newest on PyPI) serializes nested model objects (health checks,
+# constraints given as objects) through `collections.Iterable`, which Python 3.10 removed; every user
+# of it on a current Python needs this alias. It changes the client, not what the server sees.
+if not hasattr(collections, "Iterable"):
+    collections.Iterable = collections.abc.Iterable
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
