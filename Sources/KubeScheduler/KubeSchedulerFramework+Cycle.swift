@@ -63,6 +63,7 @@ extension KubeSchedulerFramework {
         var tasksByAgent: [AgentID: [TaskInfo]] = [:]
         var takenMilliCPU: [AgentID: Int64] = [:]
         let offeredMilliCPU = offersByAgent.mapValues { AgentNode.offered($0).milliCPU }
+        var heldBack = false
         for assignment in outcome.assignments {
             guard let pod = pendingByKey[assignment.pod.key], let agentID = agentOfNode[assignment.nodeName] else {
                 continue
@@ -73,7 +74,10 @@ extension KubeSchedulerFramework {
             let requested = PodRequests(pod: pod).milliCPU
             let offered = offeredMilliCPU[agentID, default: 0]
             let taken = takenMilliCPU[agentID, default: 0]
-            if taken > 0, Double(taken + requested) > Double(offered) * options.offerShare { continue }
+            if taken > 0, Double(taken + requested) > Double(offered) * options.offerShare {
+                heldBack = true
+                continue
+            }
             takenMilliCPU[agentID] = taken + max(requested, 1)
             let task = PodTask.taskInfo(
                 pod: pod, agentID: agentID, nodeName: assignment.nodeName, frameworkID: frameworkID,
@@ -92,7 +96,9 @@ extension KubeSchedulerFramework {
         for (agentID, tasks) in tasksByAgent {
             await launch(tasks, on: agentID, offers: offersByAgent[agentID] ?? [], driver: driver)
         }
-        await declineAll(driver)
+        // Pods held back by the offer share still want resources: decline without a filter, so
+        // the allocator offers them again as soon as this role is the one furthest below its share.
+        await declineAll(driver, refuseSeconds: heldBack ? 0 : options.declineSeconds)
         await reportScheduled(outcome.assignments, pods: pendingByKey)
         let offeringNodes = Set(offersByAgent.keys.compactMap { nodeNames[$0] })
         await handleFailures(outcome.failures, pods: pendingByKey, offeringNodes: offeringNodes, now: now)
@@ -146,11 +152,12 @@ extension KubeSchedulerFramework {
         }
     }
 
-    func declineAll(_ driver: SchedulerDriver) async {
+    func declineAll(_ driver: SchedulerDriver, refuseSeconds: Double? = nil) async {
         guard !offers.isEmpty else { return }
         let ids = Array(offers.keys)
         offers.removeAll()
-        try? await driver.decline(offerIDs: ids, filters: Filters(refuseSeconds: options.declineSeconds))
+        try? await driver.decline(
+            offerIDs: ids, filters: Filters(refuseSeconds: refuseSeconds ?? options.declineSeconds))
     }
 
     /// Nodes with offers now, then the others (they count in "0/N nodes are available").
@@ -158,12 +165,16 @@ extension KubeSchedulerFramework {
         offersByAgent: [AgentID: [Offer]], allPods: [JSON]
     ) async -> ([SchedulingNode], [String: AgentID]) {
         var boundPods: [String: [JSON]] = [:]
+        var bound: Set<String> = []
         for pod in allPods {
             let node = pod[path: ["spec", "nodeName"]]?.stringValue ?? ""
-            if !node.isEmpty, !Self.finished(pod) { boundPods[node, default: []].append(pod) }
+            guard !node.isEmpty else { continue }
+            bound.insert(Self.key(pod))
+            if !Self.finished(pod) { boundPods[node, default: []].append(pod) }
         }
-        // Launched pods the kubelet has not bound yet already hold their share of the node.
-        for launch in launches.values where (launch.pod[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty {
+        // Launched pods the kubelet has not bound yet already hold their share of the node; once
+        // bound they are counted above (the launch record keeps the pod as it was at launch, unbound).
+        for (key, launch) in launches where !bound.contains(key) {
             var pod = launch.pod
             pod[path: ["spec", "nodeName"]] = .string(launch.nodeName)
             boundPods[launch.nodeName, default: []].append(pod)

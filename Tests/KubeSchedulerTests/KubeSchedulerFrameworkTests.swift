@@ -124,6 +124,45 @@ struct KubeSchedulerFrameworkTests {
         await running.stop()
     }
 
+    @Test("pods the kubelet bound count once: the rest of the agent still takes new pods")
+    func boundPodsAreNotCountedTwice() async throws {
+        let running = try await Self.start()
+        do {
+            try await Self.bindFourThenFitThreeMore(running)
+        } catch {
+            await running.stop()
+            throw error
+        }
+        await running.stop()
+    }
+
+    static func bindFourThenFitThreeMore(_ running: Running) async throws {
+        let node = try await eventually("a node") { await running.nodes.list().first }
+        let client = running.api.client
+        for name in ["a", "b", "c", "d"] {
+            _ = try await client.create(.pods, namespace: "default", Self.pod(name, cpu: "250m"))
+        }
+        let taskCount = { @Sendable in try await Self().masterTaskIDs(running.cluster).count }
+        _ = try await eventually("four tasks") { try await taskCount() == 4 ? true : nil }
+        // The kubelet's part: bind each launched pod to its node.
+        for name in ["a", "b", "c", "d"] {
+            let binding: JSON = [
+                "apiVersion": "v1", "kind": "Binding", "metadata": ["name": .string(name)],
+                "target": ["apiVersion": "v1", "kind": "Node", "name": .string(node.name)],
+            ]
+            _ = try await client.create(.pods, namespace: "default", name: name, subresource: "binding", binding)
+        }
+        _ = try await eventually("four bound pods in the cache") {
+            let bound = await running.pods.list().filter { $0[path: ["spec", "nodeName"]] != nil }
+            return bound.count == 4 ? true : nil
+        }
+        // 1 of the agent's 2 cpus is used: three more 250m pods fit.
+        for name in ["e", "f", "g"] {
+            _ = try await client.create(.pods, namespace: "default", Self.pod(name, cpu: "250m"))
+        }
+        _ = try await eventually("seven tasks") { try await taskCount() == 7 ? true : nil }
+    }
+
     @Test("a pod larger than every agent stays pending with FailedScheduling in upstream's words")
     func unschedulablePodsAreReported() async throws {
         let running = try await Self.start()
