@@ -58,6 +58,8 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
     var launches: [String: Launch] = [:]
     /// Last FailedScheduling message per pod, so an unchanged verdict is not written again.
     var reported: [String: String] = [:]
+    /// The unschedulable verdicts being written, one after the other (see `reportUnschedulable`).
+    var reportWrites: Task<Void, Never>?
     var backoff: [String: (attempts: Int, until: Double)] = [:]
     /// When each pending pod was first seen by a cycle (for `preemptionOfferWait`).
     var pendingSince: [String: Double] = [:]

@@ -203,7 +203,7 @@ extension MarathonScheduler {
             var available = offer.resources
             var launches: [TaskInfo] = []
             for (app, _) in wanted {
-                while remaining[app.id, default: 0] > 0 {
+                while remaining[app.id, default: 0] > 0, launches.count < options.maxInstancesPerOffer {
                     guard let task = await place(app, on: offer, available: &available, now: now) else { break }
                     launches.append(task)
                     remaining[app.id, default: 0] -= 1

@@ -149,6 +149,7 @@ extension MarathonScheduler {
                 "decline_offer_duration": .number(options.declineSeconds * 1000), "checkpoint": .bool(true),
                 "failover_timeout": .number(7 * 24 * 3600), "ha": .bool(false),
                 "local_port_min": .number(10000), "local_port_max": .number(20000),
+                "max_instances_per_offer": .number(Double(options.maxInstancesPerOffer)),
             ]),
             "zookeeper_config": .object([:]),
             "http_config": .object([

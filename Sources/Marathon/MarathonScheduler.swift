@@ -24,6 +24,10 @@ public actor MarathonScheduler: SchedulerEventHandler {
         /// How long declined offers stay away (Marathon's `--decline_offer_duration` is 120 s;
         /// shorter here so a new app does not wait when revive is not needed).
         public var declineSeconds = 5.0
+        /// Most instances launched on one offer (Marathon's `--max_instances_per_offer`, 5): the
+        /// rest goes back, and the master's DRF order decides who gets it, so one large offer
+        /// cannot carry Marathon far past its share while other frameworks wait.
+        public var maxInstancesPerOffer = 5
         /// Seconds between explicit reconciliations of the known tasks.
         public var reconcileInterval = 30.0
         public init() {}

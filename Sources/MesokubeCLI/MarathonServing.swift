@@ -12,12 +12,22 @@ struct MarathonFlags: ParsableArguments {
     var marathonRole: String = "marathon"
     @Option(help: "The Marathon role's weight in the master's weighted DRF (default: the master's, 1).")
     var marathonWeight: Double?
+    @Option(
+        help: """
+            Most instances launched on one offer (Marathon's --max_instances_per_offer); the rest of the \
+            offer goes back, so the master's DRF decides who gets it next.
+            """)
+    var marathonMaxInstancesPerOffer: Int = 5
 
     func validate() throws {
         guard (0...65535).contains(marathonPort) else { throw ValidationError("Port \(marathonPort) is out of range") }
         guard !marathonRole.isEmpty, marathonRole != "*", !marathonRole.contains("/"), !marathonRole.hasPrefix(".")
         else {
             throw ValidationError("--marathon-role must be a Mesos role name such as marathon, not '\(marathonRole)'")
+        }
+        guard marathonMaxInstancesPerOffer >= 1 else {
+            throw ValidationError(
+                "--marathon-max-instances-per-offer must be 1 or more, not \(marathonMaxInstancesPerOffer)")
         }
         if let marathonWeight, !(marathonWeight > 0 && marathonWeight.isFinite) {
             throw ValidationError("--marathon-weight must be a positive number, not \(marathonWeight)")
@@ -42,6 +52,7 @@ enum MarathonServing {
         }
         var options = MarathonScheduler.Options()
         options.role = flags.marathonRole
+        options.maxInstancesPerOffer = flags.marathonMaxInstancesPerOffer
         return try await MarathonService.start(
             store: store, master: master, host: ip, port: flags.marathonPort, options: options,
             logger: Logger(label: "mesokube.marathon"))

@@ -2,7 +2,7 @@
 
 - `dev_cluster(agents=2, resources=..., **DevCluster options)` starts `mesokube dev` and returns a DevCluster.
 - `split_cluster(agents=2, ...)` starts `mesokube master` + `mesokube agent` processes (SplitCluster:
-  kill_master / restart_master / restart_agent).
+  kill_master / restart_master / restart_agent); with `start_agents=False` only the master.
 - `scheduler(cluster, **SchedulerProcess options)` runs programs/scheduler.py against a cluster.
 - `pod_cluster` is a three-agent `mesokube dev` with kubectl, pulling from `example_registry`.
 - `marathon_cluster` is a two-agent `mesokube dev` pulling from `example_registry`, with the Marathon API's URL.
@@ -70,9 +70,13 @@ def dev_cluster(tmp_path, request, mesokube_bin):
 def split_cluster(tmp_path, request, mesokube_bin):
     started = []
 
-    def start(agents: int = 2, resources: str = DEFAULT_RESOURCES, **options) -> SplitCluster:
+    def start(agents: int = 2, resources: str = DEFAULT_RESOURCES, start_agents: bool = True,
+              **options) -> SplitCluster:
         cluster = SplitCluster(tmp_path / f"split{len(started)}", agents=agents, resources=resources, **options)
         started.append(cluster)
+        if not start_agents:  # the test starts them with cluster.start_agent(index)
+            cluster.start_master()
+            return cluster
         return cluster.start()
 
     yield start

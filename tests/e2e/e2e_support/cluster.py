@@ -5,7 +5,7 @@ processes and then any task processes they left running under that work director
 """
 import os
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import requests
 import urllib3
@@ -154,8 +154,14 @@ class SplitCluster:
     """`mesokube master` and `mesokube agent` processes, each restartable with its work directory kept."""
 
     def __init__(self, work_dir: Path, agents: int = 2, resources: str = DEFAULT_RESOURCES,
-                 allocation_interval: Optional[str] = DEFAULT_ALLOCATION_INTERVAL, agent_args: Sequence[str] = ()):
+                 allocation_interval: Optional[str] = DEFAULT_ALLOCATION_INTERVAL, agent_args: Sequence[str] = (),
+                 per_agent_args: Optional[Callable[[int], Sequence[str]]] = None, master_args: Sequence[str] = ()):
+        """`agent_args` go to every agent; `per_agent_args(index)` adds arguments for agent `index`
+        (e.g. its own `--hostname` and `--attributes`, as agents on separate machines would have);
+        `master_args` go to `mesokube master`."""
         self.agent_args = list(agent_args)
+        self.per_agent_args = per_agent_args
+        self.master_args = list(master_args)
         self.work_dir = Path(work_dir)
         # Chosen once, so a restarted master serves the Kubernetes API on the same port.
         self.kube_port = free_port()
@@ -183,6 +189,7 @@ class SplitCluster:
                 "--ip", "127.0.0.1", "--kube-port", str(self.kube_port), "--marathon-port", str(self.marathon_port)]
         if self.allocation_interval:
             argv += ["--allocation-interval", self.allocation_interval]
+        argv += self.master_args
         self.master_process = ManagedProcess("mesokube-master", argv, self.work_dir / "logs" / "master.log",
                                              cwd=self.work_dir).start()
         wait_for_startup(lambda: self._alive(self.master_process, "master") and self.master.healthy(),
@@ -206,7 +213,7 @@ class SplitCluster:
         work.mkdir(parents=True, exist_ok=True)
         argv = [str(mesokube_binary()), "agent", "--master", self.master_address, "--work-dir", str(work),
                 "--port", str(self.agent_ports[index]), "--ip", "127.0.0.1", "--resources", self.resources,
-                *self.agent_args]
+                *self.agent_args, *(self.per_agent_args(index) if self.per_agent_args else ())]
         process = ManagedProcess(f"mesokube-agent-{index}", argv, self.work_dir / "logs" / f"agent-{index}.log",
                                  cwd=self.work_dir).start()
         self.agent_processes[index] = process
