@@ -11,19 +11,11 @@ import time
 
 import yaml
 
-from e2e_support.kube import Kubectl
+from e2e_support.kube import Kubectl, sleeping_deployment
 from e2e_support.waiting import wait_until
 
 TOLERANCE = 0.10
 FILLED = 0.8
-
-
-def cpus_of(master, role: str) -> float:
-    """CPUs the master has allocated to the role: its tasks and its executors (the kubelets)."""
-    for entry in master.get_json("/roles")["roles"]:
-        if entry["name"] == role:
-            return entry["allocated"].get("cpus", 0.0)
-    return 0.0
 
 
 def test_pymesos_and_a_deployment_converge_to_their_drf_shares(dev_cluster, scheduler, tmp_path):
@@ -35,22 +27,16 @@ def test_pymesos_and_a_deployment_converge_to_their_drf_shares(dev_cluster, sche
 
     batch = scheduler(cluster, name="drf-batch", role="batch", refuse_seconds=0, max_tasks_per_offer=1)
     batch.registered_framework_id()
-    deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "hungry"},
-        "spec": {"replicas": 40, "selector": {"matchLabels": {"app": "hungry"}},
-                 "template": {"metadata": {"labels": {"app": "hungry"}},
-                              "spec": {"runtimeClassName": "process", "containers": [{
-                                  "name": "c", "image": "none", "command": ["sleep", "600"],
-                                  "resources": {"requests": {"cpu": "250m", "memory": "16Mi"}}}]}}}}
+    deployment = sleeping_deployment("hungry", replicas=40)
     kube.out("apply", "-f", "-", input=yaml.safe_dump(deployment))
     batch.send({"cmd": "greedy", "template": {"id": "sleeper", "cmd": "sleep 600", "cpus": 0.25, "mem": 16}})
 
     def settled():
-        first = {role: cpus_of(cluster.master, role) for role in ("batch", "kubernetes")}
+        first = {role: cluster.master.allocated_cpus(role) for role in ("batch", "kubernetes")}
         if sum(first.values()) < FILLED * 6:
             return None
         time.sleep(3.0)
-        second = {role: cpus_of(cluster.master, role) for role in ("batch", "kubernetes")}
+        second = {role: cluster.master.allocated_cpus(role) for role in ("batch", "kubernetes")}
         return second if second == first else None
 
     allocation = wait_until(settled, 180, "both front doors to fill the cluster and settle")
@@ -61,11 +47,11 @@ def test_pymesos_and_a_deployment_converge_to_their_drf_shares(dev_cluster, sche
     # Deleted pods give their resources back at once: the other front door takes them.
     kube.out("scale", "deployment", "hungry", "--replicas", "0")
     try:
-        wait_until(lambda: cpus_of(cluster.master, "kubernetes") <= 0.5 or None, 60, "pods gone")
+        wait_until(lambda: cluster.master.allocated_cpus("kubernetes") <= 0.5 or None, 60, "pods gone")
     except AssertionError:
         print(kube.run("get", "pods", "-o", "wide", check=False).stdout)
         print(kube.run("get", "replicasets", "-o", "wide", check=False).stdout)
         print(json.dumps(cluster.master.get_json("/roles"), indent=1))
         raise
-    wait_until(lambda: cpus_of(cluster.master, "batch") > allocation["batch"] + 1 or None, 60,
+    wait_until(lambda: cluster.master.allocated_cpus("batch") > allocation["batch"] + 1 or None, 60,
                "the batch framework taking the freed cpus")

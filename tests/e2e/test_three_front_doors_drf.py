@@ -16,7 +16,7 @@ import time
 import requests
 import yaml
 
-from e2e_support.kube import Kubectl
+from e2e_support.kube import Kubectl, sleeping_deployment
 from e2e_support.waiting import wait_until
 
 # In the offer model DRF is fair up to one bite: a framework that is offered a fresh agent takes what it
@@ -25,14 +25,6 @@ from e2e_support.waiting import wait_until
 TOLERANCE = 1 / 6
 FILLED = 0.8
 ROLES = ("batch", "kubernetes", "marathon")
-
-
-def cpus_of(master, role: str) -> float:
-    """CPUs the master has allocated to the role (tasks and executors)."""
-    for entry in master.get_json("/roles")["roles"]:
-        if entry["name"] == role:
-            return entry["allocated"].get("cpus", 0.0)
-    return 0.0
 
 
 def test_marathon_kube_and_pymesos_converge_to_a_third_each(split_cluster, scheduler, tmp_path):
@@ -44,13 +36,7 @@ def test_marathon_kube_and_pymesos_converge_to_a_third_each(split_cluster, sched
     marathon = f"http://127.0.0.1:{cluster.marathon_port}"
     wait_until(lambda: requests.get(marathon + "/ping", timeout=2).ok, 30, "Marathon /ping")
 
-    deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "hungry"},
-        "spec": {"replicas": 40, "selector": {"matchLabels": {"app": "hungry"}},
-                 "template": {"metadata": {"labels": {"app": "hungry"}},
-                              "spec": {"runtimeClassName": "process", "containers": [{
-                                  "name": "c", "image": "none", "command": ["sleep", "600"],
-                                  "resources": {"requests": {"cpu": "250m", "memory": "16Mi"}}}]}}}}
+    deployment = sleeping_deployment("hungry", replicas=40)
     kube.out("apply", "-f", "-", input=yaml.safe_dump(deployment))
     created = requests.post(f"{marathon}/v2/apps", json={"id": "/hungry", "cmd": "sleep 600", "cpus": 0.25,
                                                          "mem": 16, "instances": 40}, timeout=5)
@@ -64,11 +50,11 @@ def test_marathon_kube_and_pymesos_converge_to_a_third_each(split_cluster, sched
         cluster.start_agent(index)
 
     def settled():
-        first = {role: cpus_of(cluster.master, role) for role in ROLES}
+        first = {role: cluster.master.allocated_cpus(role) for role in ROLES}
         if sum(first.values()) < FILLED * 6 or min(first.values()) == 0:
             return None
         time.sleep(3.0)
-        second = {role: cpus_of(cluster.master, role) for role in ROLES}
+        second = {role: cluster.master.allocated_cpus(role) for role in ROLES}
         return second if second == first else None
 
     allocation = wait_until(settled, 180, "the three front doors to fill the cluster and settle")
@@ -80,7 +66,7 @@ def test_marathon_kube_and_pymesos_converge_to_a_third_each(split_cluster, sched
     response = requests.put(f"{marathon}/v2/apps/hungry", json={"instances": 0}, params={"force": "true"},
                             timeout=5)
     assert response.status_code == 200, response.text
-    wait_until(lambda: cpus_of(cluster.master, "marathon") == 0 or None, 60, "the Marathon tasks gone")
-    wait_until(lambda: cpus_of(cluster.master, "batch") + cpus_of(cluster.master, "kubernetes")
+    wait_until(lambda: cluster.master.allocated_cpus("marathon") == 0 or None, 60, "the Marathon tasks gone")
+    wait_until(lambda: cluster.master.allocated_cpus("batch") + cluster.master.allocated_cpus("kubernetes")
                > allocation["batch"] + allocation["kubernetes"] + 1 or None, 60,
                "the other front doors taking the freed cpus")

@@ -66,6 +66,13 @@ class MasterClient(HttpEndpoint):
     def version(self) -> Dict[str, Any]:
         return self.get_json("/version")
 
+    def allocated_cpus(self, role: str) -> float:
+        """CPUs allocated to `role` (its tasks and executors), from /roles."""
+        for entry in self.get_json("/roles")["roles"]:
+            if entry["name"] == role:
+                return entry["allocated"].get("cpus", 0.0)
+        return 0.0
+
     def weights(self) -> List[Dict[str, Any]]:
         return self.get_json("/weights")
 

@@ -71,6 +71,17 @@ def deployment(name: str, image: str = "nginx:1.27", replicas: int = 2, labels: 
     }
 
 
+def sleeping_deployment(name: str, replicas: int, cpu: str = "250m") -> dict:
+    """A Deployment of host-process pods (runtimeClassName `process`) that sleep and request `cpu`."""
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                 "template": {"metadata": {"labels": {"app": name}},
+                              "spec": {"runtimeClassName": "process", "containers": [{
+                                  "name": "c", "image": "none", "command": ["sleep", "600"],
+                                  "resources": {"requests": {"cpu": cpu, "memory": "16Mi"}}}]}}}}
+
+
 def configmap(name: str, data: dict, namespace: Optional[str] = None) -> dict:
     metadata = {"name": name}
     if namespace:
