@@ -5,7 +5,8 @@ import MesosModel
 /// The group operations behind /v2/groups and `GET /v2/apps/{group}/*` (reference §1.5). The tree
 /// logic is MarathonCore's (`GroupTree`, `GroupUpdate`); every change here ends in the same
 /// `deploy(...)` as app changes, with the dependencies apps inherit from their groups, and
-/// publishes `group_change_success` or `group_change_failed`.
+/// publishes `group_change_success` or `group_change_failed` (a change refused once its target is
+/// known: a dependency cycle, an unsupported app, a lock).
 extension MarathonScheduler {
     var groupTree: GroupTree { GroupTree(apps: apps, groups: groups) }
 
@@ -125,8 +126,8 @@ extension MarathonScheduler {
     }
 
     private func parseGroupBody(_ body: JSONValue, base: PathId) throws(MarathonError) -> GroupUpdate.Request {
+        // A body refused here never reaches a change (as in Marathon, no group_change_failed).
         do { return try GroupUpdate.parse(body, base: base, defaultRole: options.role) } catch {
-            publishGroupFailure(base, version: Date(), reason: "Object is not valid")
             throw MarathonError.invalid(error)
         }
     }
@@ -176,7 +177,7 @@ extension MarathonScheduler {
                 ["groupId": .string(id.description), "version": .string(Timestamp.format(plan.version))])
             return .deployed(DeploymentResult(plan: plan, created: false))
         } catch let error as MarathonError {
-            publishGroupFailure(id, version: now, reason: error.body["message"]?.stringValue ?? "\(error.status)")
+            publishGroupFailure(id, version: now, reason: Self.reason(error))
             throw error
         }
     }
@@ -191,6 +192,17 @@ extension MarathonScheduler {
         for (groupId, group) in groups where previous[groupId] != group {
             try await store.save(group, snapshot: tree.json(of: groupId) { $0.json() })
         }
+    }
+
+    /// The error's message, with its 422 details (`Object is not valid: Dependency graph has ...`).
+    static func reason(_ error: MarathonError) -> String {
+        let message = error.body["message"]?.stringValue ?? "\(error.status)"
+        guard case .array(let details)? = error.body["details"] else { return message }
+        let errors = details.flatMap { detail -> [String] in
+            guard case .array(let list)? = detail["errors"] else { return [] }
+            return list.compactMap(\.stringValue)
+        }
+        return errors.isEmpty ? message : message + ": " + errors.joined(separator: "; ")
     }
 
     private func publishGroupFailure(_ id: PathId, version: Date, reason: String) {

@@ -76,6 +76,9 @@ import Testing
         #expect(
             items(cycleBody?["details"]).first?["errors"]
                 == .array([.string("Dependency graph has cyclic dependencies.")]))
+        let failure = MarathonError.invalid(ValidationFailure(path: "/", "Dependency graph has cyclic dependencies."))
+        #expect(MarathonScheduler.reason(failure) == "Object is not valid: Dependency graph has cyclic dependencies.")
+        #expect(MarathonScheduler.reason(MarathonError(.conflict, "locked")) == "locked")
         let (invalidJSON, _, _) = await call(api, .PUT, "/v2/groups/x", "{")
         #expect(invalidJSON == .badRequest)
     }

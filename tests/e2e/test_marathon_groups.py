@@ -4,6 +4,8 @@ and the error answers Marathon gives.
 """
 import collections
 import collections.abc
+import queue
+import threading
 
 import requests
 from marathon import MarathonClient
@@ -107,3 +109,39 @@ def test_group_errors_answer_as_marathon(marathon_cluster):
     # The empty group stays (it is explicit) and is listed under the root.
     root = requests.get(f"{url}/v2/groups", timeout=5).json()
     assert [g["id"] for g in root["groups"]] == ["/empty"] and root["id"] == "/"
+
+
+def test_group_changes_publish_group_change_events(marathon_cluster):
+    _, url = marathon_cluster
+    received: "queue.Queue" = queue.Queue()
+
+    def run():
+        try:
+            types = ["event_stream_attached", "group_change_success", "group_change_failed"]
+            for event in MarathonClient(url).event_stream(event_types=types):
+                received.put(event)
+        except Exception as error:  # the stream ends when the cluster stops
+            received.put(error)
+    threading.Thread(target=run, daemon=True).start()
+    seen = []
+
+    def drain():
+        while not received.empty():
+            item = received.get()
+            assert not isinstance(item, Exception), item
+            seen.append(item)
+        return seen
+    wait_until(lambda: any(e.event_type == "event_stream_attached" for e in drain()), 30, "the stream attached")
+
+    assert requests.post(f"{url}/v2/groups", json={"id": "/evented"}, timeout=10).status_code == 201
+    cyclic = {"id": "/evented", "apps": [{"id": "a", "cmd": "sleep 1", "dependencies": ["b"]},
+                                         {"id": "b", "cmd": "sleep 1", "dependencies": ["a"]}]}
+    assert requests.put(f"{url}/v2/groups/evented", json=cyclic, timeout=10).status_code == 422
+
+    def both():
+        kinds = {e.event_type: e for e in drain() if e.event_type.startswith("group_change")}
+        return kinds if len(kinds) == 2 else None
+    events = wait_until(both, 30, "group_change_success and group_change_failed")
+    assert events["group_change_success"].group_id == "/evented" and events["group_change_success"].version
+    assert events["group_change_failed"].group_id == "/evented"
+    assert events["group_change_failed"].reason == "Object is not valid: Dependency graph has cyclic dependencies."
