@@ -144,7 +144,9 @@ extension MarathonScheduler {
         next.apps.merge(target.apps) { _, new in new }
         next.groups.merge(target.groups) { _, new in new }
         do {
-            if let failure = GroupUpdate.dependencyViolation(in: next) { throw MarathonError.invalid(failure) }
+            if let failure = GroupUpdate.sharedIdViolation(in: next) ?? GroupUpdate.dependencyViolation(in: next) {
+                throw MarathonError.invalid(failure)
+            }
             var original: [PathId: AppDefinition] = [:]
             var changed: [PathId: AppDefinition] = [:]
             for (appId, old) in before where target.apps[appId] == nil { original[appId] = old }

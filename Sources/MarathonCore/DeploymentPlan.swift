@@ -4,7 +4,8 @@
 /// starts when the previous one finished.
 ///
 /// Public API for the HTTP shell and framework:
-/// - `DeploymentPlan(id:version:original:target:restarts:)` builds the plan; `isEmpty` = nothing to do.
+/// - `DeploymentPlan(id:version:original:target:restarts:groupDependencies:)` builds the plan (group
+///   dependencies apply to every app below the group); `isEmpty` = nothing to do.
 /// - `affectedApps`, `conflicts(with:)` (409 locking), `reverted(id:version:)` (rollback on
 ///   `DELETE /v2/deployments/{id}`), `json(currentStep:readiness:)` (one `GET /v2/deployments` item),
 ///   `stepsJSON` (the `dryRun` answer of group updates).

@@ -155,6 +155,13 @@ public enum GroupUpdate {
         return (apps, groups)
     }
 
+    /// Marathon's 422 when an id names both an app and a group.
+    public static func sharedIdViolation(in tree: GroupTree) -> ValidationFailure? {
+        let shared = tree.allGroupIds.intersection(tree.apps.keys)
+        guard !shared.isEmpty else { return nil }
+        return ValidationFailure(path: "/", "Groups and Applications may not have the same identifier.")
+    }
+
     /// Marathon's 422 when the target tree's dependencies (apps' own and their groups') form a cycle.
     public static func dependencyViolation(in tree: GroupTree) -> ValidationFailure? {
         let inherited = tree.groupDependencies(of: tree.apps.keys)

@@ -152,6 +152,16 @@ import Testing
             GroupUpdate.dependencyViolation(in: cyclic)?.allErrors == ["Dependency graph has cyclic dependencies."])
     }
 
+    @Test func anIdNamesAnAppOrAGroupNotBoth() {
+        #expect(GroupUpdate.sharedIdViolation(in: tree([app("/a/b"), app("/c")])) == nil)
+        let clash = tree([app("/a/b"), app("/a")])
+        #expect(
+            GroupUpdate.sharedIdViolation(in: clash)?.allErrors
+                == ["Groups and Applications may not have the same identifier."])
+        #expect(
+            GroupUpdate.sharedIdViolation(in: tree([app("/c")], groups: [GroupDefinition(id: PathId("/c"))])) != nil)
+    }
+
     @Test func storedGroupsRoundTrip() {
         let group = GroupDefinition(id: PathId("/a/b"), dependencies: [PathId("/c")], enforceRole: true, version: now)
         #expect(GroupDefinition.decode(group.json()) == group)

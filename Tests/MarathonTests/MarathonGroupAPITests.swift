@@ -76,6 +76,9 @@ import Testing
         #expect(
             items(cycleBody?["details"]).first?["errors"]
                 == .array([.string("Dependency graph has cyclic dependencies.")]))
+        _ = await call(api, .POST, "/v2/apps", #"{"id":"/solo","cmd":"sleep 1"}"#)
+        let (clash, clashBody, _) = await call(api, .POST, "/v2/groups", #"{"id":"/solo"}"#)
+        #expect(clash == .unprocessableEntity && "\(clashBody ?? .null)".contains("may not have the same identifier"))
         let failure = MarathonError.invalid(ValidationFailure(path: "/", "Dependency graph has cyclic dependencies."))
         #expect(MarathonScheduler.reason(failure) == "Object is not valid: Dependency graph has cyclic dependencies.")
         #expect(MarathonScheduler.reason(MarathonError(.conflict, "locked")) == "locked")
