@@ -145,3 +145,20 @@ def test_group_changes_publish_group_change_events(marathon_cluster):
     assert events["group_change_success"].group_id == "/evented" and events["group_change_success"].version
     assert events["group_change_failed"].group_id == "/evented"
     assert events["group_change_failed"].reason == "Object is not valid: Dependency graph has cyclic dependencies."
+
+
+def test_explicit_groups_survive_a_master_restart(split_cluster):
+    cluster = split_cluster(agents=1)
+    url = f"http://127.0.0.1:{cluster.marathon_port}"
+    wait_until(lambda: requests.get(url + "/ping", timeout=2).ok, 30, "Marathon /ping")
+    created = requests.post(f"{url}/v2/groups", json={"id": "/kept", "dependencies": ["/elsewhere"]}, timeout=10)
+    assert created.status_code == 201, created.text
+    before = requests.get(f"{url}/v2/groups/kept", timeout=5).json()
+
+    cluster.kill_master()
+    cluster.restart_master()
+    wait_until(lambda: requests.get(url + "/ping", timeout=2).ok, 30, "Marathon /ping after the restart")
+    after = requests.get(f"{url}/v2/groups/kept", timeout=5)
+    assert after.status_code == 200, after.text
+    assert after.json() == before and before["dependencies"] == ["/elsewhere"] and before["apps"] == []
+    assert requests.get(f"{url}/v2/groups/kept/versions", timeout=5).json() == [before["version"]]
