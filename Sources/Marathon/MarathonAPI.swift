@@ -90,6 +90,7 @@ public struct MarathonAPI: HTTPHandler {
         case .resetDelay(let id):
             try await scheduler.resetDelay(id)
             return HTTPResponse.empty(status: .ok)
+        case .group(let route): return try await groupResponse(route, request, force: force)
         case .notBuilt(let what): throw MarathonError.notBuilt(what)
         case .methodNotAllowed: throw MarathonError(.methodNotAllowed, "HTTP 405 Method Not Allowed")
         case .notFound: throw MarathonError(.notFound, "Not found: \(request.path)")

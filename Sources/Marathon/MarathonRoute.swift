@@ -29,6 +29,8 @@ enum MarathonRoute: Equatable {
     case events
     case queue
     case resetDelay(PathId)
+    /// `/v2/groups/...` and `GET /v2/apps/{group}/*` (MarathonAPI+Groups.swift).
+    case group(GroupRoute)
     /// A Marathon endpoint this release does not serve yet (answered 501 naming it).
     case notBuilt(String)
     case methodNotAllowed
@@ -53,7 +55,7 @@ enum MarathonRoute: Equatable {
             if rest.isEmpty { return method == .GET ? .listDeployments : .methodNotAllowed }
             guard rest.count == 1 else { return .notFound }
             return method == .DELETE ? .deleteDeployment(rest[0]) : .methodNotAllowed
-        case "groups": return .notBuilt("/v2/groups")
+        case "groups": return .group(GroupRoute.parse(method: method, rest))
         case "queue":
             if rest.isEmpty { return method == .GET ? .queue : .methodNotAllowed }
             guard rest.count >= 2, rest.last == "delay" else { return .notFound }
@@ -75,7 +77,9 @@ enum MarathonRoute: Equatable {
             default: return .methodNotAllowed
             }
         }
-        if rest.last == "*" { return .notBuilt("/v2/apps/{group}/*") }
+        if rest.last == "*" {
+            return method == .GET ? .group(.appsInGroup(appId(rest.dropLast()))) : .methodNotAllowed
+        }
         if let index = rest.firstIndex(of: "tasks") {
             let id = appId(rest[..<index])
             let after = rest[(index + 1)...]

@@ -24,14 +24,16 @@ extension MarathonScheduler {
     }
 
     /// Starts a deployment from `original` to `target` (both keyed by app id); apps change in
-    /// memory at once and are persisted after.
+    /// memory at once and are persisted after. `groupDependencies` (what the apps inherit from
+    /// their groups) defaults to what the current groups declare; group changes pass their target's.
     func deploy(
         original: [PathId: AppDefinition], target: [PathId: AppDefinition], restarts: Set<PathId> = [], force: Bool,
-        now: Date
+        now: Date, groupDependencies: [PathId: [PathId]]? = nil
     ) async throws -> DeploymentPlan {
+        let inherited = groupDependencies ?? groupTree.groupDependencies(of: target.keys)
         let plan = DeploymentPlan(
             id: UUID().uuidString.lowercased(), version: Timestamp.normalize(now), original: original, target: target,
-            restarts: restarts)
+            restarts: restarts, groupDependencies: inherited)
         let conflicting = deployments.values.filter { $0.plan.conflicts(with: plan) }.map(\.plan.id).sorted()
         if !conflicting.isEmpty {
             guard force else { throw MarathonError.locked(conflicting) }
@@ -59,7 +61,7 @@ extension MarathonScheduler {
         for id in conflicting { await store.removeDeployment(id) }
         for id in removed { try await store.remove(id) }
         for app in target.values { try await store.save(app) }
-        try await store.save(DeploymentRecord(plan: plan, restarts: restarts))
+        try await store.save(DeploymentRecord(plan: plan, restarts: restarts, groupDependencies: inherited))
         wake()
         return plan
     }

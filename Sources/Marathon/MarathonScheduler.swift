@@ -41,6 +41,8 @@ public actor MarathonScheduler: SchedulerEventHandler {
     let store: MarathonStore
     let logger: Logger
     var apps: [PathId: AppDefinition] = [:]
+    /// Groups created through /v2/groups (implicit groups follow from app ids).
+    var groups: [PathId: GroupDefinition] = [:]
     var deployments: [String: Deployment] = [:]
     var tasks: [String: TaskRecord] = [:]
     var backoffs: [PathId: LaunchBackoff] = [:]
@@ -73,6 +75,7 @@ public actor MarathonScheduler: SchedulerEventHandler {
     /// Loads apps, deployments and tasks from the store (before the driver subscribes).
     func load() async throws {
         for app in try await store.loadApps() { apps[app.id] = app }
+        for group in try await store.loadGroups() { groups[group.id] = group }
         for record in try await store.loadDeployments() {
             guard let (plan, restarts) = record.plan(role: options.role) else { continue }
             deployments[plan.id] = (plan, restarts)

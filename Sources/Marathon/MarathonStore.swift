@@ -32,13 +32,17 @@ struct DeploymentRecord: Codable, Sendable {
     var original: [JSONValue]
     var target: [JSONValue]
     var restarts: [String]
+    /// Dependencies the apps inherit from their groups (absent in records written before groups).
+    var groupDependencies: [String: [String]]?
 
-    init(plan: DeploymentPlan, restarts: Set<PathId>) {
+    init(plan: DeploymentPlan, restarts: Set<PathId>, groupDependencies: [PathId: [PathId]] = [:]) {
         id = plan.id
         version = plan.version
         original = plan.original.keys.sorted().compactMap { plan.original[$0].map(StoredApp.json) }
         target = plan.target.keys.sorted().compactMap { plan.target[$0].map(StoredApp.json) }
         self.restarts = restarts.map(\.description).sorted()
+        self.groupDependencies = Dictionary(
+            uniqueKeysWithValues: groupDependencies.map { ($0.key.description, $0.value.map(\.description)) })
     }
 
     func plan(role: String) -> (DeploymentPlan, Set<PathId>)? {
@@ -46,8 +50,11 @@ struct DeploymentRecord: Codable, Sendable {
             Dictionary(list.compactMap { StoredApp.decode($0, role: role) }.map { ($0.id, $0) }) { first, _ in first }
         }
         let restartIds = Set(restarts.map { PathId($0) })
+        let inherited = Dictionary(
+            uniqueKeysWithValues: (groupDependencies ?? [:]).map { (PathId($0.key), $0.value.map { PathId($0) }) })
         let plan = DeploymentPlan(
-            id: id, version: version, original: apps(original), target: apps(target), restarts: restartIds)
+            id: id, version: version, original: apps(original), target: apps(target), restarts: restartIds,
+            groupDependencies: inherited)
         return (plan, restartIds)
     }
 }
@@ -128,6 +135,42 @@ struct MarathonStore: Sendable {
         try await store.listAll(prefix: Self.prefix + "tasks/").items.compactMap {
             try? StoreJSON.decode(TaskRecord.self, from: $0)
         }
+    }
+
+    // Explicit groups (`/v2/groups`): the definition under `groups/<id>`, and each change's
+    // snapshot of the whole subtree (GroupInfo with app definitions) under its versions.
+    func groupKey(_ id: PathId) -> String { Self.prefix + "groups" + id.description }
+    func groupVersionsPrefix(_ id: PathId) -> String { Self.prefix + "group-versions/" + id.safePath + "/" }
+
+    func save(_ group: GroupDefinition, snapshot: JSONValue) async throws {
+        try await store.putJSON(groupKey(group.id), group.json())
+        let version = Timestamp.format(group.version ?? Date(timeIntervalSince1970: 0))
+        try await store.putJSON(groupVersionsPrefix(group.id) + version, snapshot)
+    }
+
+    func removeGroup(_ id: PathId) async throws {
+        _ = try? await store.delete(groupKey(id))
+        for item in try await store.listAll(prefix: groupVersionsPrefix(id)).items {
+            _ = try? await store.delete(item.key)
+        }
+    }
+
+    func loadGroups() async throws -> [GroupDefinition] {
+        try await store.listAll(prefix: Self.prefix + "groups/").items.compactMap { item in
+            (try? StoreJSON.decode(JSONValue.self, from: item)).flatMap(GroupDefinition.decode)
+        }
+    }
+
+    /// The stored snapshots of a group, by version.
+    func groupVersions(of id: PathId) async throws -> [Date: JSONValue] {
+        var result: [Date: JSONValue] = [:]
+        for item in try await store.listAll(prefix: groupVersionsPrefix(id)).items {
+            guard let date = Timestamp.parse(String(item.key.dropFirst(groupVersionsPrefix(id).count))),
+                let json = try? StoreJSON.decode(JSONValue.self, from: item)
+            else { continue }
+            result[date] = json
+        }
+        return result
     }
 
     func frameworkId() async -> String? { try? await store.getJSON(frameworkIdKey, as: String.self) }

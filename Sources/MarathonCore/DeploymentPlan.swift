@@ -4,7 +4,8 @@
 /// starts when the previous one finished.
 ///
 /// Public API for the HTTP shell and framework:
-/// - `DeploymentPlan(id:version:original:target:restarts:)` builds the plan; `isEmpty` = nothing to do.
+/// - `DeploymentPlan(id:version:original:target:restarts:groupDependencies:)` builds the plan (group
+///   dependencies apply to every app below the group); `isEmpty` = nothing to do.
 /// - `affectedApps`, `conflicts(with:)` (409 locking), `reverted(id:version:)` (rollback on
 ///   `DELETE /v2/deployments/{id}`), `json(currentStep:readiness:)` (one `GET /v2/deployments` item),
 ///   `stepsJSON` (the `dryRun` answer of group updates).
@@ -52,16 +53,18 @@ public struct DeploymentPlan: Hashable, Sendable {
     public var steps: [DeploymentStep]
 
     /// `restarts` names apps to restart although their configuration is unchanged
-    /// (`POST /v2/apps/{id}/restart`).
+    /// (`POST /v2/apps/{id}/restart`); `groupDependencies` adds, per app, the dependencies its
+    /// enclosing groups declare (`GroupTree.groupDependencies(of:)`).
     public init(
         id: String, version: Date, original: [PathId: AppDefinition], target: [PathId: AppDefinition],
-        restarts: Set<PathId> = []
+        restarts: Set<PathId> = [], groupDependencies: [PathId: [PathId]] = [:]
     ) {
         self.id = id
         self.version = version
         self.original = original
         self.target = target
-        self.steps = Self.makeSteps(original: original, target: target, restarts: restarts)
+        self.steps = Self.makeSteps(
+            original: original, target: target, restarts: restarts, groupDependencies: groupDependencies)
     }
 
     public var isEmpty: Bool { steps.isEmpty }
@@ -104,7 +107,8 @@ public struct DeploymentPlan: Hashable, Sendable {
     }
 
     static func makeSteps(
-        original: [PathId: AppDefinition], target: [PathId: AppDefinition], restarts: Set<PathId>
+        original: [PathId: AppDefinition], target: [PathId: AppDefinition], restarts: Set<PathId>,
+        groupDependencies: [PathId: [PathId]] = [:]
     ) -> [DeploymentStep] {
         var steps: [DeploymentStep] = []
         let stops = original.keys.filter { target[$0] == nil }.sorted().map {
@@ -115,7 +119,9 @@ public struct DeploymentPlan: Hashable, Sendable {
             DeploymentAction(kind: .startApplication, app: target[$0]!, scaleTo: 0)
         }
         if !starts.isEmpty { steps.append(DeploymentStep(actions: starts)) }
-        let depths = dependencyDepths(target)
+        var dependent = target
+        for (id, extra) in groupDependencies { dependent[id]?.dependencies += extra }
+        let depths = dependencyDepths(dependent)
         var byDepth: [Int: [DeploymentAction]] = [:]
         for id in target.keys.sorted() {
             guard let app = target[id], let action = change(from: original[id], to: app, restart: restarts.contains(id))

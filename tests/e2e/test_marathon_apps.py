@@ -163,7 +163,7 @@ def test_bad_input_gets_marathons_errors(marathon_cluster):
     missing = requests.get(f"{url}/v2/apps/nope", timeout=5)
     assert missing.status_code == 404 and missing.json() == {"message": "App '/nope' does not exist"}
     assert requests.delete(f"{url}/v2/deployments/nope", timeout=5).status_code == 404
-    assert requests.get(f"{url}/v2/groups", timeout=5).status_code == 501
+    assert requests.get(f"{url}/v2/pods", timeout=5).status_code == 501
     assert requests.get(f"{url}/v2/apps", timeout=5).json() == {"apps": []}
 
 
