@@ -2,8 +2,6 @@
 and requests: create a group whose apps depend on each other, read it, scale it, dry-run an update, delete it,
 and the error answers Marathon gives.
 """
-import collections
-import collections.abc
 import queue
 import threading
 
@@ -13,10 +11,7 @@ from marathon.models import MarathonApp, MarathonGroup
 
 from e2e_support.waiting import wait_until
 
-# marathon-python 0.13 serializes nested models (a group's apps) through `collections.Iterable`, which
-# Python 3.10 removed; the alias lets its own encoder run. A client-side shim, no server behaviour.
-if not hasattr(collections, "Iterable"):
-    collections.Iterable = collections.abc.Iterable
+# marathon-python 0.13 needs the `collections.Iterable` alias conftest.py sets to serialize a group's apps.
 
 
 def small_app(app_id: str, **fields) -> MarathonApp:
@@ -162,3 +157,29 @@ def test_explicit_groups_survive_a_master_restart(split_cluster):
     assert after.status_code == 200, after.text
     assert after.json() == before and before["dependencies"] == ["/elsewhere"] and before["apps"] == []
     assert requests.get(f"{url}/v2/groups/kept/versions", timeout=5).json() == [before["version"]]
+
+
+def test_a_dependant_starts_only_once_its_dependency_is_ready(marathon_cluster):
+    """Deployment steps run in order at runtime: `web` depends on `db`, whose task turns ready (its
+    readiness check answers 200) six seconds after it starts; until then `web` has no task."""
+    _, url = marathon_cluster
+    db = {"id": "db", "cpus": 0.1, "mem": 16, "portDefinitions": [{"port": 0, "name": "http"}],
+          "cmd": ("mkdir -p www && echo ok > www/index.html; (sleep 6; echo ready > www/ready) & "
+                  "exec busybox httpd -f -p $PORT0 -h www"),
+          "readinessChecks": [{"name": "ready", "path": "/ready", "portName": "http", "intervalSeconds": 1,
+                               "timeoutSeconds": 0.5}]}
+    web = {"id": "web", "cmd": "sleep 3600", "cpus": 0.1, "mem": 16, "dependencies": ["/stack/db"]}
+    created = requests.post(f"{url}/v2/groups", json={"id": "/stack", "apps": [db, web]}, timeout=5)
+    assert created.status_code == 201, created.text
+
+    def db_running_not_ready():
+        app = requests.get(f"{url}/v2/apps/stack/db", params={"embed": "app.readiness"}, timeout=5).json()["app"]
+        results = app.get("readinessCheckResults", [])
+        return results if results and not results[0]["ready"] else None
+    wait_until(db_running_not_ready, 60, "db running, not ready yet")
+    assert running(url, "/stack/web")[1] == 0
+    assert requests.get(f"{url}/v2/apps/stack/web", timeout=5).json()["app"]["tasks"] == []
+    wait_running(url, {"/stack/db": 1, "/stack/web": 1}, 90)
+    db_task = requests.get(f"{url}/v2/apps/stack/db", timeout=5).json()["app"]["tasks"][0]
+    web_task = requests.get(f"{url}/v2/apps/stack/web", timeout=5).json()["app"]["tasks"][0]
+    assert web_task["stagedAt"] > db_task["startedAt"]
