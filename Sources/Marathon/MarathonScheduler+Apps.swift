@@ -66,6 +66,20 @@ extension MarathonScheduler {
         return plan
     }
 
+    /// `app` with a service port for every port definition that asks for 0 (before it is stamped:
+    /// a port it keeps is no configuration change). `alsoTaken`: ports of other apps of the same
+    /// change that are not in `apps` yet.
+    func assigningServicePorts(
+        _ app: AppDefinition, previous: AppDefinition?, alsoTaken: Set<Int> = []
+    ) throws(MarathonError) -> AppDefinition {
+        let inUse = Set(apps.filter { $0.key != app.id }.values.flatMap(ServicePorts.of)).union(alsoTaken)
+        guard let assigned = ServicePorts.assign(app, previous: previous, inUse: inUse) else {
+            throw MarathonError.invalid(
+                ValidationFailure(path: "/portDefinitions", "no service port left in 10000-20000"))
+        }
+        return assigned
+    }
+
     func createApp(_ body: JSONValue, force: Bool) async throws -> (JSONValue, DeploymentPlan) {
         var app: AppDefinition
         do { app = try AppDefinition.create(from: body, defaultRole: options.role) } catch {
@@ -76,7 +90,7 @@ extension MarathonScheduler {
             throw MarathonError(.conflict, "An app with id [\(app.id)] already exists.")
         }
         let now = Date()
-        app = app.stamped(at: now, previous: nil)
+        app = try assigningServicePorts(app, previous: nil).stamped(at: now, previous: nil)
         let plan = try await deploy(original: [:], target: [app.id: app], force: force, now: now)
         return (info(app, embeds: ["counts", "deployments"]), plan)
     }
@@ -137,7 +151,7 @@ extension MarathonScheduler {
             next = stored
         }
         try checkSupported(next)
-        return next.stamped(at: now, previous: old)
+        return try assigningServicePorts(next, previous: old).stamped(at: now, previous: old)
     }
 
     func deleteApp(_ id: PathId, force: Bool) async throws -> DeploymentResult {

@@ -150,8 +150,11 @@ extension MarathonScheduler {
             var original: [PathId: AppDefinition] = [:]
             var changed: [PathId: AppDefinition] = [:]
             for (appId, old) in before where target.apps[appId] == nil { original[appId] = old }
-            for (appId, app) in target.apps {
+            var portsOfThisChange: Set<Int> = []
+            for appId in target.apps.keys.sorted() {
                 let old = current.apps[appId]
+                let app = try assigningServicePorts(target.apps[appId]!, previous: old, alsoTaken: portsOfThisChange)
+                portsOfThisChange.formUnion(ServicePorts.of(app))
                 if let old, !app.isConfigChange(from: old), app.instances == old.instances { continue }
                 try checkSupported(app)
                 original[appId] = old

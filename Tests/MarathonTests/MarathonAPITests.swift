@@ -113,6 +113,30 @@ import Testing
         #expect(versions?["versions"].map { if case .array(let v) = $0 { return v.count } else { return 0 } } == 1)
     }
 
+    @Test func portZeroGetsAServicePortThatAnUpdateKeeps() async throws {
+        let api = MarathonAPI(scheduler: try await Self.scheduler(MemoryStateStore()))
+        let body = #"{"id":"/lb","cmd":"x y","portDefinitions":[{"port":0},{"port":0,"name":"admin"}]}"#
+        let (created, app, _) = await Self.call(api, .POST, "/v2/apps", body)
+        #expect(created == .created)
+        let ports = { (app: JSONValue?) -> [Double]? in
+            guard case .array(let items)? = app?["portDefinitions"] else { return nil }
+            return items.compactMap { $0["port"]?.doubleValue }
+        }
+        #expect(ports(app) == [10000, 10001])
+        let (_, other, _) = await Self.call(
+            api, .POST, "/v2/apps", #"{"id":"/other","cmd":"x y","portDefinitions":[{"port":0}]}"#)
+        #expect(ports(other) == [10002])
+        // The same definition again (ports 0) keeps the ports: no configuration change, no restart.
+        let (_, before, _) = await Self.call(api, .GET, "/v2/apps/lb")
+        let (updated, _, _) = await Self.call(api, .PUT, "/v2/apps/lb?force=true", body)
+        #expect(updated == .ok)
+        let (_, after, _) = await Self.call(api, .GET, "/v2/apps/lb")
+        #expect(ports(after?["app"]) == [10000, 10001])
+        #expect(
+            after?["app"]?["versionInfo"]?["lastConfigChangeAt"]
+                == before?["app"]?["versionInfo"]?["lastConfigChangeAt"])
+    }
+
     @Test func badInputIsRefusedInMarathonsWords() async throws {
         let api = MarathonAPI(scheduler: try await Self.scheduler(MemoryStateStore()))
         let (invalid, body, _) = await Self.call(api, .POST, "/v2/apps", "{\"id\":")
