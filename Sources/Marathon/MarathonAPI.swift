@@ -87,6 +87,8 @@ public struct MarathonAPI: HTTPHandler {
             let stream = await scheduler.subscribeEvents(types: types, remoteAddress: request.remoteAddress)
             return HTTPResponse.stream(stream, contentType: "text/event-stream", headers: ["Cache-Control": "no-cache"])
         case .queue: return MarathonResponse.json(await scheduler.queueJSON())
+        case .metrics: return MarathonResponse.json(await scheduler.metricsJSON())
+        case .prometheusMetrics: return HTTPResponse.text(await scheduler.metricsPrometheus())
         case .resetDelay(let id):
             try await scheduler.resetDelay(id)
             return HTTPResponse.empty(status: .ok)

@@ -29,6 +29,8 @@ enum MarathonRoute: Equatable {
     case events
     case queue
     case resetDelay(PathId)
+    case metrics
+    case prometheusMetrics
     /// `/v2/groups/...` and `GET /v2/apps/{group}/*` (MarathonAPI+Groups.swift).
     case group(GroupRoute)
     /// A Marathon endpoint this release does not serve yet (answered 501 naming it).
@@ -39,7 +41,11 @@ enum MarathonRoute: Equatable {
     static func parse(method: HTTPMethod, path: String) -> MarathonRoute {
         let segments = MarathonRequest.segments(path)
         if segments == ["ping"] { return method == .GET ? .ping : .methodNotAllowed }
-        if segments.first == "metrics" { return .notBuilt("/metrics") }
+        if segments.first == "metrics" {
+            guard method == .GET else { return .methodNotAllowed }
+            if segments == ["metrics"] { return .metrics }
+            return segments == ["metrics", "prometheus"] ? .prometheusMetrics : .notFound
+        }
         guard segments.first == "v2", segments.count >= 2 else { return .notFound }
         let rest = Array(segments.dropFirst(2))
         switch segments[1] {

@@ -51,6 +51,7 @@ extension MarathonScheduler {
         }
         deployments[plan.id] = (plan, restarts)
         for id in conflicting { publish("deployment_failed", ["id": .string(id)]) }
+        metrics.deploymentsFailed += conflicting.count
         for id in removed { publish("app_terminated_event", ["appId": .string(id.description)]) }
         for app in target.values.sorted(by: { $0.id < $1.id }) {
             publish(
@@ -208,6 +209,7 @@ extension MarathonScheduler {
             throw MarathonError(.notFound, "DeploymentPlan \(id) does not exist")
         }
         deployments.removeValue(forKey: id)
+        metrics.deploymentsFailed += 1
         publish("deployment_failed", ["id": .string(id)])
         await store.removeDeployment(id)
         if force { return nil }

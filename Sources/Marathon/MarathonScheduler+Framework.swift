@@ -71,6 +71,11 @@ extension MarathonScheduler {
         }
         tasks.removeValue(forKey: id)
         stopChecks(for: id)
+        if status.state == .killed {
+            metrics.tasksKilled += 1
+        } else if status.state != .finished {
+            metrics.tasksFailed += 1
+        }
         publishStatus(task, state: status.state.rawValue, message: status.message)
         let appId = PathId(task.appId)
         if LaunchBackoff.countsTowardBackoff(state: status.state.rawValue), let app = apps[appId] {
@@ -136,6 +141,7 @@ extension MarathonScheduler {
         publishFinishedSteps()
         for (id, deployment) in deployments where isFinished(deployment.plan) {
             deployments.removeValue(forKey: id)
+            metrics.deploymentsSucceeded += 1
             publish("deployment_success", ["id": .string(id), "plan": Self.lightPlan(deployment.plan)])
             await store.removeDeployment(id)
             logger.info("Deployment finished", metadata: ["deployment": "\(id)"])
@@ -213,6 +219,7 @@ extension MarathonScheduler {
             offers.removeValue(forKey: offer.id)
             do {
                 try await driver.launch(offerID: offer.id, tasks: launches, filters: Filters(refuseSeconds: 0))
+                metrics.tasksLaunched += launches.count
             } catch {
                 logger.warning("LAUNCH failed; the instances are retried", metadata: ["error": "\(error)"])
                 for task in launches {

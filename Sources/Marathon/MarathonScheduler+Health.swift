@@ -128,6 +128,7 @@ extension MarathonScheduler {
                     identity.merging([
                         "reason": .string(reason), "host": .string(task.host), "slaveId": .string(task.agentId),
                     ]) { _, new in new })
+                metrics.unhealthyKills += 1
                 await kill([task.id])
             }
         }

@@ -60,6 +60,8 @@ public actor MarathonScheduler: SchedulerEventHandler {
     var health: [String: TaskHealth] = [:]
     /// The running probe loops of a task's Marathon-level health and readiness checks.
     var probes: [String: Task<Void, Never>] = [:]
+    var metrics = MetricsCounters()
+    let startedAt = Date()
     /// Steps of each deployment already announced with `deployment_step_success`.
     var stepsReported: [String: Int] = [:]
 

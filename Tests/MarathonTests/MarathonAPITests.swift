@@ -137,6 +137,26 @@ import Testing
                 == before?["app"]?["versionInfo"]?["lastConfigChangeAt"])
     }
 
+    @Test func metricsCountAppsAndAnswerInBothFormats() async throws {
+        let api = MarathonAPI(scheduler: try await Self.scheduler(MemoryStateStore()))
+        _ = await Self.call(api, .POST, "/v2/apps", #"{"id":"/m/one","cmd":"x y","instances":2}"#)
+        let (status, snapshot, _) = await Self.call(api, .GET, "/metrics")
+        #expect(status == .ok)
+        #expect(snapshot?["gauges"]?["marathon.apps.active.gauge"]?["value"] == .number(1))
+        #expect(snapshot?["gauges"]?["marathon.groups.active.gauge"]?["value"] == .number(1))
+        #expect(snapshot?["gauges"]?["marathon.deployments.active.gauge"]?["value"] == .number(1))
+        #expect(snapshot?["counters"]?["marathon.tasks.launched.counter"]?["count"] == .number(0))
+        let prometheus = await api.handle(HTTPRequest(method: .GET, uri: "/metrics/prometheus", headers: [:]))
+        #expect(prometheus.status == .ok)
+        guard case .bytes(let text) = prometheus.body else {
+            Issue.record("a streamed body")
+            return
+        }
+        #expect(String(buffer: text).contains("\nmarathon_apps_active_gauge 1.0\n"))
+        #expect(await Self.call(api, .POST, "/metrics").0 == .methodNotAllowed)
+        #expect(await Self.call(api, .GET, "/metrics/nope").0 == .notFound)
+    }
+
     @Test func badInputIsRefusedInMarathonsWords() async throws {
         let api = MarathonAPI(scheduler: try await Self.scheduler(MemoryStateStore()))
         let (invalid, body, _) = await Self.call(api, .POST, "/v2/apps", "{\"id\":")

@@ -90,6 +90,10 @@ def test_a_task_failing_its_check_is_killed_and_replaced(marathon_cluster):
     wait_until(lambda: any(t["id"] != first and t["state"] == "TASK_RUNNING"
                            for t in app_json(url, "flaky")["tasks"]), 60, "a replacement task running")
     listener.join(timeout=5)
+    metrics = requests.get(f"{url}/metrics", timeout=5).json()
+    assert metrics["counters"]["marathon.health-checks.unhealthy-kills.counter"]["count"] >= 1
+    assert metrics["gauges"]["marathon.apps.active.gauge"]["value"] == 1
+    assert "marathon_instances_running_gauge" in requests.get(f"{url}/metrics/prometheus", timeout=5).text
 
 
 def test_a_rolling_restart_waits_for_readiness_before_stopping_the_old_task(marathon_cluster):
