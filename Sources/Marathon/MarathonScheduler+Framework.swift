@@ -57,12 +57,14 @@ extension MarathonScheduler {
             return
         }
         let now = Date()
-        guard status.state.isTerminal else {
+        // TASK_UNKNOWN (partition-aware reconciliation): the master has no such task, it is gone.
+        guard status.state.isTerminal || status.state == .unknown else {
             if status.state == .running { startChecks(for: task) }
             await recordMesosHealth(status, of: task)
             guard task.state != status.state.rawValue else { return }
             task.state = status.state.rawValue
             if status.state == .running, task.startedAt == nil { task.startedAt = Timestamp.normalize(now) }
+            task.unreachableSince = status.state == .unreachable ? (task.unreachableSince ?? now) : nil
             tasks[id] = task
             publishStatus(task, state: status.state.rawValue, message: status.message)
             try? await store.save(task)
@@ -133,6 +135,7 @@ extension MarathonScheduler {
         var wanted: [(AppDefinition, Int)] = []
         for id in ids.sorted() where !waiting.contains(id) {
             let decision = decision(for: id)
+            await expunge(decision.expunge)
             await kill(decision.kill)
             if let app = apps[id], decision.launch > 0, backoffs[id]?.allowsLaunch(now: now) ?? true {
                 wanted.append((app, decision.launch))
@@ -178,6 +181,20 @@ extension MarathonScheduler {
             }
         }
         for id in stepsReported.keys where deployments[id] == nil { stepsReported.removeValue(forKey: id) }
+    }
+
+    /// Forgets tasks unreachable past their app's `expungeAfterSeconds`; should one come back, its
+    /// status update finds no record and the task is killed (see `update`).
+    func expunge(_ ids: [String]) async {
+        for id in ids {
+            guard let task = tasks.removeValue(forKey: id) else { continue }
+            stopChecks(for: id)
+            logger.info("Expunging an unreachable task", metadata: ["task": "\(id)"])
+            publish(
+                "unknown_instance_terminated_event",
+                ["instanceId": .string(id), "runSpecId": .string(task.appId), "condition": .string("Unreachable")])
+            await store.removeTask(id)
+        }
     }
 
     func kill(_ ids: [String]) async {

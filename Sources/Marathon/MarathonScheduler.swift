@@ -96,7 +96,11 @@ public actor MarathonScheduler: SchedulerEventHandler {
         var info = FrameworkInfo(user: "root", name: options.frameworkName, id: id, failoverTimeout: 7 * 24 * 3600)
         info.roles = [options.role]
         info.checkpoint = true
-        info.capabilities = [FrameworkInfo.Capability(type: "MULTI_ROLE")]
+        // PARTITION_AWARE: tasks of an agent that went away arrive as TASK_UNREACHABLE (not LOST),
+        // and each app's unreachableStrategy decides when they are replaced and forgotten.
+        info.capabilities = [
+            FrameworkInfo.Capability(type: "MULTI_ROLE"), FrameworkInfo.Capability(type: "PARTITION_AWARE"),
+        ]
         return info
     }
 
@@ -137,9 +141,9 @@ public actor MarathonScheduler: SchedulerEventHandler {
         let live = liveTasks(of: id).map {
             LiveTask(
                 id: $0.id, configVersion: $0.configVersion, isRunning: $0.isRunning, isKilling: $0.killing,
-                stagedAt: $0.stagedAt, passesChecks: passesChecks($0, of: app))
+                stagedAt: $0.stagedAt, passesChecks: passesChecks($0, of: app), unreachableSince: $0.unreachableSince)
         }
-        return InstanceReconcile.next(app: app, tasks: live)
+        return InstanceReconcile.next(app: app, tasks: live, now: Date())
     }
 
     /// 1-based index of the first step with an unfinished action.

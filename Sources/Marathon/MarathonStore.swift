@@ -20,6 +20,8 @@ struct TaskRecord: Codable, Hashable, Sendable {
     var configVersion: Date
     var killing: Bool
     var role: String
+    /// When the master reported it TASK_UNREACHABLE (nil while reachable; absent in older records).
+    var unreachableSince: Date? = nil
 
     var isRunning: Bool { state == TaskState.running.rawValue }
     var isStaged: Bool { state == TaskState.staging.rawValue || state == TaskState.starting.rawValue }

@@ -20,10 +20,14 @@ public struct LiveTask: Hashable, Sendable {
     /// Every health check alive and, during a deployment, ready (`TaskHealth.isHealthy`); true
     /// for apps without checks.
     public var passesChecks: Bool
+    /// When the master reported the task TASK_UNREACHABLE (its agent is away); nil otherwise.
+    public var unreachableSince: Date?
 
     public init(
-        id: String, configVersion: Date, isRunning: Bool, isKilling: Bool, stagedAt: Date, passesChecks: Bool = true
+        id: String, configVersion: Date, isRunning: Bool, isKilling: Bool, stagedAt: Date, passesChecks: Bool = true,
+        unreachableSince: Date? = nil
     ) {
+        self.unreachableSince = unreachableSince
         self.id = id
         self.configVersion = configVersion
         self.isRunning = isRunning
@@ -38,7 +42,30 @@ public struct LiveTask: Hashable, Sendable {
 }
 
 public enum InstanceReconcile {
-    public static func next(app: AppDefinition?, tasks: [LiveTask]) -> PacingDecision {
+    /// `now` dates unreachable tasks: under `unreachableStrategy` one unreachable for
+    /// `inactiveAfterSeconds` no longer counts (a replacement launches) and one unreachable for
+    /// `expungeAfterSeconds` is expunged; `disabled` waits for the agent however long it takes.
+    public static func next(app: AppDefinition?, tasks all: [LiveTask], now: Date) -> PacingDecision {
+        var expunge: [String] = []
+        var tasks: [LiveTask] = []
+        for task in all {
+            guard let since = task.unreachableSince,
+                case .enabled(let inactive, let expungeAfter)? =
+                    app?.unreachableStrategy ?? .enabled(inactiveAfterSeconds: 0, expungeAfterSeconds: 0)
+            else {
+                tasks.append(task)
+                continue
+            }
+            let away = now.timeIntervalSince(since)
+            if away >= expungeAfter { expunge.append(task.id) }
+            if away < inactive { tasks.append(task) }
+        }
+        var decision = next(app: app, active: tasks)
+        decision.expunge = expunge.sorted()
+        return decision
+    }
+
+    private static func next(app: AppDefinition?, active tasks: [LiveTask]) -> PacingDecision {
         let killing = Set(tasks.filter(\.isKilling).map(\.id))
         guard let app else {
             let kill = tasks.filter { !$0.isKilling }.map(\.id).sorted()

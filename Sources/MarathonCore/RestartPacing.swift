@@ -35,6 +35,9 @@ public struct PacingDecision: Hashable, Sendable {
     public var launch: Int
     /// The step has reached its goal.
     public var isComplete: Bool
+    /// Records of tasks unreachable past `expungeAfterSeconds`: forget them (and kill them should
+    /// their agent come back).
+    public var expunge: [String] = []
 }
 
 public enum RestartPacing {

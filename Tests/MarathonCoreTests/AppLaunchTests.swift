@@ -146,34 +146,56 @@ import Testing
     @Test func scalingLaunchesTheDeficitAndKillsTheYoungestOnce() {
         let app = Self.app(instances: 2, changedAt: Self.t0)
         let v = app.versionInfo!.lastConfigChangeAt
-        #expect(InstanceReconcile.next(app: app, tasks: [Self.task("a", v)]).launch == 1)
+        #expect(InstanceReconcile.next(app: app, tasks: [Self.task("a", v)], now: Self.t0).launch == 1)
         var down = app
         down.instances = 1
         let tasks = [Self.task("a", v), Self.task("b", v, at: 5)]
-        #expect(InstanceReconcile.next(app: down, tasks: tasks).kill == ["b"])
+        #expect(InstanceReconcile.next(app: down, tasks: tasks, now: Self.t0).kill == ["b"])
         // Once b is being killed it is not chosen again, and nothing launches in its place.
         let killing = [Self.task("a", v), Self.task("b", v, killing: true, at: 5)]
-        let decision = InstanceReconcile.next(app: down, tasks: killing)
+        let decision = InstanceReconcile.next(app: down, tasks: killing, now: Self.t0)
         #expect(decision.kill.isEmpty && decision.launch == 0 && !decision.isComplete)
-        #expect(InstanceReconcile.next(app: down, tasks: [Self.task("a", v)]).isComplete)
+        #expect(InstanceReconcile.next(app: down, tasks: [Self.task("a", v)], now: Self.t0).isComplete)
     }
 
     @Test func aConfigChangeRollsUnderTheUpgradeStrategy() {
         var app = Self.app(instances: 2, changedAt: Self.t0 + 100)
         app.upgradeStrategy = UpgradeStrategy(minimumHealthCapacity: 1, maximumOverCapacity: 0)
         let old = [Self.task("a", Self.t0), Self.task("b", Self.t0, at: 1)]
-        let first = InstanceReconcile.next(app: app, tasks: old)
+        let first = InstanceReconcile.next(app: app, tasks: old, now: Self.t0)
         // min 2 healthy, max 3 in total (one extra allowed): launch one new, kill nothing yet.
         #expect(first.kill.isEmpty && first.launch == 1)
         let newRunning = old + [Self.task("n1", app.versionInfo!.lastConfigChangeAt, at: 10)]
-        let second = InstanceReconcile.next(app: app, tasks: newRunning)
+        let second = InstanceReconcile.next(app: app, tasks: newRunning, now: Self.t0)
         #expect(second.kill.count == 1)
+    }
+
+    @Test func unreachableTasksAreReplacedAfterInactiveAndForgottenAfterExpunge() {
+        var app = Self.app(instances: 2, changedAt: Self.t0)
+        app.unreachableStrategy = .enabled(inactiveAfterSeconds: 60, expungeAfterSeconds: 120)
+        let v = app.versionInfo!.lastConfigChangeAt
+        var away = Self.task("b", v, running: false, at: 1)
+        away.unreachableSince = Self.t0 + 10
+        let tasks = [Self.task("a", v), away]
+        // Within inactiveAfterSeconds it still counts: nothing launches in its place.
+        let early = InstanceReconcile.next(app: app, tasks: tasks, now: Self.t0 + 30)
+        #expect(early.launch == 0 && early.kill.isEmpty && early.expunge.isEmpty)
+        let inactive = InstanceReconcile.next(app: app, tasks: tasks, now: Self.t0 + 80)
+        #expect(inactive.launch == 1 && inactive.expunge.isEmpty)
+        let expunged = InstanceReconcile.next(app: app, tasks: tasks, now: Self.t0 + 130)
+        #expect(expunged.launch == 1 && expunged.expunge == ["b"])
+        // The default 0/0 replaces and forgets at once; `disabled` waits for the agent.
+        app.unreachableStrategy = .enabled(inactiveAfterSeconds: 0, expungeAfterSeconds: 0)
+        #expect(InstanceReconcile.next(app: app, tasks: tasks, now: Self.t0 + 10).expunge == ["b"])
+        app.unreachableStrategy = .disabled
+        let waiting = InstanceReconcile.next(app: app, tasks: tasks, now: Self.t0 + 100_000)
+        #expect(waiting.launch == 0 && waiting.expunge.isEmpty)
     }
 
     @Test func aDeletedAppKillsEverything() {
         let tasks = [Self.task("a", Self.t0), Self.task("b", Self.t0, killing: true)]
-        let decision = InstanceReconcile.next(app: nil, tasks: tasks)
+        let decision = InstanceReconcile.next(app: nil, tasks: tasks, now: Self.t0)
         #expect(decision.kill == ["a"] && !decision.isComplete)
-        #expect(InstanceReconcile.next(app: nil, tasks: []).isComplete)
+        #expect(InstanceReconcile.next(app: nil, tasks: [], now: Self.t0).isComplete)
     }
 }

@@ -89,10 +89,10 @@ import Testing
         let v = app.versionInfo!.lastConfigChangeAt
         let failing = LiveTask(
             id: "a", configVersion: v, isRunning: true, isKilling: false, stagedAt: Self.t0, passesChecks: false)
-        #expect(!InstanceReconcile.next(app: app, tasks: [failing]).isComplete)
+        #expect(!InstanceReconcile.next(app: app, tasks: [failing], now: Self.t0).isComplete)
         var passing = failing
         passing.passesChecks = true
-        #expect(InstanceReconcile.next(app: app, tasks: [passing]).isComplete)
+        #expect(InstanceReconcile.next(app: app, tasks: [passing], now: Self.t0).isComplete)
     }
 
     @Test func mesosRunChecksBecomeTheTasksHealthCheckOnItsHostPort() throws {
