@@ -140,6 +140,7 @@ extension MarathonScheduler {
             if let app = apps[id], decision.launch > 0, backoffs[id]?.allowsLaunch(now: now) ?? true {
                 wanted.append((app, decision.launch))
             }
+            if decision.launch == 0 { offerStats.removeValue(forKey: id) }
         }
         publishFinishedSteps()
         for (id, deployment) in deployments where isFinished(deployment.plan) {
@@ -226,8 +227,18 @@ extension MarathonScheduler {
             var available = offer.resources
             var launches: [TaskInfo] = []
             for (app, _) in wanted {
+                var first = true
                 while remaining[app.id, default: 0] > 0, launches.count < options.maxInstancesPerOffer {
-                    guard let task = await place(app, on: offer, available: &available, now: now) else { break }
+                    let placed = await place(app, on: offer, available: &available, now: now)
+                    if first {
+                        switch placed {
+                        case .success: offerStats[app.id, default: OfferStats()].used(at: now)
+                        case .failure(let rejection):
+                            offerStats[app.id, default: OfferStats()].rejected(rejection, at: now)
+                        }
+                        first = false
+                    }
+                    guard case .success(let task) = placed else { break }
                     launches.append(task)
                     remaining[app.id, default: 0] -= 1
                 }
@@ -253,12 +264,15 @@ extension MarathonScheduler {
     private func place(
         _ app: AppDefinition, on offer: Offer, available: inout [Resource], now: Date
     ) async
-        -> TaskInfo?
+        -> Result<TaskInfo, OfferMatcher.Rejection>
     {
         let agent = agentFacts[offer.agentID.value] ?? AgentFacts(offer: offer)
         let placed = liveTasks(of: app.id).map { agentFacts[$0.agentId] ?? AgentFacts(hostname: $0.host) }
-        guard case .success(let match) = OfferMatcher.match(app, available: &available, agent: agent, placed: placed)
-        else { return nil }
+        let match: OfferMatch
+        switch OfferMatcher.match(app, available: &available, agent: agent, placed: placed) {
+        case .success(let found): match = found
+        case .failure(let rejection): return .failure(rejection)
+        }
         let taskId = MarathonTaskId(appId: app.id, uuid: UUID().uuidString)
         let task = AppTask.taskInfo(
             app: app, taskId: taskId, agentID: offer.agentID, hostname: offer.hostname, match: match)
@@ -269,7 +283,7 @@ extension MarathonScheduler {
             killing: false, role: options.role)
         tasks[record.id] = record
         try? await store.save(record)
-        return task
+        return .success(task)
     }
 
     private func declineAll(_ driver: SchedulerDriver) async {

@@ -114,7 +114,7 @@ extension MarathonScheduler {
     }
 
     /// `GET /v2/queue`: apps waiting for launches, with their backoff delay. Items carry no `role`
-    /// (marathon-python 0.13 refuses it) and no `processedOffersSummary` (offers are not tracked per app).
+    /// (marathon-python 0.13 refuses it); `processedOffersSummary` tells what the offers did for it.
     func queueJSON() -> JSONValue {
         let now = Date()
         let items: [JSONValue] = apps.values.sorted { $0.id < $1.id }.compactMap { app in
@@ -125,6 +125,7 @@ extension MarathonScheduler {
                 "app": info(app, embeds: ["counts", "deployments"]), "count": .number(Double(waiting)),
                 "delay": backoff.queueDelayJSON(now: now),
                 "since": .string(Timestamp.format(app.versionInfo?.lastScalingAt ?? app.version ?? now)),
+                "processedOffersSummary": (offerStats[app.id] ?? OfferStats()).json,
             ])
         }
         return .object(["queue": .array(items)])

@@ -61,6 +61,8 @@ public actor MarathonScheduler: SchedulerEventHandler {
     /// The running probe loops of a task's Marathon-level health and readiness checks.
     var probes: [String: Task<Void, Never>] = [:]
     var metrics = MetricsCounters()
+    /// What offers did for each app waiting for launches (`processedOffersSummary` of /v2/queue).
+    var offerStats: [PathId: OfferStats] = [:]
     let startedAt = Date()
     /// Steps of each deployment already announced with `deployment_step_success`.
     var stepsReported: [String: Int] = [:]

@@ -31,3 +31,31 @@ import Testing
         #expect(ServicePorts.assign(Self.app([]), previous: nil, inUse: Set(ServicePorts.range)) != nil)
     }
 }
+
+@Suite struct OfferStatsTests {
+    @Test func theRejectFunnelCountsWhereEachOfferStopped() {
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        var stats = OfferStats()
+        stats.rejected(.unfulfilledConstraint, at: t0)
+        stats.rejected(.insufficientMemory, at: t0 + 1)
+        stats.used(at: t0 + 2)
+        #expect(stats.processed == 3 && stats.unused == 2)
+        let json = stats.json
+        #expect(json["lastUnusedOfferAt"] == .string(Timestamp.format(t0 + 1)))
+        #expect(json["lastUsedOfferAt"] == .string(Timestamp.format(t0 + 2)))
+        guard case .array(let funnel)? = json["rejectSummaryLastOffers"] else {
+            Issue.record("no funnel")
+            return
+        }
+        func stage(_ reason: String) -> (Double?, Double?) {
+            let entry = funnel.first { $0["reason"] == .string(reason) }
+            return (entry?["processed"]?.doubleValue, entry?["declined"]?.doubleValue)
+        }
+        #expect(stage("UnfulfilledRole") == (3, 0))
+        #expect(stage("UnfulfilledConstraint") == (3, 1))
+        #expect(stage("InsufficientCpus") == (2, 0))
+        #expect(stage("InsufficientMemory") == (2, 1))
+        #expect(stage("InsufficientDisk") == (1, 0))
+        #expect(stage("DeclinedScarceResources") == (1, 0))
+    }
+}

@@ -59,6 +59,14 @@ def test_unique_max_per_cluster_and_like_constraints_place_over_distinct_agents(
     assert wait_until(lambda: queued(url, "spread") == 1 and queued(url, "per-rack") == 1, 30,
                       "the unplaceable instances in the queue")
     assert len(placed_hosts(url, "spread")) == 3 and len(placed_hosts(url, "per-rack")) == 2
+    # The queue tells why: offers turned down by the constraint.
+    def constraint_rejections():
+        queue = requests.get(f"{url}/v2/queue", timeout=5).json()["queue"]
+        summary = next(i for i in queue if i["app"]["id"] == "/spread")["processedOffersSummary"]
+        stage = next(s for s in summary["rejectSummaryLastOffers"] if s["reason"] == "UnfulfilledConstraint")
+        return summary if stage["declined"] >= 1 else None
+    summary = wait_until(constraint_rejections, 30, "an offer declined for the UNIQUE constraint")
+    assert summary["unusedOffersCount"] >= 1 and summary["lastUnusedOfferAt"]
     app = requests.get(f"{url}/v2/apps/spread", timeout=5).json()["app"]
     assert app["deployments"], "the deployment waits for the fourth instance"
 
