@@ -48,6 +48,7 @@ extension MarathonScheduler {
     }
 
     func publishStatus(_ task: TaskRecord, state: String, message: String?) {
+        publishInstanceChange(task, state: state)
         publish(
             "status_update_event",
             [
@@ -57,6 +58,28 @@ extension MarathonScheduler {
                 "version": .string(Timestamp.format(task.version)),
                 "ipAddresses": .array([.object(["ipAddress": .string(task.host), "protocol": .string("IPv4")])]),
             ])
+    }
+
+    /// `instance_changed_event`: the instance's condition as Marathon names it (`Running`, `Killed`, …).
+    func publishInstanceChange(_ task: TaskRecord, state: String) {
+        publish(
+            "instance_changed_event",
+            [
+                "instanceId": .string(task.id), "condition": .string(Self.condition(of: state)),
+                "runSpecId": .string(task.appId), "agentId": .string(task.agentId), "host": .string(task.host),
+                "runSpecVersion": .string(Timestamp.format(task.version)),
+            ])
+    }
+
+    /// Marathon's `Condition` of a Mesos task state: `TASK_RUNNING` → `Running`, `TASK_LOST` → `Gone`.
+    static func condition(of state: String) -> String {
+        switch state {
+        case "TASK_LOST", "TASK_GONE", "TASK_DROPPED", "TASK_GONE_BY_OPERATOR": return "Gone"
+        case "TASK_UNKNOWN": return "Unknown"
+        default:
+            let word = state.hasPrefix("TASK_") ? String(state.dropFirst(5)) : state
+            return word.prefix(1).uppercased() + word.dropFirst().lowercased()
+        }
     }
 
     /// The light plan format (Marathon ≥ 1.8): id, steps and version only.

@@ -110,4 +110,12 @@ import Testing
         #expect(MarathonError.invalid(failure).body == failure.json)
         #expect(MarathonError.notBuilt("/v2/queue").status == .notImplemented)
     }
+
+    @Test func instanceConditionsUseMarathonsNames() {
+        #expect(MarathonScheduler.condition(of: "TASK_RUNNING") == "Running")
+        #expect(MarathonScheduler.condition(of: "TASK_STAGING") == "Staging")
+        #expect(MarathonScheduler.condition(of: "TASK_UNREACHABLE") == "Unreachable")
+        #expect(MarathonScheduler.condition(of: "TASK_LOST") == "Gone")
+        #expect(MarathonScheduler.condition(of: "TASK_UNKNOWN") == "Unknown")
+    }
 }

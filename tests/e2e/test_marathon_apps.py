@@ -210,6 +210,11 @@ def test_marathon_python_event_stream_sees_task_and_deployment_events(marathon_c
     assert {e.event_type for e in seen} == {"status_update_event", "deployment_success"}
     wait_until(lambda: any(e.event_type == "api_post_event" for e in drain(everything, all_seen)), 10,
                "api_post_event on the unfiltered stream")
+    changed = wait_until(
+        lambda: [e for e in drain(everything, all_seen)
+                 if e.event_type == "instance_changed_event" and e.condition == "Running"] or None, 10,
+        "instance_changed_event Running on the unfiltered stream")
+    assert changed[0].run_spec_id == "/evented" and changed[0].instance_id == running[0].task_id
     not_sse = requests.get(f"{url}/v2/events", headers={"Accept": "application/json"}, timeout=5)
     assert not_sse.status_code == 405
 
