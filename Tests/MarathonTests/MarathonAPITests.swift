@@ -157,6 +157,25 @@ import Testing
         #expect(await Self.call(api, .GET, "/metrics/nope").0 == .notFound)
     }
 
+    @Test func putWithAVersionRollsBackToThatDefinition() async throws {
+        let api = MarathonAPI(scheduler: try await Self.scheduler(MemoryStateStore()))
+        _ = await Self.call(api, .POST, "/v2/apps", #"{"id":"/rb","cmd":"first run"}"#)
+        _ = await Self.call(api, .PUT, "/v2/apps/rb?force=true", #"{"cmd":"second run"}"#)
+        let (_, versions, _) = await Self.call(api, .GET, "/v2/apps/rb/versions")
+        guard case .array(let list)? = versions?["versions"], let oldest = list.last?.stringValue else {
+            Issue.record("no versions: \(String(describing: versions))")
+            return
+        }
+        #expect(list.count == 2)
+        let (status, _, _) = await Self.call(api, .PUT, "/v2/apps/rb?force=true", #"{"version":"\#(oldest)"}"#)
+        #expect(status == .ok)
+        let (_, app, _) = await Self.call(api, .GET, "/v2/apps/rb")
+        #expect(app?["app"]?["cmd"] == .string("first run"))
+        let (missing, _, _) = await Self.call(
+            api, .PUT, "/v2/apps/rb?force=true", #"{"version":"2001-01-01T00:00:00.000Z"}"#)
+        #expect(missing == .notFound)
+    }
+
     @Test func badInputIsRefusedInMarathonsWords() async throws {
         let api = MarathonAPI(scheduler: try await Self.scheduler(MemoryStateStore()))
         let (invalid, body, _) = await Self.call(api, .POST, "/v2/apps", "{\"id\":")
