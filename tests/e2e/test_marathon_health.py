@@ -46,7 +46,13 @@ def test_http_and_command_checks_report_health_to_marathon_python(marathon_clust
     assert result.consecutive_failures == 0 and result.first_success is not None
     assert result.instance_id == web.tasks[0].id
     assert web.tasks_unhealthy == 0
+    mesos_http = {"protocol": "MESOS_HTTP", "path": "/index.html", "portIndex": 0, "gracePeriodSeconds": 30,
+                  "intervalSeconds": 1, "timeoutSeconds": 2, "delaySeconds": 0, "maxConsecutiveFailures": 3}
+    created = requests.post(f"{url}/v2/apps", json={"id": "/mesos-http", "cmd": HTTPD, "cpus": 0.1, "mem": 32,
+                                                    "healthChecks": [mesos_http]}, timeout=5)
+    assert created.status_code == 201, created.text
     wait_until(lambda: healthy("cmd-checked", 1), 90, "the COMMAND-checked task healthy (reported by the agent)")
+    wait_until(lambda: healthy("mesos-http", 1), 90, "the MESOS_HTTP-checked task healthy (reported by the agent)")
     # The agent runs COMMAND checks: the master's task carries the Mesos health check and its verdict.
     state = cluster.master.get_json("/state")
     marathon = next(f for f in state["frameworks"] if f["name"] == "marathon")
