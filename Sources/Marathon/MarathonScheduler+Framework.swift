@@ -80,7 +80,10 @@ extension MarathonScheduler {
         }
         publishStatus(task, state: status.state.rawValue, message: status.message)
         let appId = PathId(task.appId)
-        if LaunchBackoff.countsTowardBackoff(state: status.state.rawValue), let app = apps[appId] {
+        let unhealthy = killedForHealth.remove(id) != nil
+        if LaunchBackoff.countsTowardBackoff(state: status.state.rawValue, killedForHealth: unhealthy),
+            let app = apps[appId]
+        {
             backoffs[appId, default: LaunchBackoff(version: app.versionInfo?.lastConfigChangeAt)].recordFailure(
                 of: app, now: now)
         }
@@ -190,6 +193,7 @@ extension MarathonScheduler {
         for id in ids {
             guard let task = tasks.removeValue(forKey: id) else { continue }
             stopChecks(for: id)
+            killedForHealth.remove(id)
             logger.info("Expunging an unreachable task", metadata: ["task": "\(id)"])
             publish(
                 "unknown_instance_terminated_event",

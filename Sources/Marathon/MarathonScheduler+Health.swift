@@ -129,6 +129,7 @@ extension MarathonScheduler {
                         "reason": .string(reason), "host": .string(task.host), "slaveId": .string(task.agentId),
                     ]) { _, new in new })
                 metrics.unhealthyKills += 1
+                killedForHealth.insert(task.id)
                 await kill([task.id])
             }
         }

@@ -60,6 +60,8 @@ public actor MarathonScheduler: SchedulerEventHandler {
     var health: [String: TaskHealth] = [:]
     /// The running probe loops of a task's Marathon-level health and readiness checks.
     var probes: [String: Task<Void, Never>] = [:]
+    /// Tasks killed for failing their health checks: their TASK_KILLED counts toward launch backoff.
+    var killedForHealth: Set<String> = []
     var metrics = MetricsCounters()
     /// What offers did for each app waiting for launches (`processedOffersSummary` of /v2/queue).
     var offerStats: [PathId: OfferStats] = [:]
