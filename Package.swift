@@ -30,16 +30,27 @@ let package = Package(
         // Pure value types and state machines: no I/O, no wall clock, no global randomness.
         .target(name: "MesosModel", swiftSettings: strict),
         .target(name: "Allocation", dependencies: ["MesosModel"], swiftSettings: strict),
-        .target(name: "MasterCore", dependencies: ["MesosModel", "Allocation"], swiftSettings: strict),
+        .target(
+            name: "MasterCore", dependencies: ["MesosModel", "Allocation", "DiscoveryCore"], swiftSettings: strict),
         .target(name: "AgentCore", dependencies: ["MesosModel"], swiftSettings: strict),
         // Marathon's app model, validation, placement constraints and deployment plans (pure).
-        .target(name: "MarathonCore", dependencies: ["MesosModel"], swiftSettings: strict),
+        .target(name: "MarathonCore", dependencies: ["MesosModel", "DiscoveryCore"], swiftSettings: strict),
+        // Service discovery's pure parts: the cluster snapshot, DNS messages and records, proxy rules.
+        .target(name: "DiscoveryCore", swiftSettings: strict),
 
         // Storage protocol and drivers.
         .target(name: "StateStore", swiftSettings: strict),
         .target(
             name: "StateStoreSQLite",
             dependencies: ["StateStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "StateStoreEtcd",
+            dependencies: [
+                "StateStore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict),
 
         // Shells and the plumbing they share.
@@ -72,14 +83,22 @@ let package = Package(
         .target(
             name: "Master",
             dependencies: [
-                "MesosModel", "MasterCore", "Allocation", "StateStore", "HTTPSupport",
+                "MesosModel", "MasterCore", "Allocation", "StateStore", "HTTPSupport", "DiscoveryCore",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // Service discovery's shells: the DNS server and the service proxy's iptables keeper.
+        .target(
+            name: "Discovery",
+            dependencies: [
+                "DiscoveryCore", "HTTPSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(
             name: "Agent",
             dependencies: [
-                "MesosModel", "AgentCore", "Containerizer", "HTTPSupport",
+                "MesosModel", "AgentCore", "Containerizer", "HTTPSupport", "Discovery", "DiscoveryCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -109,7 +128,7 @@ let package = Package(
         // The kubelet's pod lifecycle decisions: start order, restarts and back-off, probes, status (pure).
         .target(name: "KubeletCore", dependencies: ["KubeTypes"], swiftSettings: strict),
         // ReplicaSet and Deployment reconcile decisions (pure).
-        .target(name: "KubeControllersCore", dependencies: ["KubeTypes"], swiftSettings: strict),
+        .target(name: "KubeControllersCore", dependencies: ["KubeTypes", "DiscoveryCore"], swiftSettings: strict),
         // The kube scheduler as a framework of the master (shell around KubeSchedulerCore).
         .target(
             name: "KubeScheduler",
@@ -123,6 +142,7 @@ let package = Package(
             name: "Marathon",
             dependencies: [
                 "MarathonCore", "FrameworkKit", "StateStore", "HTTPSupport", "MesosModel", "Containerizer",
+                "DiscoveryCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -154,15 +174,16 @@ let package = Package(
             dependencies: [
                 "KubeTypes", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "MesokubeCLI",
             dependencies: [
-                "KubeAPIServer", "KubeTypes", "Master", "Agent", "StateStore", "StateStoreSQLite", "HTTPSupport",
-                "MesosModel", "Containerizer", "KubeClient", "KubeScheduler", "Kubelet", "ExecutorKit",
+                "Discovery", "DiscoveryCore", "KubeControllersCore",
+                "KubeAPIServer", "KubeTypes", "Master", "Agent", "StateStore", "StateStoreSQLite", "StateStoreEtcd",
+                "HTTPSupport", "MesosModel", "Containerizer", "KubeClient", "KubeScheduler", "Kubelet", "ExecutorKit",
                 "KubeControllers", "KubeletServer", "Marathon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -177,7 +198,7 @@ let package = Package(
             name: "MesokubeBench",
             dependencies: [
                 "MesosModel", "Allocation", "KubeAPIServer", "KubeTypes", "StateStoreSQLite", "HTTPSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Discovery", "DiscoveryCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,10 +227,18 @@ let package = Package(
         .testTarget(name: "MasterCoreTests", dependencies: ["MasterCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "MarathonCoreTests", dependencies: ["MarathonCore", "MesosModel"]),
+        .testTarget(name: "DiscoveryCoreTests", dependencies: ["DiscoveryCore"]),
+        .testTarget(
+            name: "DiscoveryTests",
+            dependencies: [
+                "Discovery", "DiscoveryCore", "Master", "ClusterTestSupport", "StateStore", "HTTPSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "MarathonTests",
             dependencies: ["Marathon", "MarathonCore", "MesosModel", "StateStore", "HTTPSupport"]),
-        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "StateStoreSQLite"]),
+        .testTarget(
+            name: "StateStoreTests", dependencies: ["StateStore", "StateStoreSQLite", "StateStoreEtcd", "TestSupport"]),
         .testTarget(
             name: "ContainerizerTests", dependencies: ["Containerizer", "MesosModel", "HTTPSupport", "TestSupport"]),
         .testTarget(

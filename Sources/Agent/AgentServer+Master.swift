@@ -6,45 +6,72 @@ import MesosModel
 import NIOHTTP1
 
 extension AgentServer {
-    var masterURL: String { "http://\(options.master)/internal/agent" }
+    /// The agent endpoint of the master the agent talks to now.
+    var masterURL: String { "http://\(masters.current)/internal/agent" }
 
     /// Registers with the master and follows its event stream; reconnects with a growing,
     /// jittered backoff (Mesos: random in [0, 1 s·2ⁿ], here capped at 10 s) when it breaks.
     func runMasterLink() async {
         var failures = 0
         while !Task.isCancelled {
-            let registered = await followMasterOnce()
+            let outcome = await followMasterOnce()
             core.masterDisconnected()
             masterSession = nil
+            // A standby named the leader: go there at once.
+            if outcome == .redirected { continue }
+            let registered = outcome == .registered
             failures = registered ? 0 : failures + 1
-            let cap = min(pow(2.0, Double(failures)), 10.0)
+            // With several masters an election may be under way: keep asking round the list
+            // briskly, so the agent re-registers within a moment of a new leader.
+            let ceiling = masters.seeds.count > 1 ? 0.5 : 10.0
+            let cap = min(pow(2.0, Double(failures)), ceiling)
             let delay = registered ? 0.2 : Double.random(in: 0.1...max(cap, 0.2))
             try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
     }
 
-    /// One registration attempt; returns true if the master accepted it.
-    func followMasterOnce() async -> Bool {
+    enum LinkOutcome {
+        case registered, redirected, failed
+    }
+
+    /// One registration attempt and, once accepted, the master's event stream until it ends.
+    func followMasterOnce() async -> LinkOutcome {
         let body: [UInt8]
         do {
             body = try MesosJSON.encodeBytes(core.registration())
         } catch {
             logger.error("cannot encode registration: \(error)")
-            return false
+            return .failed
         }
+        let master = masters.current
+        let url = "http://\(master)/internal/agent"
         let response: HTTPClientSession.StreamResponse
         do {
-            response = try await client.postStream(url: masterURL, body: body, headers: jsonHeaders)
+            response = try await client.postStream(url: url, body: body, headers: jsonHeaders)
         } catch {
-            logger.debug("master \(options.master) unreachable: \(error)")
-            return false
+            logger.debug("master \(master) unreachable: \(error)")
+            masters.failed(master)
+            return .failed
+        }
+        if response.status == .temporaryRedirect, let location = response.headers.first(name: "Location") {
+            guard masters.follow(location: location), masters.current != master else {
+                // It names a leader that just failed: its lease has not run out yet. Ask around.
+                masters.failed(master)
+                return .failed
+            }
+            logger.info("master \(master) is not the leader; following it to \(masters.current)")
+            return .redirected
         }
         guard response.status == .ok else {
             logger.warning(
-                "master refused registration (\(response.status)): \(String(decoding: response.body, as: UTF8.self))")
-            return false
+                "master \(master) refused registration (\(response.status)): \(String(decoding: response.body, as: UTF8.self))"
+            )
+            // 503: no leader known there (an election is under way); ask the next master.
+            if response.status == .serviceUnavailable { masters.failed(master) }
+            return .failed
         }
         masterSession = response.headers.first(name: "Mesokube-Agent-Session")
+        sessionMasterURL = url
         var accepted = false
         do {
             for try await record in response.records {
@@ -58,7 +85,9 @@ extension AgentServer {
         } catch {
             logger.info("lost the master stream: \(error)")
         }
-        return accepted
+        // The stream ended: the master died or stepped down. Ask the next one.
+        masters.failed(master)
+        return accepted ? .registered : .failed
     }
 
     var jsonHeaders: HTTPHeaders {
@@ -69,21 +98,25 @@ extension AgentServer {
     /// a task's updates cannot overtake each other on the way. A failed send is not fatal:
     /// status updates are retried by the core and resent after re-registration.
     func sendToMaster(_ call: AgentCall) {
-        guard let session = masterSession, let body = try? MesosJSON.encodeBytes(call) else { return }
-        outbox.yield(OutgoingCall(name: call.type.rawValue, body: body, session: session))
+        guard let session = masterSession, let url = sessionMasterURL, let body = try? MesosJSON.encodeBytes(call)
+        else { return }
+        outbox.yield(OutgoingCall(name: call.type.rawValue, body: body, session: session, url: url))
     }
 
     struct OutgoingCall: Sendable {
         var name: String
         var body: [UInt8]
         var session: String
+        /// The master that granted the session.
+        var url: String
     }
 
     /// Drains the outbox one call at a time.
     nonisolated static func deliver(
-        _ calls: AsyncStream<OutgoingCall>, client: HTTPClientSession, url: String, logger: Logger
+        _ calls: AsyncStream<OutgoingCall>, client: HTTPClientSession, logger: Logger
     ) async {
         for await call in calls {
+            let url = call.url
             var headers: HTTPHeaders = ["Content-Type": "application/json", "Accept": "application/json"]
             headers.add(name: "Mesokube-Agent-Session", value: call.session)
             do {

@@ -1,5 +1,6 @@
 import AgentCore
 import Containerizer
+import Discovery
 import Foundation
 import HTTPSupport
 import Logging
@@ -29,6 +30,16 @@ public struct AgentOptions: Sendable {
     public var recover: RecoveryMode = .reconnect
     /// `--registry`, `--registry-mirror`, `--insecure-registry`.
     public var registry = RegistryOptions()
+    /// `--service-proxy`: keep this host's service rules (nil: leave them to another agent).
+    public var serviceProxy: ServiceProxySettings?
+
+    public struct ServiceProxySettings: Sendable {
+        /// The cluster's pod network (`--cluster-cidr`): traffic to a Service from outside it is
+        /// masqueraded, so replies come back through this node.
+        public var clusterCIDR: String?
+
+        public init(clusterCIDR: String? = nil) { self.clusterCIDR = clusterCIDR }
+    }
 
     public enum RecoveryMode: String, Sendable, CaseIterable {
         case reconnect
@@ -61,12 +72,18 @@ public actor AgentServer {
     var executorStreams: [ExecutorKey: ResponseStream] = [:]
     var containers: [ContainerID: Container] = [:]
     var masterSession: String?
+    /// Where the session's one-shot calls go: the master that granted it.
+    var sessionMasterURL: String?
     var masterLink: Task<Void, Never>?
     var ticker: Task<Void, Never>?
     var courier: Task<Void, Never>?
     let outbox: AsyncStream<OutgoingCall>.Continuation
     let outgoing: AsyncStream<OutgoingCall>
+    /// The masters given with `--master`, and the leader among them as redirects tell.
+    let masters: MasterList
     var startTime: Double = 0
+    var serviceProxy: (proxy: ServiceProxy, follower: DiscoveryFollower)?
+    var proxyResync: Task<Void, Never>?
     public private(set) var boundPort: Int = 0
 
     /// A running container; checkpointed to `meta/containers/<id>/container.json`.
@@ -127,8 +144,11 @@ public actor AgentServer {
             self.images = nil
             self.imagesUnavailableReason = "Image containers are unavailable on this agent: \(error)"
         }
-        self.client = HTTPClientSession()
+        // A dead master refuses at once, but the pool retries refused connections until the
+        // connect timeout: keep it short so the agent moves on to the next master promptly.
+        self.client = HTTPClientSession(connectTimeout: .seconds(2))
         (self.outgoing, self.outbox) = AsyncStream<OutgoingCall>.makeStream()
+        self.masters = MasterList(options.master)
         let endpoint = "\(options.ip):\(options.port)"
         var config = AgentCore.Config(
             hostname: options.hostname ?? options.ip, endpoint: endpoint, resources: options.resources,
@@ -164,8 +184,8 @@ public actor AgentServer {
             core.config.endpoint = "\(options.ip):\(boundPort)"
         }
         masterLink = Task { [weak self] in await self?.runMasterLink() }
-        courier = Task { [outgoing, client, masterURL, logger] in
-            await AgentServer.deliver(outgoing, client: client, url: masterURL, logger: logger)
+        courier = Task { [outgoing, client, logger] in
+            await AgentServer.deliver(outgoing, client: client, logger: logger)
         }
         ticker = Task { [weak self] in
             while !Task.isCancelled {
@@ -173,6 +193,7 @@ public actor AgentServer {
                 await self?.tick()
             }
         }
+        startServiceProxy()
         logger.info("agent listening on \(options.ip):\(boundPort), master \(options.master)")
         return boundPort
     }
@@ -196,6 +217,7 @@ public actor AgentServer {
     public func stop(killContainers: Bool) async {
         masterLink?.cancel()
         ticker?.cancel()
+        await stopServiceProxy(removeRules: killContainers)
         outbox.finish()
         courier?.cancel()
         for stream in executorStreams.values { stream.finish() }

@@ -234,8 +234,12 @@ public final class ContainerSupervisor: Sendable {
         guard arguments.first.map({ $0.hasSuffix("mesokube-supervisor") }) == true,
             arguments.contains(runDirectory)
         else { return }
+        // The supervisor itself is spared, as in `signalContainer`: it reaps the task and
+        // records the status, so the directory ends in a definite state instead of a lost one.
         kill(-pid, SIGKILL)
-        for member in ProcessTable.liveMembers(ofSession: task.session) { kill(member, SIGKILL) }
+        for member in ProcessTable.liveMembers(ofSession: task.session) where member != task.session {
+            kill(member, SIGKILL)
+        }
     }
 
     // MARK: - Files

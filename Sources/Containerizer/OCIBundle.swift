@@ -74,6 +74,8 @@ public struct OCIContainerSpec: Sendable {
     public var networkNamespace: String?
     /// Limits for runc to set on the container's cgroup (a pod container's requests and limits).
     public var resources: OCIResources?
+    /// The UTS hostname (a pod's name, for pod containers); nil: the container's id.
+    public var hostname: String?
 
     public init(
         containerID: String, rootfs: String, image: ImageConfig, command: OCIProcessCommand = .image,
@@ -163,7 +165,7 @@ public enum OCIBundle {
         if let resources = spec.resources?.json, !resources.isEmpty { linux["resources"] = resources }
         let config: [String: Any] = [
             "ociVersion": "1.0.2", "process": process, "root": ["path": spec.rootfs, "readonly": false],
-            "hostname": String(spec.containerID.prefix(63)), "mounts": mounts(spec), "linux": linux,
+            "hostname": spec.hostname ?? String(spec.containerID.prefix(63)), "mounts": mounts(spec), "linux": linux,
         ]
         return try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .prettyPrinted])
     }

@@ -27,7 +27,7 @@ public enum SecretFile {
 /// File operations for keys, certificates and tokens. Secrets are created with their final mode
 /// from the first byte (never world-readable for a moment) and replaced by rename, so a reader
 /// never sees half a PEM file.
-enum TLSFiles {
+public enum TLSFiles {
     /// Creates `path` (and missing parents) and restricts it to the owner: it holds private keys.
     static func ensurePrivateDirectory(_ path: String) throws {
         do {
@@ -50,7 +50,7 @@ enum TLSFiles {
     }
 
     /// Replaces `path` atomically with `contents`, the new file having exactly `mode`.
-    static func writeAtomically(_ contents: String, to path: String, mode: mode_t) throws {
+    public static func writeAtomically(_ contents: String, to path: String, mode: mode_t) throws {
         let temporary = "\(path).tmp-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw Self.errnoError(temporary, "cannot create file") }

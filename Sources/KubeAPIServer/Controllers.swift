@@ -62,6 +62,7 @@ extension KubeAPIServer {
                     guard let interval = self?.options.compactionInterval else { return }
                     try? await Task.sleep(for: interval)
                     guard !Task.isCancelled, let self else { return }
+                    guard self.isRunningClusterWork else { continue }
                     do {
                         try await self.compact()
                     } catch {
@@ -86,9 +87,10 @@ extension KubeAPIServer {
         do {
             let world = try await loadWorld()
             try await reconcileCustomResourceDefinitions(world)
+            guard isRunningClusterWork else { return }
             await collectGarbage(world)
             await terminateNamespaces(world)
-            await reconcileKubernetesService(world)
+            await reconcileClusterServices(world)
         } catch {
             logger.debug("controller pass failed", metadata: ["error": "\(error)"])
         }

@@ -57,6 +57,8 @@ public struct KubeAPIOptions: Sendable {
     /// The bearer token presented to kubelets when proxying pods/log, exec and port-forward;
     /// nil answers those with 503.
     public var kubeletToken: String?
+    /// The cluster DNS server (HOST, port) behind the `kube-dns` Service; nil keeps no such Service.
+    public var clusterDNS: (host: String, port: Int)?
 
     public init() {}
 }
@@ -77,6 +79,7 @@ public final class KubeAPIServer: HTTPHandler, Sendable {
     /// Names and versions of the definitions last loaded, to notice when custom resources change.
     let crdFingerprint = Mutex("")
     private let advertised: Mutex<String>
+    private let runsClusterWork: Mutex<Bool>
     let serviceGate = SerialGate()
 
     public init(
@@ -89,6 +92,7 @@ public final class KubeAPIServer: HTTPHandler, Sendable {
         self.registry = ResourceRegistry()
         self.logger = logger
         self.advertised = Mutex(options.advertiseAddress)
+        self.runsClusterWork = Mutex(true)
     }
 
     /// Where clients reach this server (`host:port`), once the listener has bound its port.
@@ -97,6 +101,16 @@ public final class KubeAPIServer: HTTPHandler, Sendable {
     }
 
     var advertiseAddress: String { advertised.withLock { $0 } }
+
+    /// With several API servers on one store (HA masters), only the leader's runs the
+    /// cluster-wide work (garbage collection, namespace termination, the `kubernetes` and
+    /// `kube-dns` endpoints, compaction), as controller-manager is leader-elected upstream.
+    /// Every server keeps serving, and keeps following custom resource definitions.
+    public func setRunsClusterWork(_ runs: Bool) {
+        runsClusterWork.withLock { $0 = runs }
+    }
+
+    var isRunningClusterWork: Bool { runsClusterWork.withLock { $0 } }
 
     /// Creates the default namespaces, loads custom resources and starts the watch caches and the
     /// controllers that run inside the API server (garbage collector, namespace lifecycle, compaction).

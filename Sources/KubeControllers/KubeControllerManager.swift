@@ -162,7 +162,9 @@ public final class KubeControllerManager: Sendable {
             factory: factory, queue: newQueue(), workers: workers, logger: logger)
         let slices = await EndpointSliceController.make(
             factory: factory, queue: newQueue(), workers: workers, logger: logger)
-        return [endpoints.loop, slices.loop]
+        let loadBalancers = await ServiceLoadBalancerController.make(
+            factory: factory, queue: newQueue(), logger: logger)
+        return [endpoints.loop, slices.loop, loadBalancers.loop]
     }
 
     /// Waits for every informer's first list; false when stopped first. Polls, because an

@@ -26,6 +26,8 @@ struct ContainerLaunch: Sendable {
     var networkNamespace: String?
     var mounts: [OCIVolume]
     var resources: OCIResources?
+    /// The pod's hostname, for OCI containers.
+    var hostname: String?
 }
 
 /// Runs containers for the kubelet with the agent's own machinery: images from the registry
@@ -75,6 +77,7 @@ final class ContainerRuntime: Sendable {
                 volumes: launch.mounts, networkNamespace: launch.networkNamespace)
             spec.cgroupsPath = Self.cgroupPath(launch.runtimeID)
             spec.resources = launch.resources
+            spec.hostname = launch.hostname
             var process = try runc.prepare(spec, keepAfterExit: true)
             process.stdoutPath = launch.logPath
             process.stderrPath = launch.logPath

@@ -39,7 +39,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
         context = PodWorkerContext(
             settings: settings, client: client, runtime: runtime, network: network,
             events: EventRecorder(client: client, component: "kubelet", host: settings.nodeName, logger: logger),
-            logger: logger)
+            logger: logger, services: Informer(client: client, resource: .services, logger: logger))
         heartbeat = NodeHeartbeat(client: context.client, nodeName: settings.nodeName, logger: logger)
     }
 
@@ -57,6 +57,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
         }
         await removeLeftovers()
         await startPodRoutes()
+        await context.services.start()
         let informer = Informer(
             client: context.client, resource: .pods, fieldSelector: "spec.nodeName=\(context.settings.nodeName)",
             logger: context.logger)
@@ -98,6 +99,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
         await podRouter?.stop()
         statsSampler?.cancel()
         await informer?.stop()
+        await context.services.stop()
         await heartbeat.stop()
     }
 

@@ -1,6 +1,7 @@
 import Containerizer
 import Foundation
 import KubeClient
+import KubeletCore
 
 /// Everything the kubelet executor needs to know about its node, gathered when it starts: the
 /// API server from the environment the scheduler gave the executor, and the agent's pod network
@@ -19,6 +20,10 @@ public struct KubeletSettings: Sendable {
     public var serverPort: Int
     /// The bearer token the API server presents when it proxies logs and exec to this kubelet.
     public var serverToken: String?
+    /// The cluster DNS Service's address and the cluster domain for ClusterFirst pods (upstream's
+    /// `--cluster-dns`, `--cluster-domain`); nil from a scheduler that does not say, and pods then
+    /// get the host's resolver configuration.
+    public var clusterDNS: ClusterDNS?
 
     public init(
         nodeName: String, apiServer: KubeClientConfiguration, root: String, hostIP: String,
@@ -42,6 +47,10 @@ public struct KubeletSettings: Sendable {
         public static let certificateAuthority = "MESOKUBE_KUBE_CA"
         public static let nodeName = "MESOKUBE_NODE_NAME"
         public static let kubeletToken = "MESOKUBE_KUBELET_TOKEN"
+        /// The `kube-dns` Service's ClusterIP (comma-separated if several).
+        public static let clusterDNS = "MESOKUBE_CLUSTER_DNS"
+        /// The cluster domain, `cluster.local` by default.
+        public static let clusterDomain = "MESOKUBE_CLUSTER_DOMAIN"
     }
 
     /// Agent flags the kubelet reads (`mesokube agent --pod-cidr` and friends).
@@ -96,6 +105,11 @@ public struct KubeletSettings: Sendable {
             nodeName: nodeName, apiServer: apiServer, root: root, hostIP: hostIP, podNetwork: network,
             registry: registry, serverHost: hostIP)
         settings.serverToken = environment[Variable.kubeletToken].flatMap(nonEmpty)
+        let servers = list(environment[Variable.clusterDNS])
+        if !servers.isEmpty {
+            settings.clusterDNS = ClusterDNS(
+                servers: servers, domain: environment[Variable.clusterDomain].flatMap(nonEmpty) ?? "cluster.local")
+        }
         return settings
     }
 

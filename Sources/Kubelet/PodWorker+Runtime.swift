@@ -22,6 +22,7 @@ extension PodWorker {
             let claims = try await resolveClaimVolumes()
             try volumes.prepare(
                 pod: pod, facts: facts(podIPs: ips), configMaps: configMaps, secrets: secrets, claims: claims)
+            try await writeNetworkFiles(podIPs: ips)
             if let podIP = ips.first { try await openHostPorts(podIP: podIP) }
             feed(.podSandboxReady(podIPs: ips, at: Self.now()))
         } catch {
@@ -167,8 +168,9 @@ extension PodWorker {
         do {
             let (configMaps, secrets) = try await fetchReferences()
             config = try ContainerConfig.make(
-                container: spec, pod: pod, facts: facts(podIPs: podIPs), configMaps: configMaps, secrets: secrets)
-            mounts = try volumes.mounts(for: spec)
+                container: spec, pod: pod, facts: facts(podIPs: podIPs), configMaps: configMaps, secrets: secrets,
+                serviceEnvironment: try await serviceEnvironment())
+            mounts = networkFileMounts(for: spec) + (try volumes.mounts(for: spec))
         } catch {
             feed(
                 .containerStartFailed(
@@ -184,7 +186,8 @@ extension PodWorker {
         }
         let launch = ContainerLaunch(
             runtimeID: runtimeID, config: config, image: image, podDirectory: podDirectory, logPath: logPath,
-            networkNamespace: attachment?.namespacePath, mounts: mounts, resources: Self.resources(spec))
+            networkNamespace: attachment?.namespacePath, mounts: mounts, resources: Self.resources(spec),
+            hostname: usesHostProcesses ? nil : hostname)
         do {
             if !usesHostProcesses, image == nil {
                 throw ImageError.notFound(config.image)

@@ -21,6 +21,8 @@ struct PodWorkerContext: Sendable {
     let network: PodNetwork?
     let events: EventRecorder
     let logger: Logger
+    /// Every Service of the cluster, for the containers' service environment variables.
+    let services: Informer
 }
 
 /// The shell around one pod's `PodLifecycle`: it feeds the core what happened, carries out what

@@ -98,10 +98,12 @@ public struct ContainerConfig: Sendable {
     /// Builds the configuration of `container` in `pod`, resolving `env`, `envFrom` and `$(VAR)`
     /// references the way upstream's kubelet does. `configMaps` and `secrets` are the objects the
     /// shell found, by name, as their data (Secrets' values already decoded from base64); a
-    /// missing one fails unless the reference is `optional`.
+    /// missing one fails unless the reference is `optional`. `serviceEnvironment` is the
+    /// Services' variables (`ServiceLinks.variables`): they come first, so the container's own
+    /// `env` and `envFrom` override them, and `$(VAR)` references may name them.
     public static func make(
         container: JSON, pod: JSON, facts: PodRuntimeFacts, configMaps: [String: [String: String]],
-        secrets: [String: [String: String]]
+        secrets: [String: [String: String]], serviceEnvironment: [(name: String, value: String)] = []
     ) throws(ContainerConfigError) -> ContainerConfig {
         // A container's stdin and terminal are only reachable through attach, which this node
         // agent does not serve: say so rather than run it without them.
@@ -111,6 +113,7 @@ public struct ContainerConfig: Sendable {
         }
         var resolver = EnvironmentResolver(
             pod: pod, facts: facts, configMaps: configMaps, secrets: secrets, namespace: pod.namespace)
+        resolver.variables = serviceEnvironment
         for source in container["envFrom"]?.arrayValue ?? [] { try resolver.addSource(source) }
         for variable in container["env"]?.arrayValue ?? [] { try resolver.add(variable, container: container) }
         let lookup = resolver.dictionary

@@ -23,7 +23,7 @@ extension MasterServer {
 
     nonisolated func route(_ request: HTTPRequest) async -> HTTPResponse {
         let path = Self.canonicalPath(request.path)
-        if let leader = options.leader, !Self.servedByStandby.contains(path) {
+        if !Self.servedByStandby.contains(path), let leader = await leader {
             return redirectToLeader(leader, request: request)
         }
         switch (request.method, path) {
@@ -32,7 +32,7 @@ extension MasterServer {
         case (_, "/api/v1"), (_, "/api/v1/operator"): return await operatorEndpoint(request)
         case (.GET, "/version"): return .json(versionJSON())
         case (.GET, "/health"): return .empty(status: .ok)
-        case (.GET, "/redirect"): return redirectEndpoint(request)
+        case (.GET, "/redirect"): return await redirectEndpoint(request)
         case (.GET, "/state"): return await jsonp(request, await stateJSON())
         case (.GET, "/state-summary"): return await jsonp(request, await core.stateSummaryJSON())
         case (.GET, "/slaves"): return await jsonp(request, await core.agentsJSON())
@@ -45,6 +45,7 @@ extension MasterServer {
         case (.GET, "/flags"):
             return .json(JSONValue.object(["flags": .object(options.flags.mapValues(JSONValue.string))]))
         case (.GET, "/metrics/snapshot"): return await jsonp(request, await metricsSnapshot())
+        case (.GET, "/mesokube/v1/discovery"): return await discoveryEndpoint(request)
         case (.POST, "/teardown"): return await teardownEndpoint(request)
         case (.POST, "/reserve"): return await reserveEndpoint(request, reserve: true)
         case (.POST, "/unreserve"): return await reserveEndpoint(request, reserve: false)
@@ -75,15 +76,13 @@ extension MasterServer {
     }
 
     /// `/redirect`: 307 to the leader's base URL; deeper paths are not found, as in Mesos.
-    nonisolated func redirectEndpoint(_ request: HTTPRequest) -> HTTPResponse {
-        let target = options.leader ?? "\(options.hostname ?? options.ip):\(boundPortHint)"
+    func redirectEndpoint(_ request: HTTPRequest) -> HTTPResponse {
+        let target = leader ?? "\(options.hostname ?? options.ip):\(boundPort)"
         if target.isEmpty { return .text("No leader elected", status: .serviceUnavailable) }
         var response = HTTPResponse.empty(status: .temporaryRedirect)
         response.headers.replaceOrAdd(name: "Location", value: "//\(target)")
         return response
     }
-
-    nonisolated var boundPortHint: Int { options.port }
 
     /// Legacy GET endpoints support `?jsonp=callback`.
     func jsonp(_ request: HTTPRequest, _ value: JSONValue) async -> HTTPResponse {

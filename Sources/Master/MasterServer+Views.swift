@@ -63,7 +63,7 @@ extension MasterServer {
     func metricsSnapshot() -> JSONValue {
         var metrics: [String: Double] = [:]
         let agents = core.agents.values
-        metrics["master/elected"] = options.leader == nil ? 1 : 0
+        metrics["master/elected"] = leader == nil ? 1 : 0
         metrics["master/uptime_secs"] = wallClock() - core.startTime
         metrics["master/slaves_active"] = Double(agents.filter { $0.connected }.count)
         metrics["master/slaves_connected"] = Double(agents.filter { $0.connected }.count)

@@ -16,8 +16,9 @@ public struct MasterOptions: Sendable {
     public var offerTimeout: Double?
     public var agentReregisterTimeout: Double = 600
     public var minAllocatableResources: [[String: Double]] = [["cpus": 0.01], ["mem": 32]]
-    /// Until leader election arrives (etcd HA), a master may be started as a standby that
-    /// sends every client to a known leader; nil means this master leads.
+    /// nil: this master leads from the start (one master, or `--leader` not given). Otherwise it
+    /// starts as a standby that sends clients to this leader (`host:port`; empty: none known,
+    /// 503) until `assumeLeadership()`; HA masters start with "" and follow the election.
     public var leader: String?
     /// Flags as given, echoed in `/flags` and `/master/state`.
     public var flags: [String: String] = [:]
@@ -44,7 +45,12 @@ public actor MasterServer {
     var electedTime: Double = 0
     var lastAllocationMillis: Double = 0
     var registryWrites = 0
+    /// The latest service discovery snapshot (version, JSON) and the agents' polls waiting for a newer one.
+    var discovery: (version: UInt64, body: ByteBuffer) = (0, ByteBuffer())
+    var discoveryWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     public private(set) var boundPort: Int = 0
+    /// Where a standby sends clients (see `MasterOptions.leader`); nil once this master leads.
+    var leader: String?
 
     struct AgentSession {
         var agentID: AgentID
@@ -55,22 +61,45 @@ public actor MasterServer {
         self.options = options
         self.store = store
         self.logger = logger
+        self.leader = options.leader
     }
 
-    /// Loads the registry, binds the port and starts the timers. Returns the bound port.
-    @discardableResult
-    public func start() async throws -> Int {
+    /// A fresh core from the registry as stored now, with a new master id (as a new Mesos
+    /// leader has): agents re-register to it and frameworks re-subscribe.
+    private func recoverCore() async throws -> MasterCore {
         let registry = try await store.getJSON(Self.registryKey, as: MasterRegistry.self) ?? MasterRegistry()
-        let now = wallClock()
         var config = MasterCore.Config(
             masterID: UUID().uuidString.lowercased(), hostname: options.hostname ?? options.ip, ip: options.ip,
-            port: options.port)
+            port: boundPort == 0 ? options.port : boundPort)
         config.allocationIntervalSeconds = options.allocationInterval
         config.offerTimeoutSeconds = options.offerTimeout
         config.agentReregisterTimeoutSeconds = options.agentReregisterTimeout
         config.minAllocatableResources = options.minAllocatableResources
-        core = MasterCore(config: config, registry: registry, now: now, seed: UInt64.random(in: 0...UInt64.max))
-        electedTime = now
+        return MasterCore(config: config, registry: registry, now: wallClock(), seed: UInt64.random(in: 0...UInt64.max))
+    }
+
+    /// A standby becomes the leader: it recovers from the registry the last leader wrote and
+    /// starts allocating. Agents and frameworks find it through the other masters' redirects.
+    public func assumeLeadership() async throws {
+        guard leader != nil else { return }
+        core = try await recoverCore()
+        electedTime = wallClock()
+        leader = nil
+        startTimers()
+        logger.info("master \(core.config.masterID) elected leader on \(options.ip):\(boundPort)")
+    }
+
+    /// A standby learns who leads (`host:port`, or "" while nobody does).
+    public func follow(leader address: String) {
+        guard leader != nil else { return }
+        leader = address
+    }
+
+    /// Loads the registry, binds the port and, when leading, starts the timers. Returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        core = try await recoverCore()
+        electedTime = wallClock()
         let server = HTTPServer(
             host: options.ip, port: options.port, maxBodyBytes: options.maxBodyBytes, logger: logger
         ) { [weak self] request in
@@ -82,8 +111,8 @@ public actor MasterServer {
         if options.port == 0 {
             core.config.port = boundPort
         }
-        startTimers()
-        logger.info("master \(config.masterID) listening on \(options.ip):\(boundPort)")
+        if leader == nil { startTimers() }
+        logger.info("master \(core.config.masterID) listening on \(options.ip):\(boundPort)")
         return boundPort
     }
 
@@ -93,6 +122,8 @@ public actor MasterServer {
         for stream in frameworkStreams.values { stream.finish() }
         for session in agentSessions.values { session.stream.finish() }
         for stream in operatorStreams.values { stream.finish() }
+        for waiter in discoveryWaiters.values { waiter.resume() }
+        discoveryWaiters = [:]
         await server?.shutdown()
         server = nil
     }
@@ -156,8 +187,9 @@ public actor MasterServer {
         do {
             try await store.putJSON(Self.registryKey, core.registry)
             registryWrites += 1
-            // Only the latest registry matters; old revisions are history nobody reads.
-            if registryWrites % 100 == 0 { try await store.compact(keepingLast: 10) }
+            // Only the latest registry matters, but the store is shared (Kubernetes objects,
+            // Marathon, other masters' watches): keep as much history as kube-apiserver's compactor.
+            if registryWrites % 100 == 0 { try await store.compact(keepingLast: 1000) }
         } catch {
             // Mesos' registrar does the same: a master whose decisions can no longer be made
             // durable must not go on acting on them. The supervisor restarts it from the

@@ -9,10 +9,14 @@ import Foundation
 // mesokube-bench: prints figures, asserts nothing. Usage:
 //   mesokube-bench allocator [--agents N] [--frameworks N] [--rounds N] [--seed N] [--json]
 //   mesokube-bench kube-api [--objects N] [--clients N] [--watchers N] [--updates N] [--json]
+//   mesokube-bench discovery [--services N] [--endpoints N] [--tasks N] [--queries N] [--json]
+//   mesokube-bench failover [--rounds N] [--ttl SECONDS] [--json]   (needs etcd and the mesokube binary)
 
 let usage = """
     usage: mesokube-bench allocator [--agents 10000] [--frameworks 1000] [--rounds 3] [--seed 1] [--json]
            mesokube-bench kube-api [--objects 2000] [--clients 16] [--watchers 100] [--updates 500] [--json]
+           mesokube-bench discovery [--services 1000] [--endpoints 10] [--tasks 10000] [--queries 100000] [--json]
+           mesokube-bench failover [--rounds 3] [--ttl 3] [--json]
     """
 
 /// Parses `--name value` pairs and bare `--flag`s after the subcommand; an option outside `known`
@@ -78,6 +82,42 @@ case "kube-api":
         try await KubeAPIBenchmark.run(settings)
     } catch {
         FileHandle.standardError.write(Data("mesokube-bench kube-api failed: \(error)\n".utf8))
+        exit(1)
+    }
+
+case "discovery":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["services", "endpoints", "tasks", "queries"]),
+        let services = integerOption(options, "services", default: 1_000),
+        let endpoints = integerOption(options, "endpoints", default: 10),
+        let tasks = integerOption(options, "tasks", default: 10_000),
+        let queries = integerOption(options, "queries", default: 100_000)
+    else {
+        print(usage)
+        exit(2)
+    }
+    do {
+        try await DiscoveryBenchmark.run(
+            .init(
+                services: services, endpoints: endpoints, tasks: tasks, queries: queries, json: options["json"] != nil))
+    } catch {
+        FileHandle.standardError.write(Data("mesokube-bench discovery failed: \(error)\n".utf8))
+        exit(1)
+    }
+
+case "failover":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["rounds", "ttl"]),
+        let rounds = integerOption(options, "rounds", default: 3),
+        let ttl = integerOption(options, "ttl", default: 3)
+    else {
+        print(usage)
+        exit(2)
+    }
+    do {
+        try await FailoverBenchmark.run(.init(rounds: rounds, ttl: ttl, json: options["json"] != nil))
+    } catch {
+        FileHandle.standardError.write(Data("mesokube-bench failover failed: \(error)\n".utf8))
         exit(1)
     }
 

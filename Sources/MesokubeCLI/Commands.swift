@@ -1,8 +1,11 @@
 import Agent
 import ArgumentParser
 import Containerizer
+import Discovery
 import Foundation
+import HTTPSupport
 import KubeScheduler
+import KubeTypes
 import Logging
 import Marathon
 import Master
@@ -20,6 +23,11 @@ struct MasterFlags: ParsableArguments {
     @Option(help: "Minimum allocatable resources, e.g. 'cpus:0.01|mem:32'.")
     var minAllocatableResources: String = "cpus:0.01|mem:32"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Option(
+        help: ArgumentHelp(
+            "State store: sqlite://PATH or etcd://HOST:PORT[,HOST:PORT...] (default: SQLite in the work dir).",
+            valueName: "url"))
+    var store: String?
 
     func masterOptions(port: Int, flags: [String: String]) throws -> MasterOptions {
         var options = MasterOptions()
@@ -62,45 +70,96 @@ struct MasterCommand: AsyncParsableCommand {
     @Flag(help: "Do not run the Kubernetes API server in this master.") var noKube = false
     @OptionGroup var marathon: MarathonFlags
     @Flag(help: "Do not run the Marathon framework and API in this master.") var noMarathon = false
+    @Option(help: "Port of the cluster DNS server (UDP and TCP): Mesos-DNS names and cluster.local.")
+    var dnsPort: Int = 53
+
+    @Option(help: "HA masters: lease TTL of the leader election in seconds (failover takes about this long).")
+    var electionTtl: Int = 3
+
+    /// Several masters share an etcd store; with SQLite the store's file lock allows one.
+    var isHA: Bool { master.store?.hasPrefix("etcd://") == true }
+
+    func validate() throws {
+        if isHA && leader != nil { throw ValidationError("--leader is for a fixed standby; HA masters elect one") }
+        guard (2...60).contains(electionTtl) else { throw ValidationError("--election-ttl must be 2 to 60 seconds") }
+    }
 
     func run() async throws {
         LogSetup.bootstrap(level: master.logLevel)
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-        let store = try SQLiteStateStore(path: workDir + "/registry.sqlite")
+        let store = try StoreSelection.open(master.store, defaultPath: workDir + "/registry.sqlite")
         var options = try master.masterOptions(port: port, flags: ["work_dir": workDir, "port": "\(port)"])
-        options.leader = leader
+        options.leader = isHA ? "" : leader
         let server = MasterServer(options: options, store: store)
         let bound = try await server.start()
-        say("mesokube master listening on http://\(master.ip):\(bound) (work dir \(workDir))")
-        var kubeEndpoint: KubeEndpoint?
-        var scheduler: KubeSchedulerService?
-        var controllers: KubeControllersRunning?
-        if !noKube {
-            let root = absolute(workDir)
-            let endpoint = try await KubeServing.start(
-                store: store, workDir: root, ip: master.ip, flags: kube, kubeconfigPath: root + "/kubeconfig")
-            say("Kubernetes API on \(endpoint.url); export KUBECONFIG=\(root)/kubeconfig")
-            kubeEndpoint = endpoint
-            scheduler = try await KubeScheduling.start(
-                master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(bound)", endpoint: endpoint,
-                flags: kube, logger: Logger(label: "mesokube.kube-scheduler"))
-            controllers = try KubeControllersRunning.start(endpoint: endpoint, flags: kube)
-        }
-        var marathonService: MarathonService?
-        if !noMarathon {
-            let service = try await MarathonServing.start(
-                store: store, master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(bound)", ip: master.ip,
-                flags: marathon)
-            say("Marathon API on http://\(master.ip):\(service.port) (role \(marathon.marathonRole))")
-            marathonService = service
+        say(
+            "mesokube master listening on http://\(master.ip):\(bound) (work dir \(workDir), store "
+                + StoreSelection.describe(master.store, defaultPath: workDir + "/registry.sqlite") + ")")
+        let dns = try await ClusterDNS.start(ip: master.ip, port: dnsPort)
+        say("DNS on \(dns.host):\(dns.port) (udp+tcp)")
+        let kubeEndpoint = noKube ? nil : try await startKube(store: store, dns: dns)
+        let address = "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(bound)"
+        let duties = LeaderDuties(
+            settings: .init(
+                masterAddress: address, ip: master.ip, kube: kube, marathon: marathon, runsMarathon: !noMarathon),
+            store: store, server: server, kubeEndpoint: kubeEndpoint, dnsSink: { dns.update($0) })
+        var election: (LeaderElection<MasterCandidate>, Task<Void, Never>)?
+        if isHA {
+            election = try await standBy(
+                store: store, server: server, address: address, boundPort: bound, kube: kubeEndpoint, dns: dns,
+                duties: duties)
+        } else {
+            try await duties.start()
         }
         await ShutdownSignal.wait()
-        await marathonService?.stop()
-        await controllers?.stop()
-        await scheduler?.stop()
+        ShutdownSignal.exitIfStuck(after: .seconds(20))
+        // Resigning deletes the election key at once: a standby takes over without waiting a TTL.
+        election?.1.cancel()
+        if let election { await election.0.resign() }
+        await duties.stop()
+        await dns.stop()
         await kubeEndpoint?.stop()
         await server.stop()
         await store.close()
+    }
+
+    func startKube(store: any StateStore, dns: DNSServer) async throws -> KubeEndpoint {
+        let root = absolute(workDir)
+        if isHA {
+            try await SharedPKI.sync(
+                store: store, directory: root + "/pki", hosts: master.ip == "0.0.0.0" ? [] : [master.ip])
+        }
+        let endpoint = try await KubeServing.start(
+            store: store, workDir: root, ip: master.ip, flags: kube, kubeconfigPath: root + "/kubeconfig",
+            clusterDNS: ClusterDNS.endpoint(dns))
+        // A standby serves the API but leaves cluster-wide work to the leader.
+        endpoint.server.setRunsClusterWork(!isHA)
+        say("Kubernetes API on \(endpoint.url); export KUBECONFIG=\(root)/kubeconfig")
+        return endpoint
+    }
+
+    /// An HA master starts as a standby and campaigns; it takes up the leader's duties if elected.
+    func standBy(
+        store: any StateStore, server: MasterServer, address: String, boundPort: Int, kube: KubeEndpoint?,
+        dns: DNSServer, duties: LeaderDuties
+    ) async throws -> (LeaderElection<MasterCandidate>, Task<Void, Never>) {
+        let marathonProxy =
+            noMarathon ? nil : try await MarathonStandbyProxy.start(ip: master.ip, port: marathon.marathonPort)
+        // Other masters send clients here: the advertised name, as Mesos' MasterInfo.hostname.
+        let host = master.hostname ?? (master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip)
+        // Until elected, this master's DNS serves the leader's snapshots.
+        let dnsFollower = DiscoveryFollower(masters: MasterList(address)) { dns.update($0) }
+        await dnsFollower.start()
+        let candidate = MasterCandidate(
+            id: UUID().uuidString.lowercased(), mesos: "\(host):\(boundPort)",
+            marathon: noMarathon ? nil : "\(host):\(marathon.marathonPort)", kube: kube?.url)
+        let timing = LeaderElection<MasterCandidate>.Timing(
+            ttl: .seconds(electionTtl), renewInterval: .milliseconds(electionTtl * 1000 / 6),
+            renewMargin: .milliseconds(electionTtl * 1000 / 6))
+        say("standing by for election (lease TTL \(electionTtl) s)")
+        return MasterHA.campaign(
+            store: store, candidate: candidate, timing: timing, server: server, marathonProxy: marathonProxy,
+            dnsFollower: dnsFollower, onLeading: { try await duties.start() })
     }
 }
 
@@ -124,6 +183,11 @@ struct AgentFlags: ParsableArguments {
     var podCidr: String?
     @Option(help: "The Linux bridge pods of this agent attach to (unique per agent on one host).")
     var podBridge: String = "mk0"
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Keep this host's service rules (iptables, as kube-proxy): ClusterIPs, NodePorts, Marathon service ports."
+    )
+    var serviceProxy = true
 
     /// What the agent's `/flags` tells the executors it starts (the kubelet reads its pod
     /// network and registry there).
@@ -152,6 +216,16 @@ struct AgentFlags: ParsableArguments {
         if let registry { registryOptions.defaultRegistry = registry }
         options.registry = registryOptions
     }
+
+    /// The service proxy's settings when it runs here: it writes iptables rules, which needs root.
+    func serviceProxySettings(clusterCIDR: String?) -> AgentOptions.ServiceProxySettings? {
+        guard serviceProxy else { return nil }
+        guard geteuid() == 0 else {
+            say("service proxy off: keeping iptables rules needs root (--no-service-proxy silences this)")
+            return nil
+        }
+        return AgentOptions.ServiceProxySettings(clusterCIDR: clusterCIDR)
+    }
 }
 
 struct AgentCommand: AsyncParsableCommand {
@@ -162,6 +236,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var ip: String = "127.0.0.1"
     @Option(help: "Port to listen on.") var port: Int = 5051
     @Option(help: "Hostname to advertise (default: the --ip).") var hostname: String?
+    @Option(
+        help:
+            "The cluster's pod network (all agents' pod CIDRs); the service proxy masquerades traffic from outside it.")
+    var clusterCidr: String = "10.244.0.0/16"
     @OptionGroup var agent: AgentFlags
     @Option(help: "Log level.") var logLevel: String = "info"
 
@@ -175,6 +253,10 @@ struct AgentCommand: AsyncParsableCommand {
         options.resources = try HostResources.resolve(text: agent.resources, workDir: workDir)
         options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
         try agent.apply(to: &options)
+        guard IPv4Network(clusterCidr) != nil else {
+            throw ValidationError("--cluster-cidr must be an IPv4 network such as 10.244.0.0/16, not \(clusterCidr)")
+        }
+        options.serviceProxy = agent.serviceProxySettings(clusterCIDR: clusterCidr)
         options.flags = agent.advertised(ip: ip, podCIDR: agent.podCidr, podBridge: agent.podBridge).merging(
             ["work_dir": options.workDir, "port": "\(port)", "master": master]
         ) { _, new in new }

@@ -17,7 +17,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Master port.") var masterPort: Int = 5050
     @Option(help: "Port of the first agent; agent k listens on this + k.") var agentPort: Int = 5051
     @Option(help: "Number of agents.") var agents: Int = 1
-    @Option(help: "DNS port (arrives in a later release).") var dnsPort: Int = 8053
+    @Option(help: "Port of the cluster DNS server (UDP and TCP): Mesos-DNS names and cluster.local.")
+    var dnsPort: Int = 8053
     @Option(help: "Pod CIDRs of the agents: agent k gets the k-th /24 of this network.")
     var clusterCidr: String = "10.244.0.0/16"
     @Flag(help: "Run pods in the host's network instead of giving each its own (needs no root).")
@@ -38,7 +39,7 @@ struct DevCommand: AsyncParsableCommand {
         LogSetup.bootstrap(level: master.logLevel)
         let root = absolute(workDir)
         try FileManager.default.createDirectory(atPath: root + "/master", withIntermediateDirectories: true)
-        let store = try SQLiteStateStore(path: root + "/master/registry.sqlite")
+        let store = try StoreSelection.open(master.store, defaultPath: root + "/master/registry.sqlite")
         let options = try master.masterOptions(
             port: masterPort, flags: ["work_dir": root, "port": "\(masterPort)", "agents": "\(agents)"])
         let masterServer = MasterServer(options: options, store: store)
@@ -51,8 +52,10 @@ struct DevCommand: AsyncParsableCommand {
             agentServers.append(server)
             lines.append("  agent \(index)     http://\(master.ip):\(bound)  (work dir \(root)/agent-\(index))")
         }
+        let dns = try await ClusterDNS.start(ip: master.ip, port: dnsPort)
         let kubeEndpoint = try await KubeServing.start(
-            store: store, workDir: root, ip: master.ip, flags: kube, kubeconfigPath: root + "/kubeconfig")
+            store: store, workDir: root, ip: master.ip, flags: kube, kubeconfigPath: root + "/kubeconfig",
+            clusterDNS: ClusterDNS.endpoint(dns))
         lines.append("  kube API    \(kubeEndpoint.url)")
         let scheduler = try await KubeScheduling.start(
             master: "\(master.ip == "0.0.0.0" ? "127.0.0.1" : master.ip):\(boundMaster)", endpoint: kubeEndpoint,
@@ -66,13 +69,18 @@ struct DevCommand: AsyncParsableCommand {
         lines.append(
             "  marathon    http://\(master.ip):\(marathonService.port)  (framework of the master, role \(marathon.marathonRole))"
         )
-        lines.append("  dns         port \(dnsPort) reserved (not served yet)")
+        let discovery = try await DiscoveryFeed.start(
+            master: masterServer, kube: kubeEndpoint, marathon: marathonService, sinks: [{ dns.update($0) }])
+        lines.append(
+            "  dns         \(dns.host):\(dns.port) (udp+tcp): <task>.<framework>.mesos, <svc>.<ns>.svc.cluster.local")
         lines.append("  state       \(root)")
         lines.append("Use kubectl with:  export KUBECONFIG=\(root)/kubeconfig")
         lines.append("Stop with Ctrl-C.")
         say(lines.joined(separator: "\n"))
         await ShutdownSignal.wait()
         say("Shutting down...")
+        await discovery.stop()
+        await dns.stop()
         await marathonService.stop()
         await controllers.stop()
         await scheduler.stop()
@@ -110,6 +118,8 @@ struct DevCommand: AsyncParsableCommand {
             text: agent.resources, workDir: root, share: agents, index: index)
         options.attributes = try agent.attributes.map { try parseAttributes($0) } ?? []
         try agent.apply(to: &options)
+        // The agents of one process share the host's network namespace: one proxy keeps its rules.
+        if index == 0 { options.serviceProxy = agent.serviceProxySettings(clusterCIDR: clusterCidr) }
         let podCIDR = try podNetwork(index: index)
         options.flags = agent.advertised(ip: master.ip, podCIDR: podCIDR, podBridge: "mk\(index)").merging(
             ["work_dir": workDir, "port": "\(options.port)"]

@@ -13,6 +13,11 @@ import StateStore
 /// Flags of the Kubernetes API server, shared by `mesokube dev` and `mesokube master`.
 struct KubeFlags: ParsableArguments {
     @Option(help: "Kubernetes API port.") var kubePort: Int = 6443
+    @Option(
+        help: ArgumentHelp(
+            "API server URLs kubelets use, comma-separated (HA: every master's; default: this master's).",
+            valueName: "urls"))
+    var kubeApiServers: String?
     @Flag(help: "Serve the Kubernetes API over plain HTTP (kubectl then sends no credentials, so none are required).")
     var kubeInsecure = false
     @Option(help: "Seconds between compactions of the store's history (kube-apiserver compacts every 300).")
@@ -21,8 +26,10 @@ struct KubeFlags: ParsableArguments {
     var kubeCompactionRetain: Int = 1000
     @Option(help: "IPv4 range services take cluster IPs from; its first address is the kubernetes service's.")
     var serviceCidr: String = ServiceNetwork.standard.clusterIPRange.description
-    @Option(help: "Ports NodePort and LoadBalancer services take node ports from.")
-    var nodePortRange: String = "30000-32767"
+    /// Upstream's default is 30000-32767; ours stops below Mesos' default agent ports (31000-32000),
+    /// so a node port's rule never captures a task's host port.
+    @Option(help: "Ports NodePort and LoadBalancer services take node ports from (kept clear of agents' task ports).")
+    var nodePortRange: String = "30000-30999"
     @Option(help: "The Mesos role the kube scheduler framework takes its resources under.")
     var kubeRole: String = "kubernetes"
     @Option(help: "The kube role's weight in the master's weighted DRF (other roles default to 1).")
@@ -77,9 +84,11 @@ enum KubeServing {
     /// `<workDir>/pki` and an admin token in `<workDir>/pki/admin.token`; when `kubeconfigPath` is
     /// given a kubeconfig for them is written there.
     static func start(
-        store: any StateStore, workDir: String, ip: String, flags: KubeFlags, kubeconfigPath: String?
+        store: any StateStore, workDir: String, ip: String, flags: KubeFlags, kubeconfigPath: String?,
+        clusterDNS: (host: String, port: Int)? = nil
     ) async throws -> KubeEndpoint {
         var options = KubeAPIOptions()
+        options.clusterDNS = clusterDNS
         options.compactionInterval = .seconds(max(1, flags.kubeCompactionInterval))
         options.compactionRetain = Int64(max(1, flags.kubeCompactionRetain))
         options.serviceNetwork = flags.serviceNetwork
@@ -179,12 +188,18 @@ enum KubeScheduling {
             throw ValidationError("the master refused the kube role's weight: \(response.bodyString)")
         }
         let configuration = endpoint.clientConfiguration
-        var environment = [KubeletSettings.Variable.server: configuration.server]
+        // Kubelets move to the next API server in the list when one stops answering.
+        var environment = [KubeletSettings.Variable.server: flags.kubeApiServers ?? configuration.server]
         if let ca = configuration.certificateAuthorityPEM {
             environment[KubeletSettings.Variable.certificateAuthority] = ca
         }
         if let token = configuration.token { environment[KubeletSettings.Variable.token] = token }
         environment[KubeletSettings.Variable.kubeletToken] = endpoint.kubeletToken
+        // Pods resolve names through the cluster DNS Service the API server keeps (kube-dns).
+        if let clusterDNS = flags.serviceNetwork.clusterDNSIP {
+            environment[KubeletSettings.Variable.clusterDNS] = clusterDNS
+            environment[KubeletSettings.Variable.clusterDomain] = "cluster.local"
+        }
         var options = KubeSchedulerFramework.Options(
             kubelet: PodTask.Kubelet(command: executablePath(), environment: environment))
         options.role = flags.kubeRole

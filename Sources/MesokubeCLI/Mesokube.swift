@@ -106,6 +106,16 @@ enum ShutdownSignal {
         for await _ in stream { break }
         for source in sources { source.cancel() }
     }
+
+    /// A shutdown that has not finished after `limit` ends the process anyway: a supervisor
+    /// waiting to restart it (or a standby waiting for its lease) should not wait on a stuck stop.
+    static func exitIfStuck(after limit: Duration) {
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(limit.components.seconds))
+            FileHandle.standardError.write(Data("shutdown did not finish in \(limit); exiting\n".utf8))
+            exit(0)
+        }
+    }
 }
 
 /// Writes a line to stdout unbuffered, so supervisors and tests see it at once.

@@ -224,7 +224,12 @@ func describe(waitStatus raw: Int32) -> String {
 
 func startChild(_ options: Options, reportPipe: [Int32]) -> pid_t {
     let child = fork()
-    if child != 0 { return child }
+    if child != 0 {
+        // Both sides set the group, as shells do: the pid file is written next, and a signal
+        // sent to the group before the child got to run would otherwise find no such group.
+        if child > 0 { setpgid(child, child) }
+        return child
+    }
     setpgid(0, 0)
     joinCgroups(options)
     setUpMounts(options)

@@ -50,7 +50,7 @@ public protocol StateStore: Sendable {
     /// closes. Ending the consumer (cancel, or dropping the iterator) stops the watch.
     func watch(prefix: String, fromRevision: Int64) -> AsyncThrowingStream<WatchEvent, any Error>
 
-    /// Discards history of revisions older than `revision` (clamped to the next revision). Current
+    /// Discards history of revisions older than `revision` (clamped to the next revision; the etcd driver stops at the current one, which etcd keeps readable). Current
     /// values are never affected. Compacting to an older point than before does nothing.
     func compact(before revision: Int64) async throws
 

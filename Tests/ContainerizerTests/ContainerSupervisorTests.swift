@@ -46,7 +46,10 @@ import Testing
         let supervisor = try ContainerSupervisor()
         let record = try await supervisor.launch(
             SupervisedLaunch(
-                spec: shell("trap '' TERM; sleep 30 & wait", in: sandbox), runDirectory: sandbox.path + "/run"))
+                spec: shell("trap '' TERM; touch trapped; sleep 30 & wait", in: sandbox),
+                runDirectory: sandbox.path + "/run"))
+        // Under load the shell may not have run `trap` yet when the launch returns.
+        try await eventually("SIGTERM ignored") { FileManager.default.fileExists(atPath: sandbox.path + "/trapped") }
         let outcome = await supervisor.terminate(record, gracePeriod: .milliseconds(300))
         #expect(outcome == .exited(Status.signaled(SIGKILL)))
         #expect(!ProcessTable.groupHasLiveMembers(record.taskPID))

@@ -150,4 +150,16 @@ struct PodAddressPoolTests {
         // Without a path the container shares the host's network, as before.
         #expect(!(try namespaces(nil)).contains { $0["type"] == "network" })
     }
+
+    @Test func anOCIConfigTakesThePodsHostnameAndElseTheContainerID() throws {
+        func hostname(_ name: String?) throws -> String? {
+            var spec = OCIContainerSpec(
+                containerID: "c1", rootfs: "/rootfs", image: ImageConfig(cmd: ["/bin/sh"]), sandbox: "/sandbox")
+            spec.hostname = name
+            let object = try JSONSerialization.jsonObject(with: try OCIBundle.configJSON(spec)) as? [String: Any]
+            return object?["hostname"] as? String
+        }
+        #expect(try hostname("web-0") == "web-0")
+        #expect(try hostname(nil) == "c1")
+    }
 }

@@ -25,7 +25,7 @@ private func schedulerLike(_ streams: Mailbox<ResponseStream>) -> @Sendable (HTT
     }
 }
 
-@Suite("HTTP client session", .timeLimit(.minutes(1)))
+@Suite("HTTP client session", .timeLimit(.minutes(3)))
 struct HTTPClientSessionTests {
     @Test func simpleCallsReuseTheSession() async throws {
         try await withSession { session in

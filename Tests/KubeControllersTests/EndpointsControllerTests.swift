@@ -89,7 +89,7 @@ import Testing
                     ($0["addresses"]?.arrayValue?.first?.stringValue ?? "", $0[path: ["conditions", "ready"]])
                 })
             #expect(readiness == ["10.1.0.1": true, "10.1.0.2": true, "10.1.0.3": false])
-            let slice = try #require(try await cluster.list(.endpointSlices).first)
+            let slice = try #require(try await Self.controllerSlices(cluster).first)
             #expect(slice[path: ["metadata", "ownerReferences"]]?.arrayValue?.first?["kind"] == "Service")
             #expect(slice.labels["endpointslice.kubernetes.io/managed-by"] == "endpointslice-controller.k8s.io")
 
@@ -107,7 +107,7 @@ import Testing
                 return Self.addresses(endpoints, "addresses") == ["10.1.0.2"] && terminating != false
             }
             // The same slice was updated, not replaced.
-            #expect(try await cluster.list(.endpointSlices).map(\.name) == [slice.name])
+            #expect(try await Self.controllerSlices(cluster).map(\.name) == [slice.name])
         }
     }
 
@@ -126,8 +126,23 @@ import Testing
             _ = try await eventually { [cluster] in try await cluster.get(.endpoints, "web") }
             let kept = try await cluster.get(.endpoints, "manual")
             #expect(Self.addresses(kept, "addresses") == ["192.168.1.1"])
+            // The controller made slices for `web` only; the API server keeps its own for `kubernetes`.
             let slices = try await cluster.list(.endpointSlices)
-            #expect(slices.allSatisfy { $0.labels["kubernetes.io/service-name"] == "web" })
+            #expect(
+                try await Self.controllerSlices(cluster).allSatisfy { $0.labels["kubernetes.io/service-name"] == "web" }
+            )
+            #expect(
+                slices.filter { $0.labels["kubernetes.io/service-name"] == "kubernetes" }.allSatisfy {
+                    $0.labels["endpointslice.kubernetes.io/managed-by"] == nil
+                })
+            #expect(!slices.contains { $0.labels["kubernetes.io/service-name"] == "manual" })
+        }
+    }
+
+    /// The slices the EndpointSlice controller manages (not the API server's own `kubernetes` slice).
+    static func controllerSlices(_ cluster: ControllerCluster) async throws -> [JSON] {
+        try await cluster.list(.endpointSlices).filter {
+            $0.labels["endpointslice.kubernetes.io/managed-by"] == "endpointslice-controller.k8s.io"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import StateStore
+import StateStoreEtcd
 import StateStoreSQLite
 import Testing
 
@@ -7,12 +8,16 @@ import Testing
 enum Driver: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case sqlite
+    case etcd
 
     var testDescription: String { rawValue }
 
+    /// The drivers whose lease time a test can move by hand (etcd's runs on its own clock).
+    static let manualClock: [Driver] = [.memory, .sqlite]
+
     /// A fresh store on a manual clock; `body` runs, then the store is closed and its files removed.
     func withStore<T>(_ body: (Harness) async throws -> T) async throws -> T {
-        let harness = try makeHarness()
+        let harness = try await makeHarness()
         do {
             let result = try await body(harness)
             await harness.tearDown()
@@ -23,7 +28,7 @@ enum Driver: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    private func makeHarness() throws -> Harness {
+    private func makeHarness() async throws -> Harness {
         let time = ManualTime()
         switch self {
         case .memory:
@@ -34,6 +39,16 @@ enum Driver: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let options = SQLiteStateStore.Options(durability: .normal, now: time.now)
             let store = try SQLiteStateStore(path: directory.appendingPathComponent("state.db").path, options: options)
             return Harness(store: store, time: time, directory: directory) { try await store.expireLeases() }
+        case .etcd:
+            let server = try await EtcdServer.start()
+            do {
+                try await server.waitUntilHealthy()
+                let store = try EtcdStateStore(endpoints: [server.clientURL])
+                return Harness(store: store, time: time, directory: nil, server: server) {}
+            } catch {
+                server.stop()
+                throw error
+            }
         }
     }
 }
@@ -42,11 +57,13 @@ struct Harness: Sendable {
     let store: any StateStore
     let time: ManualTime
     let directory: URL?
+    var server: EtcdServer? = nil
     /// Runs the driver's lease sweep now (the background sweep would use real time).
     let expireLeases: @Sendable () async throws -> Void
 
     func tearDown() async {
         await store.close()
+        server?.stop()
         if let directory { try? FileManager.default.removeItem(at: directory) }
     }
 }

@@ -75,11 +75,14 @@ import Testing
             let atPoint = WatchProbe(store.watch(prefix: "", fromRevision: 3))
             #expect(try await atPoint.waitFor(count: 2).map(\.key) == ["k3", "k4"])
 
-            // Compacting further than exists stops at the next revision, which stays watchable.
+            // Compacting further than exists stops at the next revision, which stays watchable
+            // (etcd stops at the current one, which it keeps readable).
             try await store.compact(before: 100)
             let fromNext = WatchProbe(store.watch(prefix: "", fromRevision: 5))
-            let lost = WatchProbe(store.watch(prefix: "", fromRevision: 4))
-            #expect(try await lost.waitForFailure() as? StoreError == .compacted(requested: 4, compactedAt: 5))
+            if driver != .etcd {
+                let lost = WatchProbe(store.watch(prefix: "", fromRevision: 4))
+                #expect(try await lost.waitForFailure() as? StoreError == .compacted(requested: 4, compactedAt: 5))
+            }
             let k5 = try await store.create("k5", value: Data())
             #expect(try await fromNext.waitFor(count: 1) == [.put(k5, previous: nil)])
             // Keeping only the last revision: history then starts at the current one (6).
@@ -108,7 +111,7 @@ import Testing
         }
     }
 
-    @Test(arguments: Driver.allCases)
+    @Test(arguments: Driver.manualClock)
     func leasesExpireAndDeleteTheirKeys(driver: Driver) async throws {
         try await driver.withStore { h in
             let store = h.store

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from e2e_support.cluster import DEFAULT_RESOURCES, DevCluster, SplitCluster, mesokube_binary
+from e2e_support.ha import EtcdCluster, HACluster
 from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl
 from e2e_support.scheduler import SchedulerProcess
@@ -84,6 +85,22 @@ def split_cluster(tmp_path, request, mesokube_bin):
         if _test_failed(request):
             print(cluster.logs(lines=150))
         cluster.stop()
+
+
+@pytest.fixture
+def ha_cluster(tmp_path, request, mesokube_bin):
+    """Three masters on a three-member etcd cluster and two agents that know all three masters."""
+    etcd = EtcdCluster(tmp_path / "etcd")
+    cluster = HACluster(tmp_path / "ha", etcd, masters=3, agents=2,
+                        resources="cpus:2;mem:2048;disk:2048;ports:[31000-31099]")
+    try:
+        etcd.start()
+        yield cluster.start()
+    finally:
+        if _test_failed(request):
+            print(cluster.logs(lines=150))
+        cluster.stop()
+        etcd.stop()
 
 
 @pytest.fixture

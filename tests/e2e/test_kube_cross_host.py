@@ -16,15 +16,12 @@ import pytest
 from e2e_support.cluster import mesokube_binary, wait_for_startup
 from e2e_support.http import MasterClient
 from e2e_support.kube import Kubectl
+from e2e_support.netns import argv_in_namespace, ip, process_logs, stop_hosts
 from e2e_support.ports import free_port
-from e2e_support.processes import ManagedProcess, kill_processes_under
+from e2e_support.processes import ManagedProcess
 from e2e_support.waiting import wait_until
 
 RESOURCES = "cpus:2;mem:2048;disk:4096;ports:[31000-31099]"
-
-
-def ip(*args: str, check: bool = True) -> str:
-    return subprocess.run(["ip", *args], capture_output=True, text=True, check=check).stdout
 
 
 class TwoHosts:
@@ -60,31 +57,13 @@ class TwoHosts:
         return process
 
     def in_host_b(self, name: str, argv) -> list:
-        """`argv` in host B's network namespace. Not `ip netns exec`: it mounts a fresh /sys, which hides
-        the cgroup hierarchies the agent needs. Here only the network parts of sysfs are replaced (the
-        agent reads its bridge and veths there), in a mount namespace of the agent's own."""
-        sysfs = self.work_dir / f"sysfs-{name}"
-        sysfs.mkdir(parents=True, exist_ok=True)
-        command = " && ".join([
-            f"mount -t sysfs sysfs {sysfs}",
-            f"mount --bind {sysfs}/class/net /sys/class/net",
-            f"mount --bind {sysfs}/devices/virtual/net /sys/devices/virtual/net",
-            "exec \"$@\""])
-        return ["nsenter", f"--net=/run/netns/{self.namespace}", "unshare", "--mount", "--",
-                "sh", "-c", command, "sh", *map(str, argv)]
+        return argv_in_namespace(self.work_dir, self.namespace, name, argv)
 
     def logs(self) -> str:
-        return "\n".join(p.log_path.read_text(errors="replace")[-6000:] for p in self.processes
-                         if p.log_path.exists())
+        return process_logs(self.processes)
 
     def __exit__(self, *exc):
-        for process in reversed(self.processes):
-            process.terminate(grace=20)
-        kill_processes_under(self.work_dir)
-        for name in ip("netns", "list", check=False).split("\n"):
-            name = name.split(" ")[0]
-            if name.startswith(tuple(bridge + "-" for bridge in self.bridges)):
-                ip("netns", "del", name, check=False)
+        stop_hosts(self.processes, self.work_dir, self.bridges)
         ip("route", "del", self.cidrs[1], check=False)
         ip("link", "del", self.bridges[0], check=False)
         ip("link", "del", self.veth, check=False)
@@ -113,6 +92,7 @@ def test_pods_on_agents_of_different_hosts_reach_each_other(two_hosts, tmp_path)
     master_port, kube_port, agent_port = free_port(), free_port(), free_port()
     hosts.start("master", [mesokube, "master", "--work-dir", tmp_path / "master", "--port", master_port,
                            "--ip", hosts.address_a, "--kube-port", kube_port, "--marathon-port", free_port(),
+                           "--dns-port", free_port(),
                            "--allocation-interval", "0.2secs"])
     master = MasterClient(f"http://{hosts.address_a}:{master_port}")
     wait_for_startup(master.healthy, "master /health")

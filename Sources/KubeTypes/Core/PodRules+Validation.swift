@@ -29,10 +29,8 @@ extension PodRules {
         errors += validateEnum(
             spec["restartPolicy"], CoreV1.restartPolicies, at: path.child("restartPolicy"))
         errors += validateEnum(spec["dnsPolicy"], CoreV1.dnsPolicies, at: path.child("dnsPolicy"))
-        if spec["dnsPolicy"]?.stringValue == "None", spec["dnsConfig"] == nil {
-            errors.append(
-                .required(path.child("dnsConfig").text, "must provide `dnsConfig` when `dnsPolicy` is None"))
-        }
+        errors += validateDNSConfig(spec, at: path.child("dnsConfig"))
+        errors += validateHostAliases(CoreSupport.elements(spec, "hostAliases"), at: path.child("hostAliases"))
         errors += validatePodSpecNames(spec, at: path)
         errors += MetadataValidation.validateLabels(spec["nodeSelector"], path: path.child("nodeSelector").text)
         if let deadline = spec["activeDeadlineSeconds"]?.intValue, !(1...2_147_483_647).contains(deadline) {
@@ -45,6 +43,79 @@ extension PodRules {
             errors += validateToleration(toleration, at: path.child("tolerations").index(index))
         }
         return errors
+    }
+
+    /// `dnsConfig` within libc's limits (3 nameservers, 32 search domains of 2048 characters in
+    /// all), as upstream's `validatePodDNSConfig` words it; `dnsPolicy: None` needs a nameserver.
+    static func validateDNSConfig(_ spec: JSON, at path: FieldPath) -> [FieldError] {
+        let config = spec["dnsConfig"]
+        if spec["dnsPolicy"]?.stringValue == "None" {
+            guard let config, config != .null else {
+                return [.required(path.text, "must provide `dnsConfig` when `dnsPolicy` is None")]
+            }
+            if CoreSupport.elements(config, "nameservers").isEmpty {
+                return [
+                    .required(
+                        path.child("nameservers").text,
+                        "must provide at least one DNS nameserver when `dnsPolicy` is None")
+                ]
+            }
+        }
+        guard let config else { return [] }
+        var errors: [FieldError] = []
+        let servers = CoreSupport.elements(config, "nameservers").map { $0.stringValue ?? "" }
+        if servers.count > 3 {
+            errors.append(
+                .invalid(
+                    path.child("nameservers").text, .array(servers.map { .string($0) }),
+                    "must not have more than 3 nameservers"))
+        }
+        for (index, server) in servers.enumerated() {
+            errors += validateIP(server, at: path.child("nameservers").index(index))
+        }
+        let searches = CoreSupport.elements(config, "searches").map { $0.stringValue ?? "" }
+        let searchList: JSON = .array(searches.map { .string($0) })
+        if searches.count > 32 {
+            errors.append(.invalid(path.child("searches").text, searchList, "must not have more than 32 search paths"))
+        }
+        if searches.joined(separator: " ").count > 2048 {
+            errors.append(
+                .invalid(
+                    path.child("searches").text, searchList,
+                    "must not have more than 2048 characters (including spaces) in the search list"))
+        }
+        for (index, search) in searches.enumerated() where search != "." {
+            // A trailing dot is fine.
+            let name = search.hasSuffix(".") ? String(search.dropLast()) : search
+            errors += NameRules.dns1123Subdomain(name).map {
+                .invalid(path.child("searches").index(index).text, .string(name), $0)
+            }
+        }
+        for (index, option) in CoreSupport.elements(config, "options").enumerated()
+        where (option["name"]?.stringValue ?? "").isEmpty {
+            errors.append(.required(path.child("options").index(index).text, "must not be empty"))
+        }
+        return errors
+    }
+
+    /// Each alias an IP address and DNS subdomain host names.
+    static func validateHostAliases(_ aliases: [JSON], at path: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        for (index, alias) in aliases.enumerated() {
+            errors += validateIP(alias["ip"]?.stringValue ?? "", at: path.index(index).child("ip"))
+            for (position, name) in CoreSupport.elements(alias, "hostnames").enumerated() {
+                let text = name.stringValue ?? ""
+                errors += NameRules.dns1123Subdomain(text).map {
+                    .invalid(path.index(index).child("hostnames").index(position).text, .string(text), $0)
+                }
+            }
+        }
+        return errors
+    }
+
+    static func validateIP(_ text: String, at path: FieldPath) -> [FieldError] {
+        if NetworkAddress.isIPv4(text) || NetworkAddress.isIPv6(text) { return [] }
+        return [.invalid(path.text, .string(text), "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)")]
     }
 
     /// Two containers of a pod may not claim the same host IP, protocol and host port.

@@ -67,6 +67,12 @@ public struct ServiceNetwork: Sendable, Equatable {
     /// The first usable address, which upstream reserves for the `kubernetes` service.
     public var apiServerIP: String? { clusterIPRange.usable.map { IPv4Network.format($0.lowerBound) } }
 
+    /// The tenth address, which kubeadm gives the cluster DNS service (`kube-dns`, 10.96.0.10).
+    public var clusterDNSIP: String? {
+        guard let usable = clusterIPRange.usable, usable.count > 10 else { return nil }
+        return IPv4Network.format(usable.lowerBound + 9)
+    }
+
     /// Parses `30000-32767`.
     public static func parsePortRange(_ text: String) -> ClosedRange<Int64>? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)

@@ -1,0 +1,86 @@
+import Foundation
+import StateStore
+import StateStoreEtcd
+import TestSupport
+import Testing
+
+/// What only the etcd driver has: etcd's own lease clock, several members, store URLs.
+@Suite(.timeLimit(.minutes(3))) struct EtcdDriverTests {
+    @Test func leasesExpireOnEtcdsClockAndDeleteTheirKeysAtOneRevision() async throws {
+        let server = try await EtcdServer.start()
+        defer { server.stop() }
+        try await server.waitUntilHealthy()
+        let store = try EtcdStateStore(endpoints: server.clientURLs)
+        defer { Task { await store.close() } }
+        let lease = try await store.grantLease(ttl: .seconds(2))
+        let k1 = try await store.create("session/1", value: Data(), lease: lease)
+        let k2 = try await store.create("session/2", value: Data(), lease: lease)
+        try await store.create("session/durable", value: Data())
+        let probe = WatchProbe(store.watch(prefix: "session/", fromRevision: 4))
+        try await Task.sleep(for: .seconds(1))
+        try await store.keepAlive(lease: lease)
+        let k2b = try await store.update("session/2", value: Data(text: "x"))  // rev 4, keeps its lease
+        #expect(k2b.lease == lease)
+        let events = try await probe.waitFor(count: 3, timeout: .seconds(20))
+        #expect(
+            events == [
+                .put(k2b, previous: k2), .delete(key: "session/1", previous: k1, revision: 5),
+                .delete(key: "session/2", previous: k2b, revision: 5),
+            ])
+        #expect(try await store.get("session/durable") != nil)
+        #expect(await storeError { try await store.keepAlive(lease: lease) } == .leaseNotFound(lease))
+        #expect(await storeError { try await store.revokeLease(lease) } == .leaseNotFound(lease))
+        let late = await storeError { try await store.create("session/3", value: Data(), lease: lease) }
+        #expect(late == .leaseNotFound(lease))
+    }
+
+    @Test func writesAndAWatchCarryOnWhenTheMemberInUseDies() async throws {
+        let cluster = try await EtcdServer.start(members: 3)
+        defer { cluster.stop() }
+        for member in 0..<3 { try await cluster.waitUntilHealthy(member: member) }
+        let store = try EtcdStateStore(endpoints: cluster.clientURLs)
+        defer { Task { await store.close() } }
+        let probe = WatchProbe(store.watch(prefix: "jobs/", fromRevision: 1))
+        for index in 1...10 { try await store.create("jobs/\(index)", value: Data()) }
+        _ = try await probe.waitFor(count: 10)
+        // The driver starts on the first member: kill it, write on, then restart it and kill
+        // the next one. A majority stays up throughout.
+        cluster.kill(member: 0)
+        for index in 11...20 { try await store.create("jobs/\(index)", value: Data()) }
+        try cluster.start(member: 0)
+        try await cluster.waitUntilHealthy(member: 0)
+        cluster.kill(member: 1)
+        for index in 21...30 { try await store.update("jobs/\(index)", value: Data(text: "\(index)")) }
+        let events = try await probe.waitFor(count: 30)
+        #expect(events.map(\.revision) == Array(1...30))
+        #expect(events.map(\.key) == (1...30).map { "jobs/\($0)" })
+        #expect(try await store.list(prefix: "jobs/").items.count == 30)
+    }
+
+    @Test func aClusterNobodyCanReachFailsWithABackendError() async throws {
+        let port = try TestRegistry.freeLoopbackPort()
+        let store = try EtcdStateStore(
+            endpoints: ["http://127.0.0.1:\(port)"], options: .init(requestTimeout: .seconds(1)))
+        defer { Task { await store.close() } }
+        guard case .backend(let message) = await storeError({ try await store.get("k") }) else {
+            Issue.record("expected a backend error")
+            return
+        }
+        #expect(message.contains("no etcd member could serve"))
+        // A write that never left fails the same way (it certainly was not applied).
+        guard case .backend = await storeError({ try await store.create("k", value: Data()) }) else {
+            Issue.record("expected a backend error")
+            return
+        }
+    }
+
+    @Test func storeURLsNameMembersAsHostAndPort() throws {
+        #expect(
+            try EtcdStateStore.endpoints(fromStoreURL: "etcd://10.0.0.1:2379,10.0.0.2:2379")
+                == ["http://10.0.0.1:2379", "http://10.0.0.2:2379"])
+        for bad in ["etcd://", "etcd://host", "etcd://host:port", "etcd://:2379", "etcd://h:99999", "http://h:1"] {
+            #expect(throws: StoreError.self) { try EtcdStateStore.endpoints(fromStoreURL: bad) }
+        }
+        #expect(throws: StoreError.self) { try EtcdStateStore(endpoints: []) }
+    }
+}
