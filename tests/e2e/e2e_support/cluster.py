@@ -113,7 +113,8 @@ class DevCluster:
         def ready() -> bool:
             self._check_running()
             return (self.master.healthy() and all(a.healthy() for a in self.agents)
-                    and self.master.active_agent_count() >= self.agent_count)
+                    and self.master.active_agent_count() >= self.agent_count
+                    and all(a.agent_id() for a in self.agents))
         wait_for_startup(ready, f"dev cluster with {self.agent_count} registered agents")
         wait_for_startup(self.kube_scheduler_settled, "the kube scheduler to take in the agents and step aside")
 
@@ -186,7 +187,8 @@ class SplitCluster:
         work = self.work_dir / "master"
         work.mkdir(parents=True, exist_ok=True)
         argv = [str(mesokube_binary()), "master", "--work-dir", str(work), "--port", str(self.master_port),
-                "--ip", "127.0.0.1", "--kube-port", str(self.kube_port), "--marathon-port", str(self.marathon_port)]
+                "--ip", "127.0.0.1", "--kube-port", str(self.kube_port), "--marathon-port", str(self.marathon_port),
+                "--dns-port", str(free_port())]
         if self.allocation_interval:
             argv += ["--allocation-interval", self.allocation_interval]
         argv += self.master_args
@@ -240,9 +242,13 @@ class SplitCluster:
         return self
 
     def wait_agents_registered(self) -> None:
+        """Until the master counts every agent active and each agent knows its id: the master
+        records a registration before the agent has read the answer, so checking the master alone
+        lets a test read an agent's /state while its id is still empty."""
         wait_for_startup(lambda: self._alive(self.master_process, "master")
-                         and self.master.active_agent_count() >= self.agent_count,
-                         f"{self.agent_count} active agents in /master/state")
+                         and self.master.active_agent_count() >= self.agent_count
+                         and all(agent.agent_id() for agent in self.agents[:self.agent_count]),
+                         f"{self.agent_count} active agents in /master/state, each with its id")
 
     def _alive(self, process: Optional[ManagedProcess], what: str) -> bool:
         if process is None or not process.alive():
