@@ -73,11 +73,16 @@ extension AgentServer {
         masterSession = response.headers.first(name: "Mesokube-Agent-Session")
         sessionMasterURL = url
         var accepted = false
+        lastMasterRecord = Date().timeIntervalSince1970
+        let watchdog = watchMasterSilence(response.records)
+        defer { watchdog.cancel() }
         do {
             for try await record in response.records {
+                lastMasterRecord = Date().timeIntervalSince1970
                 let event = try MesosJSON.decoder.decode(AgentEvent.self, from: Data(record))
                 if event.type == .registered {
                     accepted = true
+                    masterPingLimit = event.registered?.connection?.totalPingTimeoutSeconds ?? masterPingLimit
                     logger.info("registered with master as \(event.registered?.agentID.value ?? "?")")
                 }
                 await perform(core.handleMasterEvent(event, now: Date().timeIntervalSince1970))
@@ -88,6 +93,25 @@ extension AgentServer {
         // The stream ended: the master died or stepped down. Ask the next one.
         masters.failed(master)
         return accepted ? .registered : .failed
+    }
+
+    /// A partition leaves the master's stream open but silent: once no PING (or anything else)
+    /// has come for the master's total ping timeout, the stream is closed so the agent registers
+    /// again, with whichever master answers, as a Mesos agent re-detects its master.
+    func watchMasterSilence(_ records: RecordStream) -> Task<Void, Never> {
+        Task { [weak self] in
+            while !Task.isCancelled {
+                guard let self else { return }
+                let limit = await self.masterPingLimit
+                try? await Task.sleep(for: .milliseconds(Int(min(max(limit / 5, 0.1), 1) * 1000)))
+                let silence = Date().timeIntervalSince1970 - (await self.lastMasterRecord)
+                if silence > limit, !Task.isCancelled {
+                    self.logger.warning("no word from the master for \(Int(silence)) s: registering again")
+                    records.cancel()
+                    return
+                }
+            }
+        }
     }
 
     var jsonHeaders: HTTPHeaders {

@@ -74,6 +74,10 @@ public actor AgentServer {
     var masterSession: String?
     /// Where the session's one-shot calls go: the master that granted it.
     var sessionMasterURL: String?
+    /// When the master stream last carried a record, and how long it may stay silent (the
+    /// master's total ping timeout, from REGISTERED; Mesos' default 75 s until then).
+    var lastMasterRecord: Double = 0
+    var masterPingLimit: Double = 75
     var masterLink: Task<Void, Never>?
     var ticker: Task<Void, Never>?
     var courier: Task<Void, Never>?

@@ -103,6 +103,10 @@ extension AgentCore {
             return [.checkpoint]
         case .heartbeat:
             return []
+        case .ping:
+            // Only a registered agent answers: the PONG rides on the session it was granted.
+            guard registered, let agentID else { return [] }
+            return [.sendToMaster(AgentCall(type: .pong, agentID: agentID))]
         }
     }
 }

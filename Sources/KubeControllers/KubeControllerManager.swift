@@ -30,7 +30,7 @@ public final class KubeControllerManager: Sendable {
         public init(
             workers: Int = 2, jobPodFailureBackoff: Duration = .seconds(10),
             maxJobPodFailureBackoff: Duration = .seconds(360), hpaSyncPeriod: Duration = .seconds(15),
-            nodeMonitorGracePeriod: Duration = .seconds(40), localPathBase: String = "/var/lib/mesokube/local-path"
+            nodeMonitorGracePeriod: Duration = .seconds(50), localPathBase: String = "/var/lib/mesokube/local-path"
         ) {
             self.workers = workers
             self.jobPodFailureBackoff = jobPodFailureBackoff

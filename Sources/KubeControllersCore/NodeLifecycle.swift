@@ -3,10 +3,10 @@ import KubeTypes
 /// Settings of the node lifecycle controller (upstream kube-controller-manager flags).
 public struct NodeLifecycleOptions: Sendable, Hashable {
     /// Upstream `--node-monitor-grace-period`: how long a node's Lease may go unrenewed before
-    /// the node counts as unreachable.
+    /// the node counts as unreachable (50 s since Kubernetes 1.32).
     public var gracePeriod: Int64
 
-    public init(gracePeriod: Int64 = 40) { self.gracePeriod = gracePeriod }
+    public init(gracePeriod: Int64 = 50) { self.gracePeriod = gracePeriod }
 }
 
 /// One write of the node lifecycle controller.

@@ -91,7 +91,12 @@ public actor KubeSchedulerFramework: SchedulerEventHandler {
         var info = FrameworkInfo(user: "root", name: "kubernetes", id: id, failoverTimeout: 7 * 24 * 3600)
         info.roles = [role]
         info.checkpoint = true
-        info.capabilities = [FrameworkInfo.Capability(type: "MULTI_ROLE")]
+        // PARTITION_AWARE: a pod on an agent that went unreachable may still be running, so its
+        // task is TASK_UNREACHABLE, not a TASK_LOST that would fail the pod and let a StatefulSet
+        // start a second copy. The node lifecycle controller decides, by the pod's tolerations.
+        info.capabilities = [
+            FrameworkInfo.Capability(type: "MULTI_ROLE"), FrameworkInfo.Capability(type: "PARTITION_AWARE"),
+        ]
         return info
     }
 

@@ -102,9 +102,10 @@ extension MasterServer {
             return HTTPError.forbidden("Agent is not registered on this session").response
         }
         let now = wallClock()
+        core.agentContact(session.agentID, sessionID: sessionID, now: now)
         let actions: [MasterAction]
         switch call.type {
-        case .register:
+        case .register, .pong:
             actions = []
         case .statusUpdate:
             guard let update = call.statusUpdate else {

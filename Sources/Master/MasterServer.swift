@@ -15,6 +15,9 @@ public struct MasterOptions: Sendable {
     public var allocationInterval: Double = 1
     public var offerTimeout: Double?
     public var agentReregisterTimeout: Double = 600
+    /// `--agent-ping-timeout` and `--max-agent-ping-timeouts` (Mesos' names and defaults).
+    public var agentPingTimeout: Double = 15
+    public var maxAgentPingTimeouts: Int = 5
     public var minAllocatableResources: [[String: Double]] = [["cpus": 0.01], ["mem": 32]]
     /// nil: this master leads from the start (one master, or `--leader` not given). Otherwise it
     /// starts as a standby that sends clients to this leader (`host:port`; empty: none known,
@@ -74,6 +77,8 @@ public actor MasterServer {
         config.allocationIntervalSeconds = options.allocationInterval
         config.offerTimeoutSeconds = options.offerTimeout
         config.agentReregisterTimeoutSeconds = options.agentReregisterTimeout
+        config.agentPingTimeoutSeconds = options.agentPingTimeout
+        config.maxAgentPingTimeouts = options.maxAgentPingTimeouts
         config.minAllocatableResources = options.minAllocatableResources
         return MasterCore(config: config, registry: registry, now: wallClock(), seed: UInt64.random(in: 0...UInt64.max))
     }
@@ -155,8 +160,6 @@ public actor MasterServer {
     func sendHeartbeats() {
         let record = encodeRecord(SchedulerEvent.heartbeat)
         for stream in frameworkStreams.values { stream.sendRecord(record) }
-        let agentRecord = encodeRecord(AgentEvent(type: .heartbeat))
-        for session in agentSessions.values { session.stream.sendRecord(agentRecord) }
         let operatorRecord = encodeRecord(JSONValue.object(["type": .string("HEARTBEAT")]))
         for stream in operatorStreams.values { stream.sendRecord(operatorRecord) }
     }

@@ -33,13 +33,18 @@ extension MasterCore {
             id: id, info: info, endpoint: registration.endpoint, version: registration.version, sessionID: sessionID,
             baseResources: base, totalResources: total, registeredTime: previous?.registeredTime ?? now,
             reregisteredTime: previous == nil && registration.agentInfo.id == nil ? nil : now, removalDeadline: nil,
-            recovered: false, removed: false)
+            recovered: false, removed: false, lastContact: now)
+        let returning = previous?.removed == true ? takeBackTasksGivenUp(registration, agentID: id) : []
         actions += adoptReportedWork(registration, agentID: id, now: now)
+        actions += announceReturnedTasks(returning, agentID: id, now: now)
         let used = usedResources(on: id)
         allocator.addAgent(id, total: total, used: used)
         registry.agents[id.value] = MasterRegistry.AdmittedAgent(info: info, endpoint: registration.endpoint)
         actions.insert(.persistRegistry, at: 0)
-        actions.insert(.sendToAgent(sessionID: sessionID, .registered(id, master: masterInfo)), at: 1)
+        actions.insert(
+            .sendToAgent(
+                sessionID: sessionID,
+                .registered(id, master: masterInfo, totalPingTimeoutSeconds: totalPingTimeoutSeconds)), at: 1)
         actions.append(.observed(.agentAdded(id)))
         actions.append(.requestAllocation)
         return .success((id, actions))
@@ -170,13 +175,13 @@ extension MasterCore {
         return actions
     }
 
-    mutating func removeAgent(_ agentID: AgentID, now: Double) -> [MasterAction] {
+    mutating func removeAgent(_ agentID: AgentID, now: Double, message: String? = nil) -> [MasterAction] {
         guard var agent = agents[agentID] else { return [] }
         var actions: [MasterAction] = []
         for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
             for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) where task.agentID == agentID {
                 actions += loseTask(
-                    task, reason: TaskStatusReason.agentRemoved, message: "Agent \(agentID) removed",
+                    task, reason: TaskStatusReason.agentRemoved, message: message ?? "Agent \(agentID) removed",
                     now: now)
             }
             frameworks[framework.id]?.executors[agentID] = nil

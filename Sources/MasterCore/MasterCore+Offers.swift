@@ -104,6 +104,8 @@ extension MasterCore {
     public mutating func tick(now: Double) -> [MasterAction] {
         var actions = expireFailoverTimeouts(now: now)
         actions += expireAgents(now: now)
+        actions += markSilentAgentsUnreachable(now: now)
+        actions += pingAgents(now: now)
         actions += expireOffers(now: now)
         actions += allocate(now: now)
         return actions

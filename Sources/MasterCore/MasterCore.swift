@@ -18,6 +18,11 @@ public struct MasterCore: Sendable {
         /// How long a disconnected agent (or one known only from the registry after a
         /// master restart) may take to come back before its tasks are declared lost.
         public var agentReregisterTimeoutSeconds: Double = 600
+        /// Mesos `--agent_ping_timeout`: the master pings each agent this often and expects a
+        /// PONG before the next ping.
+        public var agentPingTimeoutSeconds: Double = 15
+        /// Mesos `--max_agent_ping_timeouts`: missed pings after which the agent is unreachable.
+        public var maxAgentPingTimeouts: Int = 5
         /// Completed tasks kept per framework for `/state`.
         public var maxCompletedTasksPerFramework: Int = 1000
         public var maxCompletedFrameworks: Int = 50
@@ -44,6 +49,8 @@ public struct MasterCore: Sendable {
     var nextFrameworkNumber = 0
     var nextOfferNumber = 0
     var nextAgentNumber = 0
+    /// When the last round of agent PINGs went out.
+    var lastPingTime = -Double.infinity
 
     public var masterInfo: MasterInfo {
         MasterInfo(
@@ -134,6 +141,7 @@ public struct MasterCallError: Error, Hashable, Sendable {
 public struct MasterCounters: Hashable, Sendable {
     public var frameworkCalls: [String: Int] = [:]
     public var invalidFrameworkCalls = 0
+    public var agentsMarkedUnreachable = 0
     public var statusUpdates = 0
     public var validStatusUpdateAcknowledgements = 0
     public var invalidStatusUpdateAcknowledgements = 0

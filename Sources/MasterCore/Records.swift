@@ -62,6 +62,8 @@ public struct AgentRecord: Hashable, Sendable {
     /// Recovered from the registry after a master restart and not re-registered yet.
     public var recovered: Bool
     public var removed: Bool
+    /// When the agent last sent anything on its session (PONGs included); the ping check's clock.
+    public var lastContact: Double? = nil
 
     public var connected: Bool { sessionID != nil }
     public var pid: String { "slave(1)@\(endpoint)" }

@@ -20,6 +20,10 @@ struct MasterFlags: ParsableArguments {
     @Option(help: "Rescind offers held longer than this (default: never).") var offerTimeout: DurationFlag?
     @Option(help: "How long agents may take to re-register after a master restart or disconnect.")
     var agentReregisterTimeout: DurationFlag = .init(seconds: 600)
+    @Option(help: "How often the master pings each agent; an agent must answer before the next ping.")
+    var agentPingTimeout: DurationFlag = .init(seconds: 15)
+    @Option(help: "Missed pings after which an agent is unreachable (its tasks UNREACHABLE or LOST).")
+    var maxAgentPingTimeouts: Int = 5
     @Option(help: "Minimum allocatable resources, e.g. 'cpus:0.01|mem:32'.")
     var minAllocatableResources: String = "cpus:0.01|mem:32"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
@@ -37,6 +41,11 @@ struct MasterFlags: ParsableArguments {
         options.allocationInterval = allocationInterval.seconds
         options.offerTimeout = offerTimeout?.seconds
         options.agentReregisterTimeout = agentReregisterTimeout.seconds
+        guard agentPingTimeout.seconds > 0, maxAgentPingTimeouts >= 1 else {
+            throw ValidationError("--agent-ping-timeout must be positive and --max-agent-ping-timeouts at least 1")
+        }
+        options.agentPingTimeout = agentPingTimeout.seconds
+        options.maxAgentPingTimeouts = maxAgentPingTimeouts
         options.minAllocatableResources = try parseMinAllocatable(minAllocatableResources)
         options.flags = flags
         return options

@@ -36,8 +36,15 @@ struct KubeFlags: ParsableArguments {
     var kubeWeight: Double = 1
     @Option(help: "Seconds between syncs of each HorizontalPodAutoscaler (kube-controller-manager's default is 15).")
     var hpaSyncPeriod: Int = 15
+    @Option(
+        help: "Seconds a node's kubelet may go silent (with pods bound) before the node is unreachable (upstream: 50).")
+    var nodeMonitorGracePeriod: Int = 50
 
     func validate() throws {
+        guard nodeMonitorGracePeriod >= 1 else {
+            throw ValidationError(
+                "--node-monitor-grace-period must be at least 1 second, not \(nodeMonitorGracePeriod)")
+        }
         guard let range = IPv4Network(serviceCidr), range.usable != nil else {
             throw ValidationError("--service-cidr must be an IPv4 network such as 10.96.0.0/12, not \(serviceCidr)")
         }
@@ -160,6 +167,7 @@ struct KubeControllersRunning {
         let transport = try HTTPKubeTransport(configuration: endpoint.clientConfiguration)
         var options = KubeControllerManager.Options()
         options.hpaSyncPeriod = .seconds(max(1, flags.hpaSyncPeriod))
+        options.nodeMonitorGracePeriod = .seconds(flags.nodeMonitorGracePeriod)
         if let localPathBase { options.localPathBase = localPathBase }
         let manager = KubeControllerManager(
             client: KubeClient(transport: transport, fieldManager: "kube-controller-manager"),

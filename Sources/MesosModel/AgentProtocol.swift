@@ -85,6 +85,8 @@ public struct AgentCall: Codable, Hashable, Sendable {
         case statusUpdate = "STATUS_UPDATE"
         case executorExited = "EXECUTOR_EXITED"
         case executorMessage = "EXECUTOR_MESSAGE"
+        /// The answer to a master's PING (Mesos' `PongSlaveMessage`): the agent is alive.
+        case pong = "PONG"
     }
 
     public struct StatusUpdate: Codable, Hashable, Sendable {
@@ -164,19 +166,34 @@ public struct AgentEvent: Codable, Hashable, Sendable {
         case frameworkMessage = "FRAMEWORK_MESSAGE"
         case updateFramework = "UPDATE_FRAMEWORK"
         case heartbeat = "HEARTBEAT"
+        /// The master checks the agent is alive (Mesos' `PingSlaveMessage`); the agent answers PONG.
+        case ping = "PING"
     }
 
     public struct Registered: Codable, Hashable, Sendable {
         public var agentID: AgentID
         public var masterInfo: MasterInfo
+        /// Mesos' `MasterSlaveConnection`: how long the agent may go without a PING before it
+        /// takes the master for gone and registers again.
+        public var connection: Connection?
         enum CodingKeys: String, CodingKey {
+            case connection
             case agentID = "agent_id"
             case masterInfo = "master_info"
         }
-        public init(agentID: AgentID, masterInfo: MasterInfo) {
+        public init(agentID: AgentID, masterInfo: MasterInfo, connection: Connection? = nil) {
             self.agentID = agentID
             self.masterInfo = masterInfo
+            self.connection = connection
         }
+    }
+
+    public struct Connection: Codable, Hashable, Sendable {
+        public var totalPingTimeoutSeconds: Double
+        enum CodingKeys: String, CodingKey {
+            case totalPingTimeoutSeconds = "total_ping_timeout_seconds"
+        }
+        public init(totalPingTimeoutSeconds: Double) { self.totalPingTimeoutSeconds = totalPingTimeoutSeconds }
     }
 
     public struct RunTask: Codable, Hashable, Sendable {
@@ -264,9 +281,12 @@ public struct AgentEvent: Codable, Hashable, Sendable {
 
     public init(type: EventType) { self.type = type }
 
-    public static func registered(_ agentID: AgentID, master: MasterInfo) -> AgentEvent {
+    public static func registered(
+        _ agentID: AgentID, master: MasterInfo, totalPingTimeoutSeconds: Double? = nil
+    ) -> AgentEvent {
         var event = AgentEvent(type: .registered)
-        event.registered = Registered(agentID: agentID, masterInfo: master)
+        event.registered = Registered(
+            agentID: agentID, masterInfo: master, connection: totalPingTimeoutSeconds.map(Connection.init))
         return event
     }
 

@@ -49,6 +49,7 @@ public enum TaskStatusReason {
     public static let agentDisconnected = "REASON_SLAVE_DISCONNECTED"
     public static let agentUnknown = "REASON_SLAVE_UNKNOWN"
     public static let agentRestarted = "REASON_SLAVE_RESTARTED"
+    public static let agentReregistered = "REASON_SLAVE_REREGISTERED"
     public static let executorTerminatedShutdown = "REASON_EXECUTOR_TERMINATED"
 }
 

@@ -163,9 +163,10 @@ extension SimulationRun {
             return
         }
         log("master <- \(agents[index].name): \(describe(call))")
+        master!.agentContact(agentID, sessionID: session, now: now)
         var actions: [MasterAction] = []
         switch call.type {
-        case .register:
+        case .register, .pong:
             break
         case .statusUpdate:
             guard let update = call.statusUpdate else { return }

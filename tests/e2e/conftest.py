@@ -20,6 +20,7 @@ from e2e_support.cluster import DEFAULT_RESOURCES, DevCluster, SplitCluster, mes
 from e2e_support.ha import EtcdCluster, HACluster
 from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl
+from e2e_support.netns import TwoHosts
 from e2e_support.scheduler import SchedulerProcess
 from e2e_support.waiting import wait_until
 
@@ -101,6 +102,15 @@ def ha_cluster(tmp_path, request, mesokube_bin):
             print(cluster.logs(lines=150))
         cluster.stop()
         etcd.stop()
+
+
+@pytest.fixture
+def two_hosts(tmp_path, request):
+    """This host and a network namespace joined by a veth pair (`TwoHosts`), torn down after the test."""
+    with TwoHosts(tmp_path) as hosts:
+        yield hosts
+        if _test_failed(request):
+            print(hosts.logs())
 
 
 @pytest.fixture

@@ -164,15 +164,6 @@ def test_etcd_members_restarted_one_at_a_time(ha_cluster, tmp_path):
     wait_until(lambda: cluster.masters[leader].active_agent_count() == 2, 60, "both agents registered")
 
 
-def used_within_totals(master) -> bool:
-    """No agent has more allocated than it has: used_resources <= resources for cpus and mem."""
-    for agent in master.get_json("/master/slaves")["slaves"]:
-        for name in ("cpus", "mem"):
-            if agent["used_resources"].get(name, 0) > agent["resources"].get(name, 0) + 1e-6:
-                return False
-    return True
-
-
 @pytest.mark.timeout(600)
 def test_leader_killed_repeatedly_during_rolling_deployments(ha_cluster, tmp_path):
     """A Marathon app and a Deployment roll to a new version while the leader master is killed -9 three
@@ -230,4 +221,4 @@ def test_leader_killed_repeatedly_during_rolling_deployments(ha_cluster, tmp_pat
     marathon_tasks = wait_until(running_at_master, 90, "the leader sees the app's running tasks")
     assert len(marathon_tasks) == 8, [t["id"] for t in marathon_tasks]
     assert len({t["id"] for t in marathon_tasks}) == 8
-    assert used_within_totals(master)
+    assert master.used_within_totals()

@@ -7,67 +7,16 @@ other node's InternalIP (`ip route … proto 77`), so pods talk across hosts on 
 reaches the other's pods. Pods run as host processes (RuntimeClass `process`: busybox httpd) in their pod
 network namespaces, so agent B needs no registry. Real kubectl 1.37.
 """
-import random
 import subprocess
-from pathlib import Path
-
-import pytest
 
 from e2e_support.cluster import mesokube_binary, wait_for_startup
 from e2e_support.http import MasterClient
 from e2e_support.kube import Kubectl
-from e2e_support.netns import argv_in_namespace, ip, process_logs, stop_hosts
+from e2e_support.netns import ip
 from e2e_support.ports import free_port
-from e2e_support.processes import ManagedProcess
 from e2e_support.waiting import wait_until
 
 RESOURCES = "cpus:2;mem:2048;disk:4096;ports:[31000-31099]"
-
-
-class TwoHosts:
-    """This host and a network namespace `host_b`, 172.31.N.1 and 172.31.N.2 on a veth pair."""
-
-    def __init__(self, work_dir: Path):
-        tag = f"{random.randrange(16 ** 4):04x}"
-        self.octet = random.randrange(1, 250)
-        self.namespace = f"mkhost-{tag}"
-        self.veth = f"mkv{tag}"
-        self.address_a = f"172.31.{self.octet}.1"
-        self.address_b = f"172.31.{self.octet}.2"
-        self.bridges = (f"mka{tag}", f"mkb{tag}")
-        self.cidrs = (f"10.247.{self.octet}.0/24", f"10.248.{self.octet}.0/24")
-        self.work_dir = work_dir
-        self.processes = []
-
-    def __enter__(self):
-        ip("netns", "add", self.namespace)
-        ip("link", "add", self.veth, "type", "veth", "peer", "name", "eth0", "netns", self.namespace)
-        ip("addr", "add", f"{self.address_a}/24", "dev", self.veth)
-        ip("link", "set", self.veth, "up")
-        ip("-n", self.namespace, "addr", "add", f"{self.address_b}/24", "dev", "eth0")
-        ip("-n", self.namespace, "link", "set", "eth0", "up")
-        ip("-n", self.namespace, "link", "set", "lo", "up")
-        return self
-
-    def start(self, name: str, argv, in_b: bool = False) -> ManagedProcess:
-        if in_b:
-            argv = self.in_host_b(name, argv)
-        process = ManagedProcess(name, argv, self.work_dir / "logs" / f"{name}.log", cwd=self.work_dir).start()
-        self.processes.append(process)
-        return process
-
-    def in_host_b(self, name: str, argv) -> list:
-        return argv_in_namespace(self.work_dir, self.namespace, name, argv)
-
-    def logs(self) -> str:
-        return process_logs(self.processes)
-
-    def __exit__(self, *exc):
-        stop_hosts(self.processes, self.work_dir, self.bridges)
-        ip("route", "del", self.cidrs[1], check=False)
-        ip("link", "del", self.bridges[0], check=False)
-        ip("link", "del", self.veth, check=False)
-        ip("netns", "del", self.namespace, check=False)
 
 
 def httpd_pod(name: str, node: str) -> dict:
@@ -75,15 +24,6 @@ def httpd_pod(name: str, node: str) -> dict:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
             "spec": {"runtimeClassName": "process", "nodeSelector": {"kubernetes.io/hostname": node},
                      "containers": [{"name": "web", "image": "none", "command": ["sh", "-c", script]}]}}
-
-
-@pytest.fixture
-def two_hosts(tmp_path, request):
-    with TwoHosts(tmp_path) as hosts:
-        yield hosts
-        call = getattr(request.node, "_e2e_report_call", None)  # set by conftest's report hook
-        if call is not None and call.failed:
-            print(hosts.logs())
 
 
 def test_pods_on_agents_of_different_hosts_reach_each_other(two_hosts, tmp_path):

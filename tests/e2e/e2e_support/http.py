@@ -120,6 +120,14 @@ class MasterClient(HttpEndpoint):
             found += [t for t in framework.get(key, []) if t.get("id") == task_id]
         return found
 
+    def used_within_totals(self) -> bool:
+        """No agent has more allocated than it has: used_resources <= resources for cpus and mem."""
+        for agent in self.get_json("/master/slaves")["slaves"]:
+            for name in ("cpus", "mem"):
+                if agent["used_resources"].get(name, 0) > agent["resources"].get(name, 0) + 1e-6:
+                    return False
+        return True
+
     def active_agent_count(self) -> int:
         return len([s for s in self.state().get("slaves", []) if s.get("active", True)])
 

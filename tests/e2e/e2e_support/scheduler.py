@@ -35,7 +35,7 @@ class SchedulerProcess:
                  failover_timeout: Optional[float] = None, framework_id: Optional[str] = None,
                  refuse_seconds: float = 1.0, max_tasks_per_offer: Optional[int] = None,
                  tag: str = "", init: Iterable[Dict[str, Any]] = (), max_runtime: float = 600.0,
-                 checkpoint: bool = False):
+                 checkpoint: bool = False, capabilities: Iterable[str] = ()):
         self.name = name
         self.log_dir = Path(log_dir)
         self.argv = [venv_python(), "-u", str(PROGRAMS_DIR / "scheduler.py"),
@@ -51,6 +51,8 @@ class SchedulerProcess:
             self.argv += ["--max-tasks-per-offer", str(max_tasks_per_offer)]
         if checkpoint:
             self.argv.append("--checkpoint")
+        for capability in capabilities:
+            self.argv += ["--capability", capability]
         self.events: List[Event] = []
         self._cond = threading.Condition()
         self._popen: Optional[subprocess.Popen] = None

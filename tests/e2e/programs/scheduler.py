@@ -322,6 +322,8 @@ def parse_args(argv):
                         help="FrameworkInfo.failover_timeout (pymesos' default, 100, when absent)")
     parser.add_argument("--framework-id", default=None, help="subscribe again as this framework")
     parser.add_argument("--checkpoint", action="store_true")
+    parser.add_argument("--capability", action="append", default=[],
+                        help="FrameworkInfo capability type (repeatable), e.g. PARTITION_AWARE")
     parser.add_argument("--refuse-seconds", type=float, default=1.0, help="filter for declined/unused resources")
     parser.add_argument("--max-tasks-per-offer", type=int, default=None)
     parser.add_argument("--tag", default="", help="value of %s on every task and executor" % TAG_VARIABLE)
@@ -339,6 +341,8 @@ def framework_info(options):
         framework["failover_timeout"] = options.failover_timeout
     if options.framework_id:
         framework["id"] = {"value": options.framework_id}
+    if options.capability:
+        framework["capabilities"] = [{"type": name} for name in options.capability]
     return framework
 
 
