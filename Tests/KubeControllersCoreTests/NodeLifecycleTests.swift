@@ -61,7 +61,7 @@ import Testing
 
     @Test func aStaleLeaseWithPodsMakesTheNodeUnknownTaintedAndItsPodsNotReady() throws {
         let pass = Self.pass(
-            nodes: [Self.readyNode("n1")], leases: [Self.lease("n1", renewedAt: 950)], pods: [Self.pod("p", node: "n1")]
+            nodes: [Self.readyNode("n1")], leases: [Self.lease("n1", renewedAt: 940)], pods: [Self.pod("p", node: "n1")]
         )
         let node = try #require(Self.statusUpdate(pass))
         let ready = try #require(node[path: ["status", "conditions"]]?.arrayValue?.first)
@@ -85,7 +85,7 @@ import Testing
 
     @Test func withinTheGracePeriodOrWithoutLeaseOrPodsNothingHappens() {
         let fresh = Self.pass(
-            nodes: [Self.readyNode("n1")], leases: [Self.lease("n1", renewedAt: 961)], pods: [Self.pod("p", node: "n1")]
+            nodes: [Self.readyNode("n1")], leases: [Self.lease("n1", renewedAt: 951)], pods: [Self.pod("p", node: "n1")]
         )
         #expect(fresh.actions.isEmpty)
         let noLease = Self.pass(nodes: [Self.readyNode("n1")], pods: [Self.pod("p", node: "n1")])
