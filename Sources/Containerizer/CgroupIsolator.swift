@@ -25,18 +25,22 @@ public struct CgroupIsolator: Sendable {
     /// v2 only: controllers to enable and limit. v1 always uses cpu, cpuacct and memory.
     /// A v2 hierarchy whose controllers are bound to v1 (hybrid) can be used with `[]`.
     public let v2Controllers: Set<Controller>
-    /// How often `watchForLimitation` and `destroy` look at the cgroup.
+    /// How often `destroy` looks at the cgroup.
     public let pollInterval: Duration
+    /// How often `watchForLimitation` reads the OOM-kill counter.
+    public let limitationPollInterval: Duration
 
     public init(
         layout: CgroupLayout, baseName: String = "mesokube", enableCFS: Bool = false,
-        v2Controllers: Set<Controller> = [.cpu, .memory], pollInterval: Duration = .milliseconds(100)
+        v2Controllers: Set<Controller> = [.cpu, .memory], pollInterval: Duration = .milliseconds(100),
+        limitationPollInterval: Duration = .seconds(1)
     ) {
         self.layout = layout
         self.baseName = baseName
         self.enableCFS = enableCFS
         self.v2Controllers = v2Controllers
         self.pollInterval = pollInterval
+        self.limitationPollInterval = limitationPollInterval
     }
 
     // MARK: - Paths

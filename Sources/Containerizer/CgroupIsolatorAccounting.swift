@@ -81,13 +81,31 @@ extension CgroupIsolator {
     /// memory.events `oom_kill`) and returns the memory limitation once the kernel has killed
     /// a process for exceeding the limit. Returns nil when the cgroup disappears (destroyed)
     /// or the calling task is cancelled.
+    ///
+    /// Only the one counter is read each round, once a second: an agent watches every container
+    /// it runs this way, and a thousand full `usage` reads ten times a second were most of an
+    /// idle agent's CPU. A limitation that ends the task is caught at its exit anyway.
     public func watchForLimitation(containerID: String) async -> Limitation? {
         while !Task.isCancelled {
-            guard let usage = try? usage(containerID: containerID) else { return nil }
-            if let limitation = usage.limitation { return limitation }
-            try? await Task.sleep(for: pollInterval)
+            guard let kills = try? oomKillCount(containerID: containerID) else { return nil }
+            if kills > 0 { return try? usage(containerID: containerID).limitation }
+            try? await Task.sleep(for: limitationPollInterval)
         }
         return nil
+    }
+
+    /// The kernel's count of OOM kills in the container (v1 `memory.oom_control`, v2
+    /// `memory.events`); throws when the cgroup is gone.
+    public func oomKillCount(containerID: String) throws(CgroupError) -> UInt64 {
+        try Self.validate(containerID)
+        switch layout {
+        case .v1:
+            let memory = cgroup(containerID, for: "memory")
+            return CgroupFiles.keyedValues(try CgroupFiles.read(memory + "/memory.oom_control"))["oom_kill"] ?? 0
+        case .v2:
+            let directory = cgroup(containerID, for: "memory")
+            return CgroupFiles.keyedValues(try CgroupFiles.read(directory + "/memory.events"))["oom_kill"] ?? 0
+        }
     }
 
     // MARK: - Destroy

@@ -75,10 +75,15 @@ public struct SupervisedLaunch: Sendable {
 public final class ContainerSupervisor: Sendable {
     public let binaryPath: String
     let launcher = ProcessLauncher()
-    /// How often `waitForExit` looks for the status file.
+    /// How often `waitForExit` first looks for the status file, and `terminate` always does.
     let pollInterval: Duration
+    /// The longest `waitForExit` waits between looks at a long-running container.
+    let maxExitPollInterval: Duration
 
-    public init(binaryPath: String? = nil, pollInterval: Duration = .milliseconds(50)) throws(LaunchError) {
+    public init(
+        binaryPath: String? = nil, pollInterval: Duration = .milliseconds(50),
+        maxExitPollInterval: Duration = .milliseconds(500)
+    ) throws(LaunchError) {
         guard let path = binaryPath ?? Self.locate() else {
             throw .spawnFailed(
                 "mesokube-supervisor not found next to the agent binary (build it with `swift build`,"
@@ -86,6 +91,7 @@ public final class ContainerSupervisor: Sendable {
         }
         self.binaryPath = path
         self.pollInterval = pollInterval
+        self.maxExitPollInterval = maxExitPollInterval
     }
 
     /// `$MESOKUBE_SUPERVISOR`, else `mesokube-supervisor` next to the running binary (the
@@ -177,10 +183,15 @@ public final class ContainerSupervisor: Sendable {
     }
 
     /// Suspends until the container ends. Works for containers of a previous agent process.
+    /// Looks every `pollInterval` at first, then less and less often, up to every
+    /// `maxExitPollInterval`: short tasks are seen to end at once, and an agent running a
+    /// thousand long ones does not spend its CPU asking each of them twenty times a second.
     public func waitForExit(_ record: SupervisorRecord) async -> SupervisedExit {
+        var interval = pollInterval
         while true {
             if let outcome = exitIfEnded(record) { return outcome }
-            try? await Task.sleep(for: pollInterval)
+            try? await Task.sleep(for: interval)
+            interval = min(interval * 1.25, max(maxExitPollInterval, pollInterval))
         }
     }
 

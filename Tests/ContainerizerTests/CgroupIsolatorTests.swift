@@ -95,6 +95,7 @@ import Testing
             #expect(limitation?.resource == .memory)
             #expect(limitation?.message.hasPrefix("Memory limit exceeded: Requested: 32MB Maximum Used: ") == true)
             #expect(try isolator.usage(containerID: id).oomKillCount >= 1)
+            #expect(try isolator.oomKillCount(containerID: id) == isolator.usage(containerID: id).oomKillCount)
             try await isolator.destroy(containerID: id)
         }
     }
