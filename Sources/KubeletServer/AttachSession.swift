@@ -9,13 +9,16 @@ struct AttachSession: Sendable {
     let log: ContainerLogStream
     let location: ContainerLogLocation
     let subprotocol: String
+    /// The log's size when the attach was accepted, before the upgrade was answered: what the
+    /// container writes once the client has its answer must reach it, however late this
+    /// session starts running.
+    let start: Int64
     /// How long the client has to answer our close frame before the connection is dropped.
     var closeGrace: Duration = .seconds(5)
 
     func run(_ socket: WebSocketConnection) async {
         let writer = socket.writer
         let file = try? LogFile(path: location.path)
-        let start = file?.status().size ?? 0
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await log.pump(

@@ -163,7 +163,8 @@ public final class KubeletServer: HTTPHandler, Sendable {
         let log = ContainerLogStream(
             access: self.access, namespace: namespace, pod: pod, container: container,
             options: ContainerLogOptions(follow: true), pollInterval: self.followPollInterval)
-        let session = AttachSession(log: log, location: location, subprotocol: subprotocol)
+        let start = (try? LogFile(path: location.path))?.status().size ?? 0
+        let session = AttachSession(log: log, location: location, subprotocol: subprotocol, start: start)
         return .webSocket(key: key, subprotocol: subprotocol) { socket in await session.run(socket) }
     }
 
