@@ -173,7 +173,7 @@ public struct DNSResourceRecord: Sendable, Equatable {
     public var type: DNSRecordType { data.type }
 }
 
-public struct DNSStartOfAuthority: Sendable, Equatable {
+public struct DNSStartOfAuthority: Sendable, Hashable {
     public var primaryNameServer: DNSName
     public var responsibleMailbox: DNSName
     public var serial: UInt32
@@ -197,7 +197,7 @@ public struct DNSStartOfAuthority: Sendable, Equatable {
     }
 }
 
-public struct DNSService: Sendable, Equatable {
+public struct DNSService: Sendable, Hashable {
     public var priority: UInt16
     public var weight: UInt16
     public var port: UInt16
@@ -213,7 +213,7 @@ public struct DNSService: Sendable, Equatable {
 
 /// RDATA by type. Types this server never answers with (PTR, AAAA, anything else) still parse, so a
 /// forwarded or odd message can be read without losing its records.
-public enum DNSRecordData: Sendable, Equatable {
+public enum DNSRecordData: Sendable, Hashable {
     case a(IPv4Address)
     case aaaa([UInt8])
     case ns(DNSName)

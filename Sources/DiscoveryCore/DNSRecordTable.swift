@@ -135,10 +135,13 @@ public struct DNSRecordTable: Sendable {
 struct DNSRecordBuilder {
     var records: [String: [DNSRecordData]] = [:]
     private var owners: [String: DNSName] = [:]
+    /// What each name already has, so that adding stays O(1): an app of a thousand tasks puts a
+    /// thousand SRV records under one name, and a linear search made every table rebuild quadratic.
+    private var seen: [String: Set<DNSRecordData>] = [:]
 
     mutating func add(_ name: DNSName, _ data: DNSRecordData) {
         let key = name.key
-        if records[key]?.contains(data) == true { return }
+        guard seen[key, default: []].insert(data).inserted else { return }
         records[key, default: []].append(data)
         owners[key] = name
     }
