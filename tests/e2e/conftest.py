@@ -22,6 +22,7 @@ from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl
 from e2e_support.netns import TwoHosts
 from e2e_support.scheduler import SchedulerProcess
+from e2e_support.slow_proxy import SlowProxies
 from e2e_support.waiting import wait_until
 
 # marathon-python 0.13.0 (the newest on PyPI) serializes nested model objects (health checks,
@@ -101,6 +102,28 @@ def ha_cluster(tmp_path, request, mesokube_bin):
         if _test_failed(request):
             print(cluster.logs(lines=150))
         cluster.stop()
+        etcd.stop()
+
+
+@pytest.fixture
+def fault_cluster(tmp_path, request, mesokube_bin):
+    """Three masters, three agents with room for a thousand small tasks, and a three-member etcd the
+    masters reach through `SlowProxies` (`cluster.proxies.delay` slows every store call)."""
+    etcd = EtcdCluster(tmp_path / "etcd")
+    proxies = SlowProxies([("127.0.0.1", port) for port in etcd.client_ports])
+    store = "etcd://" + ",".join(f"127.0.0.1:{port}" for port in proxies.ports)
+    cluster = HACluster(tmp_path / "ha", etcd, masters=3, agents=3, store_url=store,
+                        resources="cpus:24;mem:24576;disk:4096;ports:[31000-32999]")
+    cluster.proxies = proxies
+    try:
+        etcd.start()
+        proxies.start()
+        yield cluster.start()
+    finally:
+        if _test_failed(request):
+            print(cluster.logs(lines=150))
+        cluster.stop()
+        proxies.stop()
         etcd.stop()
 
 

@@ -78,9 +78,12 @@ class HACluster:
     """`masters` masters on `etcd` and `agents` agents that know every master."""
 
     def __init__(self, work_dir: Path, etcd: EtcdCluster, masters: int = 3, agents: int = 2,
-                 resources: str = DEFAULT_RESOURCES, master_args: Sequence[str] = ()):
+                 resources: str = DEFAULT_RESOURCES, master_args: Sequence[str] = (),
+                 store_url: Optional[str] = None):
         self.work_dir = Path(work_dir)
         self.etcd = etcd
+        # What masters are given with --store: etcd's members, or proxies in front of them.
+        self.store_url = store_url or etcd.store_url
         self.master_ports = [free_port() for _ in range(masters)]
         self.kube_ports = [free_port() for _ in range(masters)]
         self.marathon_ports = [free_port() for _ in range(masters)]
@@ -109,7 +112,7 @@ class HACluster:
         work = self.work_dir / f"master-{index}"
         work.mkdir(parents=True, exist_ok=True)
         argv = [str(mesokube_binary()), "master", "--work-dir", str(work), "--port", str(self.master_ports[index]),
-                "--ip", "127.0.0.1", "--store", self.etcd.store_url, "--kube-port", str(self.kube_ports[index]),
+                "--ip", "127.0.0.1", "--store", self.store_url, "--kube-port", str(self.kube_ports[index]),
                 "--marathon-port", str(self.marathon_ports[index]), "--dns-port", str(free_port()),
                 "--kube-api-servers", self.kube_api_servers, "--allocation-interval", DEFAULT_ALLOCATION_INTERVAL,
                 *self.master_args]
@@ -120,6 +123,11 @@ class HACluster:
 
     def kill_master(self, index: int) -> None:
         process = self.master_processes[index]
+        if process is not None:
+            process.kill9()
+
+    def kill_agent(self, index: int) -> None:
+        process = self.agent_processes[index]
         if process is not None:
             process.kill9()
 
