@@ -124,7 +124,7 @@ public actor MemoryStateStore: StateStore {
             hub.fail(id, error)
             return
         }
-        hub.activate(id, replay: Array(history[firstIndex(atOrAfter: fromRevision)...]))
+        hub.activate(id, fromRevision: fromRevision, replay: Array(history[firstIndex(atOrAfter: fromRevision)...]))
     }
 
     // MARK: Leases

@@ -29,6 +29,9 @@ package final class WatchHub: Sendable {
         let prefix: [UInt8]
         let continuation: Stream.Continuation
         var active = false
+        /// The watch's start: a write committed after the watch was activated but numbered
+        /// before its start (a watch from a future revision) is not the watcher's.
+        var fromRevision: Int64 = 0
     }
 
     private struct State {
@@ -60,13 +63,14 @@ package final class WatchHub: Sendable {
 
     /// Delivers `replay` (already filtered to revisions at or after the watch's start) and switches
     /// the watch to live events. Does nothing if the consumer already went away.
-    package func activate(_ id: UInt64, replay: [WatchEvent]) {
+    package func activate(_ id: UInt64, fromRevision: Int64, replay: [WatchEvent]) {
         state.withLock { state in
             guard var watcher = state.watchers[id] else { return }
             for event in replay where KeyBytes(event.key).hasPrefix(watcher.prefix) {
                 watcher.continuation.yield(event)
             }
             watcher.active = true
+            watcher.fromRevision = fromRevision
             state.watchers[id] = watcher
         }
     }
@@ -83,7 +87,8 @@ package final class WatchHub: Sendable {
         guard !events.isEmpty else { return }
         state.withLock { state in
             for watcher in state.watchers.values where watcher.active {
-                for event in events where KeyBytes(event.key).hasPrefix(watcher.prefix) {
+                for event in events
+                where event.revision >= watcher.fromRevision && KeyBytes(event.key).hasPrefix(watcher.prefix) {
                     watcher.continuation.yield(event)
                 }
             }

@@ -98,7 +98,7 @@ extension SQLiteStateStore {
             try await onWriter { db in
                 try SQLiteSchema.window(db).checkWatchable(from: fromRevision)
                 let replay = try SQLiteSchema.events(db, from: fromRevision, in: KeyRange(prefix: prefix))
-                self.hub.activate(id, replay: replay)
+                self.hub.activate(id, fromRevision: fromRevision, replay: replay)
             }
         } catch {
             hub.fail(id, error)
