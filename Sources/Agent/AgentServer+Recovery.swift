@@ -21,11 +21,77 @@ extension AgentServer {
 
     // MARK: - Writing
 
-    /// Written when it changed: most `.checkpoint` actions (updates of non-checkpointing
-    /// frameworks) leave it as it was, and then no file is touched.
+    /// One file per executor and per status stream, beside the agent's own file.
+    var executorCheckpointDirectory: String { metaDirectory + "/checkpoint/executors" }
+    var streamCheckpointDirectory: String { metaDirectory + "/checkpoint/streams" }
+
+    func checkpointFile(_ key: ExecutorKey) -> String {
+        executorCheckpointDirectory + "/" + Self.fileName(key.frameworkID.value, key.executorID.value)
+    }
+
+    func checkpointFile(_ key: TaskKey) -> String {
+        streamCheckpointDirectory + "/" + Self.fileName(key.frameworkID.value, key.taskID.value)
+    }
+
+    /// Ids may hold any character but `/`-free file names are needed: base64url of each.
+    static func fileName(_ first: String, _ second: String) -> String {
+        func encoded(_ text: String) -> String {
+            Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        return encoded(first) + "." + encoded(second) + ".json"
+    }
+
+    /// Writes the parts that changed since the last save: most `.checkpoint` actions touch one
+    /// executor or stream, or none (updates of non-checkpointing frameworks).
     func saveCheckpoint() {
-        guard let data = try? JSONEncoder().encode(core.checkpoint()), data != lastCheckpoint else { return }
-        if writeData(data, to: checkpointFile) { lastCheckpoint = data }
+        let parts = core.checkpointParts()
+        let changes = parts.changes(since: savedCheckpoint)
+        guard !changes.isEmpty else { return }
+        if let agent = changes.agent, writeJSONChecked(agent, to: checkpointFile) { savedCheckpoint.agent = agent }
+        for executor in changes.executors where writeJSONChecked(executor, to: checkpointFile(executor.key)) {
+            savedCheckpoint.executors[executor.key] = executor
+        }
+        for stream in changes.streams where writeJSONChecked(stream, to: checkpointFile(stream.key)) {
+            savedCheckpoint.streams[stream.key] = stream
+        }
+        for key in changes.removedExecutors {
+            try? FileManager.default.removeItem(atPath: checkpointFile(key))
+            savedCheckpoint.executors[key] = nil
+        }
+        for key in changes.removedStreams {
+            try? FileManager.default.removeItem(atPath: checkpointFile(key))
+            savedCheckpoint.streams[key] = nil
+        }
+    }
+
+    /// Reads the checkpoint back; `savedCheckpoint` becomes what the files hold, so parts an
+    /// older agent kept inside its single file are written out as files at the next save.
+    func loadCheckpoint() -> AgentCheckpoint? {
+        guard let data = FileManager.default.contents(atPath: checkpointFile),
+            let agentFile = try? JSONDecoder().decode(AgentCheckpoint.self, from: data)
+        else { return nil }
+        let executors: [ExecutorState] = readParts(in: executorCheckpointDirectory)
+        let streams: [StatusStream] = readParts(in: streamCheckpointDirectory)
+        savedCheckpoint = CheckpointParts(
+            agent: agentFile, executors: Dictionary(executors.map { ($0.key, $0) }, uniquingKeysWith: { $1 }),
+            streams: Dictionary(streams.map { ($0.key, $0) }, uniquingKeysWith: { $1 }))
+        return CheckpointParts(agentFile: agentFile, executors: executors, streams: streams).whole
+    }
+
+    func readParts<Part: Decodable>(in directory: String) -> [Part] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
+            FileManager.default.contents(atPath: directory + "/" + name).flatMap {
+                try? JSONDecoder().decode(Part.self, from: $0)
+            }
+        }
+    }
+
+    func removeCheckpoint() {
+        try? FileManager.default.removeItem(atPath: checkpointFile)
+        try? FileManager.default.removeItem(atPath: metaDirectory + "/checkpoint")
+        savedCheckpoint = .empty
     }
 
     func saveContainerRecord(_ container: Container) {
@@ -38,8 +104,14 @@ extension AgentServer {
 
     /// Through a temporary file and rename: a `kill -9` never leaves half a checkpoint.
     func writeJSON<T: Encodable>(_ value: T, to path: String) {
-        guard let data = try? JSONEncoder().encode(value) else { return }
-        writeData(data, to: path)
+        writeJSONChecked(value, to: path)
+    }
+
+    /// `writeJSON`, saying whether the file now holds `value`.
+    @discardableResult
+    func writeJSONChecked<T: Encodable>(_ value: T, to path: String) -> Bool {
+        guard let data = try? JSONEncoder().encode(value) else { return false }
+        return writeData(data, to: path)
     }
 
     @discardableResult
@@ -72,7 +144,7 @@ extension AgentServer {
             }
         }
         guard options.recover == .reconnect, let checkpoint else {
-            try? FileManager.default.removeItem(atPath: checkpointFile)
+            removeCheckpoint()
             return
         }
         let actions = core.recover(checkpoint, liveContainers: live, now: Date().timeIntervalSince1970)
@@ -134,9 +206,7 @@ extension AgentServer {
     /// to get out; with nothing to recover it starts afresh under a new agent id.
     func checkIdentity() throws -> AgentCheckpoint? {
         let identity = AgentIdentity(resources: options.resources, attributes: options.attributes)
-        let checkpoint = FileManager.default.contents(atPath: checkpointFile).flatMap {
-            try? JSONDecoder().decode(AgentCheckpoint.self, from: $0)
-        }
+        let checkpoint = loadCheckpoint()
         guard let data = FileManager.default.contents(atPath: identityFile),
             let previous = try? JSONDecoder().decode(AgentIdentity.self, from: data), previous != identity
         else {

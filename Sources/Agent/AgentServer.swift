@@ -65,7 +65,8 @@ public actor AgentServer {
     let imagesUnavailableReason: String?
     var checkersByContainer: [ContainerID: TaskCheckers] = [:]
     /// The checkpoint last written, so unchanged state is not written again.
-    var lastCheckpoint: Data?
+    /// What the checkpoint files hold, so that a save writes only the parts that changed.
+    var savedCheckpoint = CheckpointParts.empty
     let client: HTTPClientSession
     var core: AgentCore
     var server: HTTPServer?

@@ -22,16 +22,7 @@ public struct AgentCheckpoint: Codable, Sendable, Equatable {
 extension AgentCore {
     /// Only frameworks that asked for `checkpoint: true` are recorded, as in Mesos: the
     /// work of the others does not survive an agent restart.
-    public func checkpoint() -> AgentCheckpoint {
-        let checkpointing = Set(frameworks.values.filter { $0.checkpoint == true }.compactMap(\.id))
-        return AgentCheckpoint(
-            agentID: agentID,
-            frameworks: frameworks.values.filter { $0.id.map(checkpointing.contains) ?? false }
-                .sorted { ($0.id?.value ?? "") < ($1.id?.value ?? "") },
-            executors: executors.values.filter { checkpointing.contains($0.key.frameworkID) }
-                .sorted { $0.key < $1.key },
-            streams: streams.values.filter { checkpointing.contains($0.key.frameworkID) }.sorted { $0.key < $1.key })
-    }
+    public func checkpoint() -> AgentCheckpoint { checkpointParts().whole }
 
     /// Rebuilds the state of a previous agent process. `liveContainers` are the containers
     /// the shell found still running (or ended while the agent was down, which it reports

@@ -1,6 +1,8 @@
 """Issue 3: isolation with real cgroups, health checks, agent recovery and clean kills, through pymesos."""
+import json
 import os
 import random
+import shutil
 import subprocess
 import time
 import uuid
@@ -158,6 +160,42 @@ def test_checkpointed_task_survives_kill_9_of_its_agent(split_cluster, scheduler
     framework.send({"cmd": "kill", "task_id": "survivor"})
     framework.wait_update("survivor", "TASK_KILLED", timeout=30)
     wait_until(lambda: not sleep_pids(marker), 20, "the survivor gone after its kill")
+
+
+def test_single_file_checkpoint_of_an_older_agent_is_recovered(split_cluster, scheduler):
+    """Agents once kept their whole checkpoint in meta/agent-state.json; now each executor and status
+    stream has a file of its own. An agent started over an old-style checkpoint recovers its tasks
+    and writes the new layout."""
+    cluster = split_cluster(agents=1)
+    marker = f"{random.randint(100, 999)}.{random.randint(100, 999)}"
+    framework = scheduler(cluster, name="legacy", checkpoint=True, init=[{"cmd": "launch", "tasks": [
+        shell_task("kept", f"exec sleep {marker}")]}])
+    framework.wait_update("kept", "TASK_RUNNING")
+    before = wait_until(lambda: sleep_pids(marker) or None, 10, "the kept task's process")
+    meta = cluster.work_dir / "agent-0" / "meta"
+    parts = meta / "checkpoint"
+    assert len(list((parts / "executors").glob("*.json"))) == 1
+
+    cluster.stop_agent(0, kill=True)
+    whole = json.loads((meta / "agent-state.json").read_text())
+    assert whole["executors"] == [] and whole["streams"] == [], whole
+    whole["executors"] = [json.loads(p.read_text()) for p in sorted((parts / "executors").glob("*.json"))]
+    whole["streams"] = [json.loads(p.read_text()) for p in sorted((parts / "streams").glob("*.json"))]
+    (meta / "agent-state.json").write_text(json.dumps(whole))
+    shutil.rmtree(parts)
+    cluster.start_agent(0)
+
+    state = wait_until(lambda: (s := cluster.agents[0].state())["frameworks"] and s or None, 30,
+                       "the restarted agent's frameworks")
+    running = [t["id"] for f in state["frameworks"] for e in f["executors"] for t in e["tasks"]]
+    assert running == ["kept"], state
+    assert sleep_pids(marker) == before
+    mark = framework.mark()
+    framework.send({"cmd": "kill", "task_id": "kept"})
+    framework.wait_update("kept", "TASK_KILLED", since=mark, timeout=30)
+    # The kill was saved in the new layout: the agent file no longer holds executors or streams.
+    wait_until(lambda: json.loads((meta / "agent-state.json").read_text())["executors"] == [] or None, 10,
+               "the agent file rewritten without its executors")
 
 
 def test_incompatible_agent_configuration_is_refused_with_a_way_out(split_cluster, scheduler, tmp_path):
