@@ -18,6 +18,10 @@ public struct MasterOptions: Sendable {
     /// `--agent-ping-timeout` and `--max-agent-ping-timeouts` (Mesos' names and defaults).
     public var agentPingTimeout: Double = 15
     public var maxAgentPingTimeouts: Int = 5
+    /// `--registry-max-agent-age` and `--registry-max-agent-count`: how long and how many
+    /// unreachable agents the registry remembers (Mesos' defaults: 2 weeks, 102,400).
+    public var registryMaxAgentAge: Double = 14 * 24 * 3600
+    public var registryMaxAgentCount: Int = 100 * 1024
     public var minAllocatableResources: [[String: Double]] = [["cpus": 0.01], ["mem": 32]]
     /// nil: this master leads from the start (one master, or `--leader` not given). Otherwise it
     /// starts as a standby that sends clients to this leader (`host:port`; empty: none known,
@@ -79,6 +83,8 @@ public actor MasterServer {
         config.agentReregisterTimeoutSeconds = options.agentReregisterTimeout
         config.agentPingTimeoutSeconds = options.agentPingTimeout
         config.maxAgentPingTimeouts = options.maxAgentPingTimeouts
+        config.registryMaxAgentAgeSeconds = options.registryMaxAgentAge
+        config.registryMaxAgentCount = options.registryMaxAgentCount
         config.minAllocatableResources = options.minAllocatableResources
         return MasterCore(config: config, registry: registry, now: wallClock(), seed: UInt64.random(in: 0...UInt64.max))
     }
@@ -164,8 +170,10 @@ public actor MasterServer {
         for stream in operatorStreams.values { stream.sendRecord(operatorRecord) }
     }
 
-    /// Carries out the core's decisions in order.
+    /// Carries out the core's decisions in order. The registry is written once per batch: the
+    /// core had made every change of the batch before returning it, so the first write holds them.
     func perform(_ actions: [MasterAction]) async {
+        var registryPersisted = false
         for action in actions {
             switch action {
             case .sendToFramework(let streamID, let event):
@@ -177,6 +185,8 @@ public actor MasterServer {
             case .closeAgentSession(let sessionID):
                 agentSessions.removeValue(forKey: sessionID)?.stream.finish()
             case .persistRegistry:
+                guard !registryPersisted else { continue }
+                registryPersisted = true
                 await persistRegistry()
             case .requestAllocation:
                 scheduleAllocation()

@@ -49,22 +49,27 @@ extension MasterCore {
         return actions
     }
 
-    /// Before a re-registering agent's tasks are adopted: the tasks it reports that this master
-    /// had given up on (TASK_UNREACHABLE, or TASK_LOST for frameworks that are not
+    /// Before a re-registering unreachable agent's tasks are adopted: the tasks it reports that
+    /// were given up on (TASK_UNREACHABLE, or TASK_LOST for frameworks that are not
     /// partition-aware) while the agent was away. Lost ones leave the completed list, since they
-    /// are live again.
+    /// are live again. Tasks this master never knew were given up by a master before it (the
+    /// agent is on the registry's unreachable list): they return too.
     mutating func takeBackTasksGivenUp(_ registration: AgentRegistration, agentID: AgentID) -> Set<String> {
         var returning: Set<String> = []
         for report in registration.tasks where !report.state.isTerminal {
             guard var framework = frameworks[report.frameworkID] else { continue }
             let taskID = report.task.taskID
-            if let known = framework.tasks[taskID], known.agentID == agentID, known.state == .unreachable {
-                returning.insert("\(report.frameworkID.value)/\(taskID.value)")
+            if let known = framework.tasks[taskID] {
+                if known.agentID == agentID, known.state == .unreachable {
+                    returning.insert("\(report.frameworkID.value)/\(taskID.value)")
+                }
             } else if let index = framework.completedTasks.lastIndex(where: {
                 $0.id == taskID && $0.agentID == agentID && $0.state == .lost
             }) {
                 framework.completedTasks.remove(at: index)
                 frameworks[report.frameworkID] = framework
+                returning.insert("\(report.frameworkID.value)/\(taskID.value)")
+            } else {
                 returning.insert("\(report.frameworkID.value)/\(taskID.value)")
             }
         }

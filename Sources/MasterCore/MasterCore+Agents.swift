@@ -40,6 +40,7 @@ extension MasterCore {
         let used = usedResources(on: id)
         allocator.addAgent(id, total: total, used: used)
         registry.agents[id.value] = MasterRegistry.AdmittedAgent(info: info, endpoint: registration.endpoint)
+        registry.unreachable[id.value] = nil
         actions.insert(.persistRegistry, at: 0)
         actions.insert(
             .sendToAgent(
@@ -194,7 +195,9 @@ extension MasterCore {
         agent.removed = true
         agent.recovered = false
         agents[agentID] = agent
+        recordUnreachable(agentID, now: now)
         counters.agentRemovals += 1
+        actions.append(.persistRegistry)
         actions.append(.observed(.agentRemoved(agentID)))
         return actions
     }
@@ -209,9 +212,10 @@ extension MasterCore {
     ) -> [MasterAction] {
         guard var framework = frameworks[task.frameworkID] else { return [] }
         let state: TaskState = framework.info.isPartitionAware ? partitionAwareState : .lost
-        let status = TaskStatus(
+        var status = TaskStatus(
             taskID: task.id, state: state, message: message, source: .master, reason: reason, agentID: task.agentID,
             executorID: task.executorID, timestamp: now)
+        if state == .unreachable { status.unreachableTime = timeInfo(now) }
         var updated = task
         updated.state = state
         updated.latestState = state
@@ -228,4 +232,9 @@ extension MasterCore {
         guard let stream = framework.streamID else { return [observed] }
         return [observed, .sendToFramework(streamID: stream, .update(status))]
     }
+}
+
+/// Mesos' TimeInfo: nanoseconds since the epoch.
+func timeInfo(_ seconds: Double) -> JSONValue {
+    .object(["nanoseconds": .number((seconds * 1e9).rounded())])
 }

@@ -105,6 +105,7 @@ extension MasterCore {
         var actions = expireFailoverTimeouts(now: now)
         actions += expireAgents(now: now)
         actions += markSilentAgentsUnreachable(now: now)
+        actions += pruneUnreachableAgents(now: now)
         actions += pingAgents(now: now)
         actions += expireOffers(now: now)
         actions += allocate(now: now)

@@ -184,8 +184,10 @@ extension MasterCore {
     }
 
     /// Unknown tasks: no answer while their agent may still re-register (after a master
-    /// restart); otherwise TASK_LOST, or for partition-aware frameworks TASK_GONE when
-    /// the agent is registered and TASK_UNKNOWN when it is not.
+    /// restart); TASK_UNREACHABLE (TASK_LOST for frameworks that are not partition-aware)
+    /// when the agent is unreachable, as Mesos answers from its unreachable list; otherwise
+    /// TASK_LOST, or for partition-aware frameworks TASK_GONE when the agent is registered
+    /// and TASK_UNKNOWN when it is not.
     func reconcileExplicit(
         _ tasks: [SchedulerCall.Reconcile.Task], framework: FrameworkRecord, now: Double
     ) -> [MasterAction] {
@@ -202,6 +204,15 @@ extension MasterCore {
                 continue
             }
             if probe.agentID == nil && agents.values.contains(where: { $0.recovered && !$0.removed }) {
+                continue
+            }
+            if let agentID = probe.agentID, let gone = registry.unreachable[agentID.value] {
+                var status = TaskStatus(
+                    taskID: probe.taskID, state: framework.info.isPartitionAware ? .unreachable : .lost,
+                    message: "Reconciliation: Task is unreachable", source: .master,
+                    reason: TaskStatusReason.reconciliation, agentID: agentID, timestamp: now)
+                status.unreachableTime = timeInfo(gone.time)
+                actions.append(.sendToFramework(streamID: stream, .update(status)))
                 continue
             }
             let agentKnown = probe.agentID.flatMap { agents[$0] }.map { $0.connected } ?? false

@@ -23,6 +23,10 @@ public struct MasterCore: Sendable {
         public var agentPingTimeoutSeconds: Double = 15
         /// Mesos `--max_agent_ping_timeouts`: missed pings after which the agent is unreachable.
         public var maxAgentPingTimeouts: Int = 5
+        /// Mesos `--registry_max_agent_age` (2 weeks): unreachable agents are forgotten after it.
+        public var registryMaxAgentAgeSeconds: Double = 14 * 24 * 3600
+        /// Mesos `--registry_max_agent_count`: unreachable agents kept at most.
+        public var registryMaxAgentCount: Int = 100 * 1024
         /// Completed tasks kept per framework for `/state`.
         public var maxCompletedTasksPerFramework: Int = 1000
         public var maxCompletedFrameworks: Int = 50

@@ -24,6 +24,10 @@ struct MasterFlags: ParsableArguments {
     var agentPingTimeout: DurationFlag = .init(seconds: 15)
     @Option(help: "Missed pings after which an agent is unreachable (its tasks UNREACHABLE or LOST).")
     var maxAgentPingTimeouts: Int = 5
+    @Option(help: "How long the registry remembers an unreachable agent, e.g. 2weeks or 3600.")
+    var registryMaxAgentAge: DurationFlag = .init(seconds: 14 * 24 * 3600)
+    @Option(help: "How many unreachable agents the registry remembers.")
+    var registryMaxAgentCount: Int = 100 * 1024
     @Option(help: "Minimum allocatable resources, e.g. 'cpus:0.01|mem:32'.")
     var minAllocatableResources: String = "cpus:0.01|mem:32"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
@@ -46,6 +50,12 @@ struct MasterFlags: ParsableArguments {
         }
         options.agentPingTimeout = agentPingTimeout.seconds
         options.maxAgentPingTimeouts = maxAgentPingTimeouts
+        guard registryMaxAgentAge.seconds > 0, registryMaxAgentCount >= 0 else {
+            throw ValidationError(
+                "--registry-max-agent-age must be positive and --registry-max-agent-count not negative")
+        }
+        options.registryMaxAgentAge = registryMaxAgentAge.seconds
+        options.registryMaxAgentCount = registryMaxAgentCount
         options.minAllocatableResources = try parseMinAllocatable(minAllocatableResources)
         options.flags = flags
         return options

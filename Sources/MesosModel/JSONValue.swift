@@ -32,8 +32,9 @@ public enum JSONValue: Codable, Hashable, Sendable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            // Integral numbers are written without a fraction so ids and counts stay readable.
-            if value.rounded() == value, abs(value) < 1e15 {
+            // Integral numbers are written without a fraction or exponent, so ids, counts and
+            // TimeInfo nanoseconds stay readable (and parse as int64 in protobuf's JSON mapping).
+            if value.rounded() == value, abs(value) < 9.2e18 {
                 try container.encode(Int64(value))
             } else {
                 try container.encode(value)

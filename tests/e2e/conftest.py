@@ -20,7 +20,7 @@ from e2e_support.cluster import DEFAULT_RESOURCES, DevCluster, SplitCluster, mes
 from e2e_support.ha import EtcdCluster, HACluster
 from e2e_support.images import Registry, example_images
 from e2e_support.kube import Kubectl
-from e2e_support.netns import TwoHosts
+from e2e_support.netns import TwoHosts, ip
 from e2e_support.scheduler import SchedulerProcess
 from e2e_support.slow_proxy import SlowProxies
 from e2e_support.waiting import wait_until
@@ -134,6 +134,33 @@ def two_hosts(tmp_path, request):
         yield hosts
         if _test_failed(request):
             print(hosts.logs())
+
+
+@pytest.fixture
+def partition_ha_cluster(two_hosts, tmp_path, request, mesokube_bin):
+    """Three etcd members and three masters on two_hosts.address_a (pinging agents every second, no
+    Kubernetes); agent 0 on this host, agent 1 in the namespace. Agents are left to the test to start;
+    `cluster.hosts` is two_hosts, whose veth cuts agent 1 off."""
+    etcd = EtcdCluster(tmp_path / "etcd")
+    hosts = two_hosts
+    cluster = HACluster(
+        tmp_path / "ha", etcd, masters=3, agents=2, resources="cpus:2;mem:2048;disk:2048;ports:[31000-31099]",
+        ip=hosts.address_a, agent_ips=[hosts.address_a, hosts.address_b],
+        agent_wrapper=lambda index, argv: hosts.in_host_b(f"agent-{index}", argv) if index == 1 else argv,
+        master_args=["--agent-ping-timeout", "1secs", "--max-agent-ping-timeouts", "5", "--no-kube"])
+    cluster.hosts = hosts
+    try:
+        etcd.start()
+        for index in range(3):
+            cluster.start_master(index)
+        cluster.wait_leader()
+        yield cluster
+    finally:
+        ip("link", "set", hosts.veth, "up", check=False)
+        if _test_failed(request):
+            print(cluster.logs(lines=150))
+        cluster.stop()
+        etcd.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ their supervisors would. Every port is a free one; everything lives in the test'
 import os
 import shutil
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import requests
 
@@ -75,12 +75,19 @@ class EtcdCluster:
 
 
 class HACluster:
-    """`masters` masters on `etcd` and `agents` agents that know every master."""
+    """`masters` masters on `etcd` and `agents` agents that know every master. Masters listen on `ip`;
+    agent i on `agent_ips[i]`, its command line passed through `agent_wrapper(i, argv)` (which may run it
+    in a network namespace)."""
 
     def __init__(self, work_dir: Path, etcd: EtcdCluster, masters: int = 3, agents: int = 2,
                  resources: str = DEFAULT_RESOURCES, master_args: Sequence[str] = (),
-                 store_url: Optional[str] = None):
+                 store_url: Optional[str] = None, ip: str = "127.0.0.1",
+                 agent_ips: Optional[Sequence[str]] = None,
+                 agent_wrapper: Optional[Callable[[int, list], list]] = None):
         self.work_dir = Path(work_dir)
+        self.ip = ip
+        self.agent_ips = list(agent_ips or [ip] * agents)
+        self.agent_wrapper = agent_wrapper
         self.etcd = etcd
         # What masters are given with --store: etcd's members, or proxies in front of them.
         self.store_url = store_url or etcd.store_url
@@ -90,20 +97,21 @@ class HACluster:
         self.agent_ports = [free_port() for _ in range(agents)]
         self.resources = resources
         self.master_args = list(master_args)
-        self.masters = [MasterClient(f"http://127.0.0.1:{port}") for port in self.master_ports]
-        self.agents = [AgentClient(f"http://127.0.0.1:{port}") for port in self.agent_ports]
+        self.masters = [MasterClient(f"http://{ip}:{port}") for port in self.master_ports]
+        self.agents = [AgentClient(f"http://{address}:{port}")
+                       for address, port in zip(self.agent_ips, self.agent_ports)]
         self.master_processes: List[Optional[ManagedProcess]] = [None] * masters
         self.agent_processes: List[Optional[ManagedProcess]] = [None] * agents
         # What a pymesos framework is given (the `scheduler` fixture reads it); any master will do.
-        self.master_address = f"127.0.0.1:{self.master_ports[0]}"
+        self.master_address = f"{ip}:{self.master_ports[0]}"
 
     @property
     def master_list(self) -> str:
-        return ",".join(f"127.0.0.1:{port}" for port in self.master_ports)
+        return ",".join(f"{self.ip}:{port}" for port in self.master_ports)
 
     @property
     def kube_api_servers(self) -> str:
-        return ",".join(f"https://127.0.0.1:{port}" for port in self.kube_ports)
+        return ",".join(f"https://{self.ip}:{port}" for port in self.kube_ports)
 
     def kubeconfig(self, index: int) -> Path:
         return self.work_dir / f"master-{index}" / "kubeconfig"
@@ -112,7 +120,7 @@ class HACluster:
         work = self.work_dir / f"master-{index}"
         work.mkdir(parents=True, exist_ok=True)
         argv = [str(mesokube_binary()), "master", "--work-dir", str(work), "--port", str(self.master_ports[index]),
-                "--ip", "127.0.0.1", "--store", self.store_url, "--kube-port", str(self.kube_ports[index]),
+                "--ip", self.ip, "--store", self.store_url, "--kube-port", str(self.kube_ports[index]),
                 "--marathon-port", str(self.marathon_ports[index]), "--dns-port", str(free_port()),
                 "--kube-api-servers", self.kube_api_servers, "--allocation-interval", DEFAULT_ALLOCATION_INTERVAL,
                 *self.master_args]
@@ -135,8 +143,10 @@ class HACluster:
         work = self.work_dir / f"agent-{index}"
         work.mkdir(parents=True, exist_ok=True)
         argv = [str(mesokube_binary()), "agent", "--master", self.master_list, "--work-dir", str(work),
-                "--port", str(self.agent_ports[index]), "--ip", "127.0.0.1", "--resources", self.resources,
+                "--port", str(self.agent_ports[index]), "--ip", self.agent_ips[index], "--resources", self.resources,
                 "--no-service-proxy"]
+        if self.agent_wrapper is not None:
+            argv = self.agent_wrapper(index, argv)
         self.agent_processes[index] = ManagedProcess(
             f"mesokube-agent-{index}", argv, self.work_dir / "logs" / f"agent-{index}.log", cwd=self.work_dir).start()
 

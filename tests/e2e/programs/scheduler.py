@@ -13,7 +13,8 @@ exercised by the real client. It prints one JSON object per line on stdout for e
   {"cmd": "kill", "task_id": "t"}
   {"cmd": "message", "executor_id": "e", "agent_id": "a", "data": "text"}   framework -> executor MESSAGE
   {"cmd": "shutdown_executor", "executor_id": "e", "agent_id": "a"}          SHUTDOWN of one executor
-  {"cmd": "reconcile", "task_ids": ["t", ...]}    an empty list asks for implicit reconciliation
+  {"cmd": "reconcile", "task_ids": ["t", ...], "agent_id": "a"?}  an empty list asks for implicit
+                                                 reconciliation; agent_id goes with every task id
   {"cmd": "suppress"} / {"cmd": "revive"}
   {"cmd": "stop", "failover": false}             driver.stop(failover); the process then exits
 
@@ -302,7 +303,14 @@ def execute(driver, scheduler, command):
                       "shutdown": {"executor_id": {"value": command["executor_id"]},
                                    "agent_id": {"value": command["agent_id"]}}})
     elif name == "reconcile":
-        driver.reconcileTasks([{"task_id": {"value": t}} for t in command.get("task_ids", [])])
+        tasks = [{"task_id": {"value": t}} for t in command.get("task_ids", [])]
+        if command.get("agent_id"):
+            # pymesos' reconcileTasks drops agent_id; the same RECONCILE call through its connection keeps it.
+            tasks = [dict(task, agent_id={"value": command["agent_id"]}) for task in tasks]
+            driver._send({"type": "RECONCILE", "framework_id": {"value": driver.framework_id},
+                          "reconcile": {"tasks": tasks}})
+        else:
+            driver.reconcileTasks(tasks)
     elif name == "suppress":
         driver.suppressOffers()
     elif name == "revive":
