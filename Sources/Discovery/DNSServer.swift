@@ -65,7 +65,9 @@ public final class DNSServer: Sendable {
         }
     }
 
-    /// Replaces every record with those of `snapshot`; safe from any thread.
+    /// Replaces every record with those of `snapshot`; safe from any thread. Large tables are
+    /// rebuilt at a bounded rate (see `DNSServerState.replaceTable`), so the newest snapshot may
+    /// be served a little later than the call.
     public func update(_ snapshot: DiscoverySnapshot) {
         state.replaceTable(with: snapshot)
     }
@@ -103,6 +105,14 @@ final class DNSServerState: @unchecked Sendable {
     private let lock = NSLock()
     private var table: DNSRecordTable
     private var rotation = 0
+    /// A snapshot that arrives before `pacing` allows a rebuild waits in `pending` (a newer one
+    /// replaces it) for one scheduled rebuild.
+    private var pacing = RebuildPacing(threshold: 0.005, share: 0.1)
+    private var pending: DiscoverySnapshot?
+    private var rebuildScheduled = false
+    private let origin = ContinuousClock.now
+    private var buildsStarted = 0
+    private var installedBuild = 0
 
     init(table: DNSRecordTable, options: DNSRecordTable.Options, forwarder: DNSForwarder, logger: Logger) {
         self.table = table
@@ -111,10 +121,59 @@ final class DNSServerState: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Snapshots come a few times a second while tasks change, and a rebuild costs time in the
+    /// number of tasks (a thousand-instance app's rolling restart kept standby masters busy half
+    /// the time). Rebuilds over 5 ms take at most a tenth of the time; a delayed one uses the
+    /// newest snapshot that arrived meanwhile.
     func replaceTable(with snapshot: DiscoverySnapshot) {
-        // Built outside the lock: queries keep being answered from the old table meanwhile.
+        let wait: Double? = lock.withLock {
+            if rebuildScheduled {
+                pending = snapshot
+                return nil
+            }
+            let delay = pacing.delay(now: seconds())
+            guard delay > 0 else { return 0 }
+            pending = snapshot
+            rebuildScheduled = true
+            return delay
+        }
+        guard let wait else { return }
+        guard wait > 0 else { return build(snapshot) }
+        Task { [self] in
+            try? await Task.sleep(for: .seconds(wait))
+            let latest = lock.withLock {
+                defer {
+                    pending = nil
+                    rebuildScheduled = false
+                }
+                return pending
+            }
+            if let latest { build(latest) }
+        }
+    }
+
+    /// Built outside the lock: queries keep being answered from the old table meanwhile. Should
+    /// two builds overlap, the one started later wins.
+    private func build(_ snapshot: DiscoverySnapshot) {
+        let ticket = lock.withLock {
+            buildsStarted += 1
+            return buildsStarted
+        }
+        let start = seconds()
         let fresh = DNSRecordTable(snapshot: snapshot, options: options)
-        lock.withLock { table = fresh }
+        let end = seconds()
+        lock.withLock {
+            if ticket > installedBuild {
+                table = fresh
+                installedBuild = ticket
+            }
+            pacing.built(start: start, end: end)
+        }
+    }
+
+    private func seconds() -> Double {
+        let elapsed = ContinuousClock.now - origin
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     func currentTable() -> DNSRecordTable { lock.withLock { table } }
