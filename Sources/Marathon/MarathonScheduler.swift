@@ -30,6 +30,11 @@ public actor MarathonScheduler: SchedulerEventHandler {
         public var maxInstancesPerOffer = 5
         /// Seconds between explicit reconciliations of the known tasks.
         public var reconcileInterval = 30.0
+        /// Seconds from start (this master's election) to the first reconciliation, Marathon's
+        /// `--reconciliation_initial_delay` (15 s): launches a killed leader had accepted but
+        /// never carried out are found then, even when leaders change more often than the
+        /// interval. Agents have re-registered with the new leader by then.
+        public var reconcileInitialDelay = 15.0
         public init() {}
     }
 
@@ -54,6 +59,11 @@ public actor MarathonScheduler: SchedulerEventHandler {
     var tickPending = false
     var tickRunning = false
     var tickRequested = false
+    /// How long the last tick's decisions took; the next tick waits at least four times that.
+    var lastDecisionSeconds = 0.0
+    /// Decisions made in one synchronous stretch of a tick (nil outside): state cannot change
+    /// there, and the tick asks for each app's decision several times.
+    var decisionMemo: [PathId: PacingDecision]?
     var timer: Task<Void, Never>?
     var eventSubscribers: [ObjectIdentifier: EventSubscriber] = [:]
     /// Health and readiness of live tasks (in memory, as in Marathon).
@@ -111,14 +121,16 @@ public actor MarathonScheduler: SchedulerEventHandler {
     /// Periodic work: launch backoff ending, explicit reconciliation.
     func startTimer() {
         guard timer == nil else { return }
+        let initialDelay = options.reconcileInitialDelay
+        let interval = options.reconcileInterval
         timer = Task { [weak self] in
-            var sinceReconcile = 0.0
+            var untilReconcile = initialDelay
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                sinceReconcile += 1
+                untilReconcile -= 1
                 guard let self else { return }
-                if sinceReconcile >= self.options.reconcileInterval {
-                    sinceReconcile = 0
+                if untilReconcile <= 0 {
+                    untilReconcile = interval
                     await self.reconcileKnownTasks()
                 }
                 await self.wake()
@@ -141,13 +153,29 @@ public actor MarathonScheduler: SchedulerEventHandler {
 
     /// What the core decides for one app now (also tells whether its deployment step is done).
     func decision(for id: PathId) -> PacingDecision {
+        if let known = decisionMemo?[id] { return known }
         let app = apps[id]
         let live = liveTasks(of: id).map {
             LiveTask(
                 id: $0.id, configVersion: $0.configVersion, isRunning: $0.isRunning, isKilling: $0.killing,
                 stagedAt: $0.stagedAt, passesChecks: passesChecks($0, of: app), unreachableSince: $0.unreachableSince)
         }
-        return InstanceReconcile.next(app: app, tasks: live, now: Date())
+        let decided = InstanceReconcile.next(app: app, tasks: live, now: Date())
+        decisionMemo?[id] = decided
+        return decided
+    }
+
+    /// Runs `body` with each app's decision made once; `body` cannot suspend, so nothing changes
+    /// the tasks or apps meanwhile. The time taken is added to `lastDecisionSeconds`.
+    func withDecisionsMemoized<T>(_ body: () -> T) -> T {
+        let start = ContinuousClock.now
+        decisionMemo = [:]
+        defer {
+            decisionMemo = nil
+            let elapsed = ContinuousClock.now - start
+            lastDecisionSeconds += Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
+        }
+        return body()
     }
 
     /// 1-based index of the first step with an unfinished action.
