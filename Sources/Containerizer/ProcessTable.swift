@@ -33,18 +33,43 @@ enum ProcessTable {
     }
 
     /// Parses "pid (comm) state ppid pgrp session ...". comm may hold spaces and
-    /// parentheses, so fields are taken after the last ')'.
+    /// parentheses, so fields are taken after the last ')'. Scanned byte by byte, without
+    /// strings: agents parse every process' line when they look for a session's members, and
+    /// with thousands of processes (a thousand tasks and their supervisors) that was most of a
+    /// busy agent's time.
     static func parse(statLine: [UInt8], pid: Int32) -> Entry? {
         guard let closingParen = statLine.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let rest = String(decoding: statLine[(closingParen + 1)...], as: UTF8.self)
-        let fields = rest.split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count >= 4, let state = fields[0].first,
-            let parent = Int32(fields[1]), let group = Int32(fields[2]), let session = Int32(fields[3])
+        // starttime is field 22 of the stat line, the 20th after comm; nothing later is needed.
+        var fields: [Range<Int>] = []
+        fields.reserveCapacity(20)
+        var index = closingParen + 1
+        while fields.count < 20 {
+            while index < statLine.count, statLine[index] == UInt8(ascii: " ") { index += 1 }
+            let start = index
+            while index < statLine.count, statLine[index] > UInt8(ascii: " ") { index += 1 }
+            guard index > start else { break }
+            fields.append(start..<index)
+        }
+        guard fields.count >= 4, fields[0].count == 1,
+            let parent = decimal(statLine[fields[1]]).flatMap(Int32.init(exactly:)),
+            let group = decimal(statLine[fields[2]]).flatMap(Int32.init(exactly:)),
+            let session = decimal(statLine[fields[3]]).flatMap(Int32.init(exactly:))
         else { return nil }
-        // starttime is field 22 of the stat line, the 20th after comm.
-        let startTime = fields.count > 19 ? UInt64(fields[19]) ?? 0 : 0
+        let startTime = fields.count > 19 ? decimal(statLine[fields[19]]) ?? 0 : 0
         return Entry(
-            pid: pid, state: state, parentPID: parent, processGroup: group, session: session, startTime: startTime)
+            pid: pid, state: Character(Unicode.Scalar(statLine[fields[0].lowerBound])), parentPID: parent,
+            processGroup: group, session: session, startTime: startTime)
+    }
+
+    /// A non-negative decimal number of at most 19 digits (so it fits), or nil.
+    static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 19 else { return nil }
+        var value: UInt64 = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + UInt64(digit - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// Every process visible in /proc (empty if /proc is not mounted).

@@ -39,5 +39,10 @@ private typealias Status = Containerizer.ExitStatus
         let full = "77 (sh) S 1 77 77 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123456 2220032 1"
         #expect(ProcessTable.parse(statLine: Array(full.utf8), pid: 77)?.startTime == 123456)
         #expect(ProcessTable.parse(statLine: Array("garbage".utf8), pid: 1) == nil)
+        #expect(ProcessTable.parse(statLine: Array("5 (x) S 1 2".utf8), pid: 5) == nil, "too few fields")
+        #expect(ProcessTable.parse(statLine: Array("5 (x) S 1 -2 3".utf8), pid: 5) == nil, "not a number")
+        #expect(ProcessTable.parse(statLine: Array("5 (x) Z 1 2 3\n".utf8), pid: 5)?.isLive == false)
+        let huge = "5 (x) S 1 2 99999999999 0"
+        #expect(ProcessTable.parse(statLine: Array(huge.utf8), pid: 5) == nil, "a session beyond Int32")
     }
 }
