@@ -178,7 +178,10 @@ extension MasterCore {
 
     mutating func removeAgent(_ agentID: AgentID, now: Double, message: String? = nil) -> [MasterAction] {
         guard var agent = agents[agentID] else { return [] }
-        var actions: [MasterAction] = []
+        // Durable before anyone is told, as Mesos' registrar applies MarkSlaveUnreachable first:
+        // a leader killed right after its frameworks heard TASK_UNREACHABLE has recorded it.
+        recordUnreachable(agentID, now: now)
+        var actions: [MasterAction] = [.persistRegistry]
         for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
             for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) where task.agentID == agentID {
                 actions += loseTask(
@@ -195,9 +198,7 @@ extension MasterCore {
         agent.removed = true
         agent.recovered = false
         agents[agentID] = agent
-        recordUnreachable(agentID, now: now)
         counters.agentRemovals += 1
-        actions.append(.persistRegistry)
         actions.append(.observed(.agentRemoved(agentID)))
         return actions
     }

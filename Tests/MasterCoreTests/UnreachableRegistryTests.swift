@@ -29,6 +29,21 @@ import Testing
         #expect(decoded == persisted)
     }
 
+    @Test("The registry is written before any framework hears of the loss")
+    func persistedBeforeTold() throws {
+        var (harness, _, stream, _, _) = AgentHealthTests.runningTask(
+            makeFrameworkInfo(failoverTimeout: 300, capabilities: ["PARTITION_AWARE"]))
+        harness.advance(by: 76)
+        let actions = harness.core.tick(now: harness.now)
+        let persisted = try #require(actions.firstIndex(of: .persistRegistry))
+        let told = try #require(
+            actions.firstIndex {
+                if case .sendToFramework(let id, _) = $0 { return id == stream }
+                return false
+            })
+        #expect(persisted < told)
+    }
+
     @Test("A registry written before the unreachable list reads with an empty one")
     func olderRegistryDecodes() throws {
         let old =

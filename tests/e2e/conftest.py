@@ -139,13 +139,13 @@ def two_hosts(tmp_path, request):
 @pytest.fixture
 def partition_ha_cluster(two_hosts, tmp_path, request, mesokube_bin):
     """Three etcd members and three masters on two_hosts.address_a (pinging agents every second, no
-    Kubernetes); agent 0 on this host, agent 1 in the namespace. Agents are left to the test to start;
-    `cluster.hosts` is two_hosts, whose veth cuts agent 1 off."""
+    Kubernetes); agents 0 and 2 on this host, agent 1 in the namespace. Agents are left to the test to
+    start; `cluster.hosts` is two_hosts, whose veth cuts agent 1 off."""
     etcd = EtcdCluster(tmp_path / "etcd")
     hosts = two_hosts
     cluster = HACluster(
-        tmp_path / "ha", etcd, masters=3, agents=2, resources="cpus:2;mem:2048;disk:2048;ports:[31000-31099]",
-        ip=hosts.address_a, agent_ips=[hosts.address_a, hosts.address_b],
+        tmp_path / "ha", etcd, masters=3, agents=3, resources="cpus:2;mem:2048;disk:2048;ports:[31000-31099]",
+        ip=hosts.address_a, agent_ips=[hosts.address_a, hosts.address_b, hosts.address_a],
         agent_wrapper=lambda index, argv: hosts.in_host_b(f"agent-{index}", argv) if index == 1 else argv,
         master_args=["--agent-ping-timeout", "1secs", "--max-agent-ping-timeouts", "5", "--no-kube"])
     cluster.hosts = hosts

@@ -1,8 +1,8 @@
 """A partition and a leader change together (issue 8): the unreachable agent is remembered by the registry.
 
 Three etcd members and three masters on this host's end of a veth pair; agent B in a network namespace
-(`TwoHosts`), agent A on this host. Masters ping agents every second (5 misses: B is unreachable ~5 s
-after its link goes down). While B is cut off the leader is killed -9. The new leader must know B as
+(`TwoHosts`), agents A and C on this host. Masters ping agents every second (5 misses: B is unreachable
+~5 s after its link goes down). B stays cut off for 60 s; meanwhile the leader is killed -9. The new leader must know B as
 unreachable from the registry — not wait `--agent-reregister-timeout` for it as for an agent it lost
 track of — answer explicit reconciliation with TASK_UNREACHABLE (TASK_LOST for a framework that is
 not partition-aware), and when B's link comes back admit it with its tasks, which ran on, telling both
@@ -16,6 +16,8 @@ from e2e_support.ha import HACluster
 from e2e_support.netns import ip
 from e2e_support.scheduler import sleep_task
 from e2e_support.waiting import wait_until
+
+PARTITION_SECONDS = 60
 
 
 def leader_state(cluster: HACluster) -> dict:
@@ -43,7 +45,8 @@ def test_a_partitioned_agent_stays_unreachable_through_a_leader_change(partition
     assert aware.wait_update("aware-task", "TASK_RUNNING", timeout=60)["agent_id"] == agent_b
     assert plain.wait_update("plain-task", "TASK_RUNNING", timeout=60)["agent_id"] == agent_b
     cluster.start_agent(0)
-    wait_until(lambda: cluster.masters[leader].active_agent_count() == 2, 60, "agent A registered")
+    cluster.start_agent(2)
+    wait_until(lambda: cluster.masters[leader].active_agent_count() == 3, 60, "agents A and C registered")
 
     mark_aware, mark_plain = aware.mark(), plain.mark()
     ip("link", "set", cluster.hosts.veth, "down")
@@ -70,6 +73,11 @@ def test_a_partitioned_agent_stays_unreachable_through_a_leader_change(partition
         if expected == "TASK_UNREACHABLE":
             assert answer["status"]["unreachable_time"]["nanoseconds"] > 0, answer
     mark_aware, mark_plain = aware.mark(), plain.mark()
+    while time.monotonic() - cut_at < PARTITION_SECONDS:
+        # The new leader knows the task only from B, which is away: never a running copy meanwhile.
+        assert not [c for c in live_copies(cluster, "aware-task") if c[0] == "TASK_RUNNING"]
+        assert cluster.masters[cluster.wait_leader()].used_within_totals()
+        time.sleep(2)
 
     ip("link", "set", cluster.hosts.veth, "up")
     healed_at = time.monotonic()
