@@ -198,8 +198,10 @@ let package = Package(
             name: "MesokubeBench",
             dependencies: [
                 "MesosModel", "Allocation", "KubeAPIServer", "KubeTypes", "StateStoreSQLite", "HTTPSupport",
-                "Discovery", "DiscoveryCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Discovery", "DiscoveryCore", "KubeClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -55,12 +55,18 @@ public final class HTTPClientSession: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         connectTimeout: TimeAmount = .seconds(10),
         defaultTimeout: TimeAmount = .seconds(75),
-        maxResponseBytes: Int = 64 << 20
+        maxResponseBytes: Int = 64 << 20,
+        connectionsPerHost: Int? = nil
     ) {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: HTTPClient.Configuration.Timeout(connect: connectTimeout, read: nil))
         configuration.httpVersion = .http1Only
+        // A client holding many event streams to one host (the benchmark's hollow agents) needs
+        // more than the pool's default of 8 connections, or its other calls wait for a free one.
+        if let connectionsPerHost {
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
+        }
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
         self.defaultTimeout = defaultTimeout
         self.maxResponseBytes = maxResponseBytes

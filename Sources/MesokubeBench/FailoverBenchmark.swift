@@ -90,23 +90,10 @@ final class BenchCluster {
         agentPort = ports[3]
     }
 
-    /// `$MESOKUBE_BIN`, else the `mesokube` built next to this benchmark.
-    var binary: String {
-        ProcessInfo.processInfo.environment["MESOKUBE_BIN"]
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("mesokube").path
-    }
+    var binary: String { BenchProcess.mesokubeBinary }
 
     func launch(_ path: String, _ arguments: [String], log: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = FileHandle(forWritingAtPath: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
+        try BenchProcess.launch(path, arguments, log: log)
     }
 
     func start() async throws {
@@ -209,21 +196,7 @@ final class BenchCluster {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw BenchError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    static func freePort() throws -> Int { try BenchProcess.freePort() }
 }
 
 struct BenchError: Error, CustomStringConvertible {

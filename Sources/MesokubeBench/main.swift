@@ -17,6 +17,10 @@ let usage = """
            mesokube-bench kube-api [--objects 2000] [--clients 16] [--watchers 100] [--updates 500] [--json]
            mesokube-bench discovery [--services 1000] [--endpoints 10] [--tasks 10000] [--queries 100000] [--json]
            mesokube-bench failover [--rounds 3] [--ttl 3] [--json]
+           mesokube-bench marathon [--agents 100] [--instances 500] [--json]
+           mesokube-bench pod-scheduling [--agents 5000] [--pods 10000] [--clients 16] [--json]
+           mesokube-bench idle [--seconds 60] [--settle 15] [--json]
+           mesokube-bench smoke [--json]   (every benchmark at a small size; the test command runs it)
     """
 
 /// Parses `--name value` pairs and bare `--flag`s after the subcommand; an option outside `known`
@@ -45,6 +49,17 @@ func integerOption(_ options: [String: String], _ name: String, default fallback
     return value
 }
 
+/// Runs a benchmark that returns figures, prints them, and exits 1 with the error if it fails.
+func runFigures(_ name: String, json: Bool, _ body: () async throws -> [BenchFigure]) async {
+    do {
+        BenchReport.emit(try await body(), json: json)
+    } catch {
+        FileHandle.standardError.write(Data("mesokube-bench \(name) failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
+BenchProcess.raiseFileLimit()
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "allocator":
@@ -118,6 +133,58 @@ case "failover":
         try await FailoverBenchmark.run(.init(rounds: rounds, ttl: ttl, json: options["json"] != nil))
     } catch {
         FileHandle.standardError.write(Data("mesokube-bench failover failed: \(error)\n".utf8))
+        exit(1)
+    }
+
+case "marathon":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["agents", "instances"]),
+        let agents = integerOption(options, "agents", default: 100),
+        let instances = integerOption(options, "instances", default: 500)
+    else {
+        print(usage)
+        exit(2)
+    }
+    await runFigures("marathon", json: options["json"] != nil) {
+        try await MarathonBenchmark.run(.init(agents: agents, instances: instances))
+    }
+
+case "pod-scheduling":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["agents", "pods", "clients"]),
+        let agents = integerOption(options, "agents", default: 5_000),
+        let pods = integerOption(options, "pods", default: 10_000),
+        let clients = integerOption(options, "clients", default: 16)
+    else {
+        print(usage)
+        exit(2)
+    }
+    await runFigures("pod-scheduling", json: options["json"] != nil) {
+        try await PodSchedulingBenchmark.run(.init(agents: agents, pods: pods, clients: clients))
+    }
+
+case "idle":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["seconds", "settle"]),
+        let seconds = integerOption(options, "seconds", default: 60),
+        let settle = integerOption(options, "settle", default: 15)
+    else {
+        print(usage)
+        exit(2)
+    }
+    await runFigures("idle", json: options["json"] != nil) {
+        try await IdleBenchmark.run(.init(seconds: seconds, settle: settle))
+    }
+
+case "smoke":
+    guard let options = parseOptions(arguments.dropFirst(), known: []) else {
+        print(usage)
+        exit(2)
+    }
+    do {
+        try await Smoke.run(json: options["json"] != nil)
+    } catch {
+        FileHandle.standardError.write(Data("mesokube-bench smoke failed: \(error)\n".utf8))
         exit(1)
     }
 

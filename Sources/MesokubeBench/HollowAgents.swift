@@ -1,0 +1,264 @@
+import Foundation
+import HTTPSupport
+import KubeClient
+import KubeTypes
+import MesosModel
+import NIOConcurrencyHelpers
+import NIOHTTP1
+
+/// Agents that register with a real master and run nothing, as kubemark's hollow nodes and kwok's
+/// fake nodes do. Each holds its own event stream to the master over HTTP, as `mesokube agent`
+/// does, answers RUN_TASK with TASK_RUNNING at once, KILL_TASK with TASK_KILLED and PING with PONG,
+/// and — the one step of a kubelet without which a pod is not scheduled — binds the pod a kube task
+/// carries to its node. A lost stream re-registers with the agent's id and tasks, as an agent does
+/// after a master failover, so the fleet also measures recovery.
+final class HollowFleet: Sendable {
+    struct Options: Sendable {
+        var count: Int
+        /// Each agent's resources, in the agent's `--resources` syntax.
+        var resources: String
+        /// Host names are `<prefix>-<index>`; they become the kube Node names.
+        var namePrefix = "hollow"
+        /// Binds pods of kube tasks when given (the kubelet's first step).
+        var kube: KubeClient?
+    }
+
+    /// What the fleet has seen, for the benchmarks to wait on.
+    struct Counters: Sendable {
+        var registered = 0
+        var reregistered = 0
+        var launched = 0
+        var running = 0
+        var killed = 0
+        var bindFailures = 0
+        var lastError: String?
+    }
+
+    let options: Options
+    let resources: [Resource]
+    /// One client for the fleet: a connection per agent's stream, and more for its calls.
+    let client: HTTPClientSession
+    private let state = NIOLockedValueBox(Counters())
+    private let loops = NIOLockedValueBox([Task<Void, Never>]())
+
+    init(_ options: Options) throws {
+        self.options = options
+        resources = try Resources.parse(options.resources).list
+        client = HTTPClientSession(connectionsPerHost: options.count * 2 + 16)
+    }
+
+    var counters: Counters { state.withLockedValue { $0 } }
+
+    /// Starts every agent against the master at `master` (`host:port`); returns at once.
+    private func start(master: String) {
+        let tasks = (0..<options.count).map { index in
+            Task {
+                var agent = HollowAgent(fleet: self, index: index, master: master)
+                await agent.run()
+            }
+        }
+        loops.withLockedValue { $0 += tasks }
+    }
+
+    /// Runs `body` with the fleet started against `master`, then stops every agent and closes
+    /// the fleet's connections, whether `body` succeeded or not.
+    static func with<T>(
+        _ options: Options, master: String, _ body: (HollowFleet) async throws -> T
+    ) async throws -> T {
+        let fleet = try HollowFleet(options)
+        fleet.start(master: master)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(fleet))
+        } catch {
+            result = .failure(error)
+        }
+        for task in fleet.loops.withLockedValue({ $0 }) { task.cancel() }
+        try? await fleet.client.shutdown()
+        return try result.get()
+    }
+
+    func update(_ change: (inout Counters) -> Void) {
+        state.withLockedValue { change(&$0) }
+    }
+
+    /// Polls the counters until `done` holds, or throws after `limit`.
+    func wait(_ what: String, limit: Duration, until done: (Counters) -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while !done(counters) {
+            guard clock.now < deadline else {
+                throw BenchError("hollow agents: \(what) not reached within \(limit); \(counters)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
+
+/// One hollow agent: its registration loop and the tasks it pretends to run.
+private struct HollowAgent {
+    let fleet: HollowFleet
+    let index: Int
+    let master: String
+    var agentID: AgentID?
+    var tasks: [TaskID: AgentTaskReport] = [:]
+    var executors: [ExecutorID: AgentExecutorReport] = [:]
+    var frameworks: [FrameworkID: FrameworkInfo] = [:]
+    var generator = SystemRandomNumberGenerator()
+
+    init(fleet: HollowFleet, index: Int, master: String) {
+        self.fleet = fleet
+        self.index = index
+        self.master = master
+    }
+
+    var hostname: String { "\(fleet.options.namePrefix)-\(String(format: "%05d", index))" }
+    var url: String { "http://\(master)/internal/agent" }
+
+    mutating func run() async {
+        while !Task.isCancelled {
+            await followMasterOnce()
+            try? await Task.sleep(for: .milliseconds(Int.random(in: 100...500)))
+        }
+    }
+
+    func registration() -> AgentCall {
+        var call = AgentCall(type: .register, agentID: agentID)
+        call.register = AgentRegistration(
+            agentInfo: AgentInfo(
+                hostname: hostname, port: 5051, resources: fleet.resources, attributes: nil, id: agentID),
+            endpoint: "127.0.0.1:\(10_000 + index)", version: mesosAPIVersion,
+            tasks: tasks.values.sorted { $0.task.taskID < $1.task.taskID }, executors: Array(executors.values),
+            frameworks: Array(frameworks.values))
+        return call
+    }
+
+    mutating func followMasterOnce() async {
+        let response: HTTPClientSession.StreamResponse
+        do {
+            let body = try MesosJSON.encodeBytes(registration())
+            response = try await fleet.client.postStream(
+                url: url, body: body, headers: ["Content-Type": "application/json"])
+        } catch {
+            fleet.update { $0.lastError = "register: \(error)" }
+            return
+        }
+        guard response.status == .ok, let session = response.headers.first(name: "Mesokube-Agent-Session") else {
+            let answer = String(decoding: response.body, as: UTF8.self)
+            fleet.update { $0.lastError = "register: \(response.status) \(answer)" }
+            return
+        }
+        do {
+            for try await record in response.records {
+                let event = try MesosJSON.decoder.decode(AgentEvent.self, from: Data(record))
+                try await handle(event, session: session)
+            }
+        } catch {
+            fleet.update { $0.lastError = "stream: \(error)" }
+        }
+    }
+
+    mutating func handle(_ event: AgentEvent, session: String) async throws {
+        switch event.type {
+        case .registered:
+            guard let registered = event.registered else { return }
+            let again = agentID != nil
+            agentID = registered.agentID
+            fleet.update { counters in
+                if again { counters.reregistered += 1 } else { counters.registered += 1 }
+            }
+        case .runTask, .runTaskGroup:
+            guard let run = event.runTask, let frameworkID = run.frameworkInfo.id else { return }
+            frameworks[frameworkID] = run.frameworkInfo
+            let launched = run.task.map { [$0] } ?? run.taskGroup?.tasks ?? []
+            fleet.update { $0.launched += launched.count }
+            for task in launched { try await start(task, executor: run.executor ?? task.executor, of: run, session) }
+        case .killTask:
+            guard let kill = event.killTask, let report = tasks.removeValue(forKey: kill.taskID) else { return }
+            try await send(.killed, for: report, session: session)
+            fleet.update { $0.killed += 1 }
+        case .shutdownFramework, .shutdownExecutor:
+            guard let reference = event.executor else { return }
+            let ending = tasks.values.filter {
+                $0.frameworkID == reference.frameworkID
+                    && (reference.executorID == nil || $0.executorID == reference.executorID)
+            }
+            for report in ending {
+                tasks.removeValue(forKey: report.task.taskID)
+                try await send(.killed, for: report, session: session)
+            }
+        case .ping:
+            try await post(AgentCall(type: .pong, agentID: agentID), session: session)
+        case .acknowledge, .heartbeat, .frameworkMessage, .updateFramework:
+            break
+        }
+    }
+
+    mutating func start(
+        _ task: TaskInfo, executor: ExecutorInfo?, of run: AgentEvent.RunTask, _ session: String
+    )
+        async throws
+    {
+        guard let frameworkID = run.frameworkInfo.id else { return }
+        if let executor {
+            executors[executor.executorID] = .init(
+                frameworkID: frameworkID, executor: executor, isCommandExecutor: false)
+        }
+        var report = AgentTaskReport(
+            frameworkID: frameworkID, executorID: executor?.executorID, task: task, state: .running, statusUUID: nil)
+        if let pod = Self.pod(of: task), let node = Self.nodeName(of: executor) {
+            await bind(pod, to: node)
+        }
+        report.state = .running
+        tasks[task.taskID] = report
+        try await send(.running, for: report, session: session)
+        fleet.update { $0.running += 1 }
+    }
+
+    /// The kube framework puts the pod in `TaskInfo.data` and the node name in the kubelet's
+    /// environment; other frameworks' tasks have neither.
+    static func pod(of task: TaskInfo) -> JSON? {
+        guard let data = task.data, let bytes = Base64.decode(data) else { return nil }
+        return try? JSONReader.parse(bytes)
+    }
+
+    static func nodeName(of executor: ExecutorInfo?) -> String? {
+        executor?.command?.environment?.variables.first { $0.name == "MESOKUBE_NODE_NAME" }?.value
+    }
+
+    func bind(_ pod: JSON, to node: String) async {
+        guard let kube = fleet.options.kube else { return }
+        let binding: JSON = [
+            "apiVersion": "v1", "kind": "Binding",
+            "metadata": ["name": .string(pod.name), "namespace": .string(pod.namespace), "uid": .string(pod.uid)],
+            "target": ["apiVersion": "v1", "kind": "Node", "name": .string(node)],
+        ]
+        do {
+            _ = try await kube.create(.pods, namespace: pod.namespace, name: pod.name, subresource: "binding", binding)
+        } catch {
+            fleet.update {
+                $0.bindFailures += 1
+                $0.lastError = "bind \(pod.name): \(error)"
+            }
+        }
+    }
+
+    mutating func send(_ state: TaskState, for report: AgentTaskReport, session: String) async throws {
+        let status = TaskStatus(
+            taskID: report.task.taskID, state: state, source: .executor, agentID: agentID,
+            executorID: report.executorID, timestamp: Date().timeIntervalSince1970,
+            uuid: StatusUUID.make(using: &generator))
+        var call = AgentCall(type: .statusUpdate, agentID: agentID)
+        call.statusUpdate = .init(frameworkID: report.frameworkID, status: status, latestState: state)
+        try await post(call, session: session)
+    }
+
+    func post(_ call: AgentCall, session: String) async throws {
+        let answer = try await fleet.client.post(
+            url: url, body: try MesosJSON.encodeBytes(call),
+            headers: ["Content-Type": "application/json", "Mesokube-Agent-Session": session])
+        if answer.status != .ok && answer.status != .accepted {
+            fleet.update { $0.lastError = "\(call.type.rawValue): \(answer.status) \(answer.bodyString)" }
+        }
+    }
+}
