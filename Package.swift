@@ -198,7 +198,7 @@ let package = Package(
             name: "MesokubeBench",
             dependencies: [
                 "MesosModel", "Allocation", "KubeAPIServer", "KubeTypes", "StateStoreSQLite", "HTTPSupport",
-                "Discovery", "DiscoveryCore", "KubeClient",
+                "Discovery", "DiscoveryCore", "KubeClient", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -40,11 +40,15 @@ extension KubeSchedulerFramework {
             }
             return
         }
-        if suppressed {
+        let waitingKeys = Set(allPods.filter(isPending).map(Self.key))
+        let newlyWaiting = waitingKeys.contains { pendingSince[$0] == nil }
+        // New pods and no offer in hand: revive, which asks the master for an allocation now.
+        // Without it a pod created just after another launched waits for the next periodic run
+        // (the rest of that agent went back unfiltered, but is only offered again then).
+        if suppressed || (newlyWaiting && offers.isEmpty) {
             try? await driver.revive(roles: [options.role])
             suppressed = false
         }
-        let waitingKeys = Set(allPods.filter(isPending).map(Self.key))
         pendingSince = pendingSince.filter { waitingKeys.contains($0.key) }
         for key in waitingKeys where pendingSince[key] == nil { pendingSince[key] = now }
         guard !pending.isEmpty, !offers.isEmpty || preemptionMayHelp(pending: pending, allPods: allPods) else {

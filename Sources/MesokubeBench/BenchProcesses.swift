@@ -80,6 +80,32 @@ enum BenchProcess {
         throw BenchError("\(what) did not answer within \(limit)")
     }
 
+    /// Runs `body` with a client of the API server a kubeconfig names (its own connection pool,
+    /// closed after).
+    static func withKubeClient<T>(
+        kubeconfig: String, fieldManager: String, _ body: (KubeClient) async throws -> T
+    ) async throws -> T {
+        let transport = try HTTPKubeTransport(configuration: try KubeClientConfiguration.load(kubeconfig: kubeconfig))
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(KubeClient(transport: transport, fieldManager: fieldManager)))
+        } catch {
+            result = .failure(error)
+        }
+        try? await transport.shutdown()
+        return try result.get()
+    }
+
+    /// Waits until `path` exists.
+    static func waitForFile(_ path: String, limit: Duration) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while !FileManager.default.fileExists(atPath: path) {
+            guard clock.now < deadline else { throw BenchError("\(path) not written within \(limit)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Lets one process hold as many connections as the hard limit allows (hollow agents each
     /// keep one open); processes started afterwards inherit it.
     static func raiseFileLimit() {
@@ -125,29 +151,13 @@ final class BenchMaster {
             try await BenchProcess.waitForOK(
                 "http://127.0.0.1:\(marathonPort)/ping", limit: .seconds(60), what: "Marathon")
         }
-        if kubePort != nil {
-            let clock = ContinuousClock()
-            let deadline = clock.now + .seconds(60)
-            while !FileManager.default.fileExists(atPath: kubeconfig) {
-                guard clock.now < deadline else { throw BenchError("no kubeconfig within 60 s (log \(log))") }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
+        if kubePort != nil { try await BenchProcess.waitForFile(kubeconfig, limit: .seconds(60)) }
     }
 
     var kubeconfig: String { "\(directory)/master/kubeconfig" }
 
-    /// Runs `body` with a client of this master's API server (its own connection pool, closed after).
     func withKubeClient<T>(fieldManager: String, _ body: (KubeClient) async throws -> T) async throws -> T {
-        let transport = try HTTPKubeTransport(configuration: try KubeClientConfiguration.load(kubeconfig: kubeconfig))
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(KubeClient(transport: transport, fieldManager: fieldManager)))
-        } catch {
-            result = .failure(error)
-        }
-        try? await transport.shutdown()
-        return try result.get()
+        try await BenchProcess.withKubeClient(kubeconfig: kubeconfig, fieldManager: fieldManager, body)
     }
 
     func stop() {
@@ -156,5 +166,58 @@ final class BenchMaster {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A whole `mesokube dev` cluster (one agent) on free ports, its state in `<directory>/dev`.
+final class DevProcess {
+    let directory: String
+    let masterPort: Int
+    let marathonPort: Int
+    let process: Process
+
+    init(directory: String, extra: [String] = []) throws {
+        self.directory = directory
+        masterPort = try BenchProcess.freePort()
+        marathonPort = try BenchProcess.freePort()
+        let arguments = [
+            "dev", "--work-dir", "\(directory)/dev", "--master-port", "\(masterPort)",
+            "--agent-port", "\(try BenchProcess.freePort())", "--kube-port", "\(try BenchProcess.freePort())",
+            "--marathon-port", "\(marathonPort)", "--dns-port", "\(try BenchProcess.freePort())",
+        ]
+        process = try BenchProcess.launch(
+            BenchProcess.mesokubeBinary, arguments + extra, log: "\(directory)/dev.log")
+    }
+
+    var kubeconfig: String { "\(directory)/dev/kubeconfig" }
+
+    func ready() async throws {
+        try await BenchProcess.waitForOK(
+            "http://127.0.0.1:\(masterPort)/master/state", limit: .seconds(60), what: "mesokube dev")
+        try await BenchProcess.waitForOK("http://127.0.0.1:\(marathonPort)/ping", limit: .seconds(60), what: "Marathon")
+        try await BenchProcess.waitForFile(kubeconfig, limit: .seconds(60))
+    }
+
+    func withKubeClient<T>(fieldManager: String, _ body: (KubeClient) async throws -> T) async throws -> T {
+        try await BenchProcess.withKubeClient(kubeconfig: kubeconfig, fieldManager: fieldManager, body)
+    }
+
+    /// `mesokube image import` into the store the agent's pods use (`<agent>/kubelet/images`), as an
+    /// operator pre-pulls an image.
+    func importImage(_ archive: String, name: String) async throws {
+        let importer = try BenchProcess.launch(
+            BenchProcess.mesokubeBinary,
+            ["image", "import", archive, "--name", name, "--work-dir", "\(directory)/dev/agent-0/kubelet"],
+            log: "\(directory)/import.log")
+        importer.waitUntilExit()
+        guard importer.terminationStatus == 0 else {
+            throw BenchError("mesokube image import exited \(importer.terminationStatus) (log \(directory)/import.log)")
+        }
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
     }
 }

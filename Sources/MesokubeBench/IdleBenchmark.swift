@@ -19,22 +19,11 @@ enum IdleBenchmark {
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let master = try BenchProcess.freePort()
-        let marathon = try BenchProcess.freePort()
-        let arguments = [
-            "dev", "--work-dir", "\(directory)/dev", "--master-port", "\(master)",
-            "--agent-port", "\(try BenchProcess.freePort())", "--kube-port", "\(try BenchProcess.freePort())",
-            "--marathon-port", "\(marathon)", "--dns-port", "\(try BenchProcess.freePort())",
-        ]
-        let process = try BenchProcess.launch(BenchProcess.mesokubeBinary, arguments, log: "\(directory)/dev.log")
-        defer {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
-        try await BenchProcess.waitForOK("http://127.0.0.1:\(master)/master/state", limit: .seconds(60), what: "dev")
-        try await BenchProcess.waitForOK("http://127.0.0.1:\(marathon)/ping", limit: .seconds(60), what: "Marathon")
+        let dev = try DevProcess(directory: directory)
+        defer { dev.stop() }
+        try await dev.ready()
         try await Task.sleep(for: .seconds(settings.settle))
-        let pid = process.processIdentifier
+        let pid = dev.process.processIdentifier
         let clock = ContinuousClock()
         let began = clock.now
         let cpuBefore = treeCPUSeconds(pid)

@@ -19,6 +19,7 @@ let usage = """
            mesokube-bench failover [--rounds 3] [--ttl 3] [--json]
            mesokube-bench marathon [--agents 100] [--instances 500] [--json]
            mesokube-bench pod-scheduling [--agents 5000] [--pods 10000] [--clients 16] [--json]
+           mesokube-bench pod-startup [--pods 100] [--json]   (root: runc, pod networks)
            mesokube-bench idle [--seconds 60] [--settle 15] [--json]
            mesokube-bench smoke [--json]   (every benchmark at a small size; the test command runs it)
     """
@@ -161,6 +162,18 @@ case "pod-scheduling":
     }
     await runFigures("pod-scheduling", json: options["json"] != nil) {
         try await PodSchedulingBenchmark.run(.init(agents: agents, pods: pods, clients: clients))
+    }
+
+case "pod-startup":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["pods"]),
+        let pods = integerOption(options, "pods", default: 100)
+    else {
+        print(usage)
+        exit(2)
+    }
+    await runFigures("pod-startup", json: options["json"] != nil) {
+        try await PodStartupBenchmark.run(.init(pods: pods))
     }
 
 case "idle":
