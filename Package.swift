@@ -197,7 +197,9 @@ let package = Package(
         .executableTarget(
             name: "MesokubeBench",
             dependencies: [
-                "MesosModel", "Allocation", "KubeAPIServer", "KubeTypes", "StateStoreSQLite", "HTTPSupport",
+                "MesosModel", "Allocation", "KubeAPIServer", "KubeTypes", "StateStore", "StateStoreSQLite",
+                "StateStoreEtcd",
+                "HTTPSupport",
                 "Discovery", "DiscoveryCore", "KubeClient", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

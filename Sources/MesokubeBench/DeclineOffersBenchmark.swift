@@ -98,6 +98,30 @@ enum DeclineOffersBenchmark {
         return Report(settings: settings, setupSeconds: setupSeconds, rounds: rounds)
     }
 
+    /// Every size of the grid; each figure is the mean `allocate()` time over the rounds (round 0
+    /// checks no filters, later rounds check more and more).
+    static func matrix(rounds: Int, seed: UInt64) -> [BenchFigure] {
+        var figures: [BenchFigure] = []
+        for agents in [1_000, 10_000, 50_000] {
+            for frameworks in [1, 100, 1_000] {
+                let report = run(.init(agents: agents, frameworks: frameworks, rounds: rounds, seed: seed))
+                let times = report.rounds.map(\.allocateSeconds)
+                var details = ["agents": Double(agents), "frameworks": Double(frameworks)]
+                for round in report.rounds { details["round\(round.index)_ms"] = round.allocateSeconds * 1000 }
+                let headline = agents == 10_000 && frameworks == 1_000
+                figures.append(
+                    BenchFigure(
+                        name: "allocator.decline_offers",
+                        measure:
+                            "Allocator cycle, \(agents) agents × \(frameworks) frameworks (mean of \(rounds) rounds)",
+                        value: times.reduce(0, +) / Double(max(times.count, 1)) * 1000, unit: "ms",
+                        target: headline ? "≤ 50 ms" : "",
+                        anchor: headline ? "Mesos 1.8 ≈1.1 s" : "", details: details))
+            }
+        }
+        return figures
+    }
+
     /// 16 fragments of [31000-32000] in use: 15 single ports two apart, then the rest.
     static func fragmentedPorts() -> [ClosedRange<UInt64>] {
         var ranges: [ClosedRange<UInt64>] = []

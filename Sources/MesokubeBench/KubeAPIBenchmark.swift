@@ -45,6 +45,11 @@ enum KubeAPIBenchmark {
             throw error
         }
         await harness.stop()
+        // The floor: the same creates straight into the stores, after the API server has stopped.
+        for figure in try await StoreFloorBenchmark.run(.init(objects: settings.objects, clients: settings.clients)) {
+            print(figure.line)
+            if settings.json { print(figure.json(common: settings.common).serialized()) }
+        }
         let (database, wal) = harness.databaseBytes()
         let size = PhaseFigure.fixed(Double(database + wal) / 1_000_000, 2)
         print("SQLite store after the run: \(database) bytes + \(wal) bytes WAL = \(size) MB (no compaction ran)")

@@ -21,6 +21,8 @@ enum Smoke {
         figures += try await MarathonBenchmark.run(.init(agents: 5, instances: 20))
         section("pod-scheduling")
         figures += try await PodSchedulingBenchmark.run(.init(agents: 10, pods: 50, clients: 4))
+        section("pod-startup")
+        figures += try await PodStartupBenchmark.run(.init(pods: 3))
         section("idle")
         figures += try await IdleBenchmark.run(.init(seconds: 3, settle: 1))
         section("figures (smoke sizes, not comparable with the targets)")

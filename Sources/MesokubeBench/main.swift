@@ -13,7 +13,7 @@ import Foundation
 //   mesokube-bench failover [--rounds N] [--ttl SECONDS] [--json]   (needs etcd and the mesokube binary)
 
 let usage = """
-    usage: mesokube-bench allocator [--agents 10000] [--frameworks 1000] [--rounds 3] [--seed 1] [--json]
+    usage: mesokube-bench allocator [--agents 10000] [--frameworks 1000] [--rounds 3] [--seed 1] [--matrix] [--json]
            mesokube-bench kube-api [--objects 2000] [--clients 16] [--watchers 100] [--updates 500] [--json]
            mesokube-bench discovery [--services 1000] [--endpoints 10] [--tasks 10000] [--queries 100000] [--json]
            mesokube-bench failover [--rounds 3] [--ttl 3] [--json]
@@ -32,7 +32,7 @@ func parseOptions(_ arguments: ArraySlice<String>, known: Set<String>) -> [Strin
     while let argument = rest.popFirst() {
         guard argument.hasPrefix("--") else { return nil }
         let name = String(argument.dropFirst(2))
-        if name == "json" {
+        if name == "json" || name == "matrix" {
             options[name] = "true"
         } else if let equals = name.firstIndex(of: "=") {
             options[String(name[..<equals])] = String(name[name.index(after: equals)...])
@@ -65,7 +65,7 @@ let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "allocator":
     guard
-        let options = parseOptions(arguments.dropFirst(), known: ["agents", "frameworks", "rounds", "seed"]),
+        let options = parseOptions(arguments.dropFirst(), known: ["agents", "frameworks", "rounds", "seed", "matrix"]),
         let agents = integerOption(options, "agents", default: 10_000),
         let frameworks = integerOption(options, "frameworks", default: 1_000),
         let rounds = integerOption(options, "rounds", default: 3),
@@ -73,6 +73,13 @@ case "allocator":
     else {
         print(usage)
         exit(2)
+    }
+    if options["matrix"] != nil {
+        // The issue's grid: {1,000, 10,000, 50,000} agents × {1, 100, 1,000} frameworks.
+        await runFigures("allocator", json: options["json"] != nil) {
+            DeclineOffersBenchmark.matrix(rounds: rounds, seed: UInt64(seed))
+        }
+        exit(0)
     }
     let settings = DeclineOffersBenchmark.Settings(
         agents: agents, frameworks: frameworks, rounds: rounds, seed: UInt64(seed))
