@@ -197,7 +197,8 @@ let package = Package(
         .executableTarget(
             name: "MesokubeBench",
             dependencies: [
-                "MesosModel", "Allocation", "KubeAPIServer", "KubeTypes", "StateStore", "StateStoreSQLite",
+                "MesosModel", "Allocation", "MasterCore", "KubeAPIServer", "KubeTypes", "StateStore",
+                "StateStoreSQLite",
                 "StateStoreEtcd",
                 "HTTPSupport",
                 "Discovery", "DiscoveryCore", "KubeClient", "TestSupport",

@@ -35,9 +35,14 @@ extension MasterCore {
             reregisteredTime: previous == nil && registration.agentInfo.id == nil ? nil : now, removalDeadline: nil,
             recovered: false, removed: false, lastContact: now)
         let returning = previous?.removed == true ? takeBackTasksGivenUp(registration, agentID: id) : []
-        actions += adoptReportedWork(registration, agentID: id, now: now)
-        actions += announceReturnedTasks(returning, agentID: id, now: now)
-        let used = usedResources(on: id)
+        // An agent the master has no record of (a fresh agent, or any agent after a master
+        // restart) can have no tasks here but those it reports: the per-agent work below then looks
+        // at the reported tasks only, not at every task of the cluster, so a re-registration storm
+        // at 10,000s of agents stays linear.
+        let reported = previous == nil ? registration : nil
+        actions += adoptReportedWork(registration, agentID: id, knownBefore: previous != nil, now: now)
+        if !returning.isEmpty { actions += announceReturnedTasks(returning, agentID: id, now: now) }
+        let used = usedResources(on: id, onlyReportedIn: reported)
         allocator.addAgent(id, total: total, used: used)
         registry.agents[id.value] = MasterRegistry.AdmittedAgent(info: info, endpoint: registration.endpoint)
         registry.unreachable[id.value] = nil
@@ -63,11 +68,12 @@ extension MasterCore {
 
     /// Takes in the tasks and executors an agent reports. Tasks the master believed were
     /// on that agent but the agent no longer has are lost.
-    mutating func adoptReportedWork(_ registration: AgentRegistration, agentID: AgentID, now: Double) -> [MasterAction]
-    {
+    mutating func adoptReportedWork(
+        _ registration: AgentRegistration, agentID: AgentID, knownBefore: Bool = true, now: Double
+    ) -> [MasterAction] {
         var actions: [MasterAction] = []
         let reported = Set(registration.tasks.map { "\($0.frameworkID.value)/\($0.task.taskID.value)" })
-        for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
+        for framework in (knownBefore ? frameworks.values.sorted(by: { $0.id < $1.id }) : []) {
             // Includes STAGING tasks: a RUN_TASK sent on the agent's previous session is lost
             // with it, and the framework must hear so rather than wait forever.
             for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) where task.agentID == agentID {
@@ -97,9 +103,11 @@ extension MasterCore {
         }
         for report in registration.tasks where !removed.contains(report.frameworkID) {
             ensureFramework(report.frameworkID, info: infos[report.frameworkID], now: now)
-            guard var framework = frameworks[report.frameworkID] else { continue }
+            // Looked up, not copied out: a local copy of the record would make the insert below
+            // copy the framework's whole task table, once per reported task.
+            guard let executorRole = frameworks[report.frameworkID].map(executorRole) else { continue }
             let resources = Resources(report.task.resources ?? [])
-            let role = resources.allocationRoles.first ?? executorRole(framework)
+            let role = resources.allocationRoles.first ?? executorRole
             // `state` is the newest state the agent knows; the unacknowledged head update (if
             // any) is what the framework has been told, Mesos' `status_update_state`.
             var record = TaskRecord(
@@ -109,8 +117,7 @@ extension MasterCore {
             record.statuses = report.statuses ?? []
             record.pendingUUID = report.statusUUID
             record.resourcesRecovered = report.state.isTerminal
-            framework.tasks[report.task.taskID] = record
-            frameworks[report.frameworkID] = framework
+            frameworks[report.frameworkID]?.tasks[report.task.taskID] = record
         }
         return actions
     }
@@ -134,11 +141,26 @@ extension MasterCore {
     }
 
     /// Resources in use on an agent per framework: live tasks plus custom executors.
-    func usedResources(on agentID: AgentID) -> [FrameworkID: Resources] {
+    /// What the frameworks use on the agent; with `registration`, only the tasks and executors it
+    /// reports are looked at (enough when nothing else can be on the agent).
+    func usedResources(
+        on agentID: AgentID, onlyReportedIn registration: AgentRegistration? = nil
+    )
+        -> [FrameworkID: Resources]
+    {
         var used: [FrameworkID: Resources] = [:]
-        for framework in frameworks.values {
+        let candidates = registration.map { registration in
+            Set(registration.tasks.map(\.frameworkID) + registration.executors.map(\.frameworkID))
+                .compactMap { frameworks[$0] }
+        }
+        for framework in candidates ?? Array(frameworks.values) {
             var total = Resources()
-            for task in framework.tasks.values where task.agentID == agentID && !task.resourcesRecovered {
+            let tasks =
+                registration.map { registration in
+                    Set(registration.tasks.filter { $0.frameworkID == framework.id }.map(\.task.taskID))
+                        .compactMap { framework.tasks[$0] }
+                } ?? Array(framework.tasks.values)
+            for task in tasks where task.agentID == agentID && !task.resourcesRecovered {
                 total += task.resources
             }
             for executor in framework.executors[agentID]?.values.map({ $0 }) ?? [] {

@@ -23,6 +23,8 @@ enum Smoke {
         figures += try await PodSchedulingBenchmark.run(.init(agents: 10, pods: 50, clients: 4))
         section("pod-startup")
         figures += try await PodStartupBenchmark.run(.init(pods: 3))
+        section("scale")
+        figures += try ScaleBenchmark.run(.init(agents: 500, tasks: 5_000, cycles: 2))
         section("idle")
         figures += try await IdleBenchmark.run(.init(seconds: 3, settle: 1))
         section("figures (smoke sizes, not comparable with the targets)")

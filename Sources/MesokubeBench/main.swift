@@ -20,6 +20,7 @@ let usage = """
            mesokube-bench marathon [--agents 100] [--instances 500] [--json]
            mesokube-bench pod-scheduling [--agents 5000] [--pods 10000] [--clients 16] [--json]
            mesokube-bench pod-startup [--pods 100] [--json]   (root: runc, pod networks)
+           mesokube-bench scale [--agents 50000] [--tasks 1000000] [--cycles 3] [--json]   (the master's core in process)
            mesokube-bench idle [--seconds 60] [--settle 15] [--json]
            mesokube-bench smoke [--json]   (every benchmark at a small size; the test command runs it)
     """
@@ -181,6 +182,20 @@ case "pod-startup":
     }
     await runFigures("pod-startup", json: options["json"] != nil) {
         try await PodStartupBenchmark.run(.init(pods: pods))
+    }
+
+case "scale":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["agents", "tasks", "cycles"]),
+        let agents = integerOption(options, "agents", default: 50_000),
+        let tasks = integerOption(options, "tasks", default: 1_000_000),
+        let cycles = integerOption(options, "cycles", default: 3)
+    else {
+        print(usage)
+        exit(2)
+    }
+    await runFigures("scale", json: options["json"] != nil) {
+        try ScaleBenchmark.run(.init(agents: agents, tasks: tasks, cycles: cycles))
     }
 
 case "idle":
