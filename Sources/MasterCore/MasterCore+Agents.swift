@@ -67,9 +67,10 @@ extension MasterCore {
     }
 
     /// Takes in the tasks and executors an agent reports. Tasks the master believed were
-    /// on that agent but the agent no longer has are lost.
+    /// on that agent but the agent no longer has are lost; an agent not `knownBefore` can have
+    /// none, so that search is skipped.
     mutating func adoptReportedWork(
-        _ registration: AgentRegistration, agentID: AgentID, knownBefore: Bool = true, now: Double
+        _ registration: AgentRegistration, agentID: AgentID, knownBefore: Bool, now: Double
     ) -> [MasterAction] {
         var actions: [MasterAction] = []
         let reported = Set(registration.tasks.map { "\($0.frameworkID.value)/\($0.task.taskID.value)" })

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPSupport
 import KubeClient
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -27,21 +28,8 @@ enum BenchProcess {
         return process
     }
 
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw BenchError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// The test support's picker: a 127.0.0.1 port nothing listens on right now.
+    static func freePort() throws -> Int { try TestRegistry.freeLoopbackPort() }
 
     /// Resident set size (`VmRSS`), in bytes.
     static func residentBytes(of pid: Int32) -> Int? {

@@ -81,19 +81,13 @@ final class BenchCluster {
 
     init(ttl: Int) throws {
         self.ttl = ttl
-        var ports = try (0..<10).map { _ in try Self.freePort() }
+        var ports = try (0..<10).map { _ in try BenchProcess.freePort() }
         etcdClient = Array(ports.prefix(3))
         ports.removeFirst(3)
         etcdPeer = Array(ports.prefix(3))
         ports.removeFirst(3)
         masterPorts = Array(ports.prefix(3))
         agentPort = ports[3]
-    }
-
-    var binary: String { BenchProcess.mesokubeBinary }
-
-    func launch(_ path: String, _ arguments: [String], log: String) throws -> Process {
-        try BenchProcess.launch(path, arguments, log: log)
     }
 
     func start() async throws {
@@ -103,7 +97,7 @@ final class BenchCluster {
             let client = "http://127.0.0.1:\(etcdClient[index])"
             let peer = "http://127.0.0.1:\(etcdPeer[index])"
             others.append(
-                try launch(
+                try BenchProcess.launch(
                     "/usr/bin/etcd",
                     [
                         "--name", "e\(index)", "--data-dir", "\(directory)/etcd-\(index)", "--listen-client-urls",
@@ -115,8 +109,8 @@ final class BenchCluster {
         for index in 0..<3 { try startMaster(index) }
         _ = try await waitForLeader(excluding: nil)
         others.append(
-            try launch(
-                binary,
+            try BenchProcess.launch(
+                BenchProcess.mesokubeBinary,
                 [
                     "agent", "--master", masterPorts.map { "127.0.0.1:\($0)" }.joined(separator: ","), "--work-dir",
                     "\(directory)/agent", "--port", "\(agentPort)", "--no-service-proxy", "--resources",
@@ -128,11 +122,12 @@ final class BenchCluster {
 
     func startMaster(_ index: Int) throws {
         let store = "etcd://" + etcdClient.map { "127.0.0.1:\($0)" }.joined(separator: ",")
-        masters[index] = try launch(
-            binary,
+        masters[index] = try BenchProcess.launch(
+            BenchProcess.mesokubeBinary,
             [
                 "master", "--work-dir", "\(directory)/master-\(index)", "--port", "\(masterPorts[index])", "--store",
-                store, "--no-kube", "--no-marathon", "--dns-port", "\(try Self.freePort())", "--election-ttl", "\(ttl)",
+                store, "--no-kube", "--no-marathon", "--dns-port", "\(try BenchProcess.freePort())", "--election-ttl",
+                "\(ttl)",
             ], log: "\(directory)/master-\(index).log")
     }
 
@@ -196,7 +191,6 @@ final class BenchCluster {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    static func freePort() throws -> Int { try BenchProcess.freePort() }
 }
 
 struct BenchError: Error, CustomStringConvertible {
