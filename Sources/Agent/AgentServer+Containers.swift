@@ -254,3 +254,21 @@ extension AgentServer {
         }
     }
 }
+
+extension AgentServer {
+    /// Resizes a custom executor's cgroups (with or without an image: runc joins the cgroup
+    /// the agent prepared) as its tasks come and go. A failure leaves the old size in place
+    /// and is logged; the tasks keep running.
+    func resizeContainer(_ key: ExecutorKey, containerID: ContainerID, resources: [Resource]) {
+        guard let cgroups, let container = containers[containerID], container.cgroups, !container.destroying else {
+            return
+        }
+        let limits = isolation.effective(IsolationConfig.limits(resources: resources, limits: nil))
+        do {
+            try cgroups.resize(containerID: containerID.value, limits: limits)
+            logger.debug("resized \(key) to cpus \(limits.cpus), mem \(limits.memoryMB) MB")
+        } catch {
+            logger.warning("could not resize \(key): \(error)")
+        }
+    }
+}

@@ -255,6 +255,8 @@ public actor AgentServer {
                 await launchContainer(key, containerID: containerID, plan: plan)
             case .destroyContainer(_, let containerID, let grace):
                 destroyContainer(containerID, gracePeriod: grace)
+            case .updateContainer(let key, let containerID, let resources):
+                resizeContainer(key, containerID: containerID, resources: resources)
             case .sendToExecutor(let key, let event):
                 executorStreams[key]?.sendRecord(encodeRecord(event))
             case .closeExecutorStream(let key):

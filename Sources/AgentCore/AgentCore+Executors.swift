@@ -85,12 +85,23 @@ extension AgentCore {
         status.executorID = call.executorID
         status.agentID = agentID
         if status.timestamp == nil { status.timestamp = now }
+        let ended = status.state.isTerminal && executor.taskStates[status.taskID]?.isTerminal != true
         executor.taskStates[status.taskID] = status.state
         if status.state.isTerminal { executor.killing.remove(status.taskID) }
         executors[key] = executor
         var actions = enqueue(status, key: TaskKey(call.frameworkID, status.taskID), now: now)
         actions.append(.sendToExecutor(key, .acknowledged(taskID: status.taskID, uuid: uuid)))
+        if ended { actions += resizeContainer(key) }
         return .success(actions)
+    }
+
+    /// The executor's container resized to what it now holds; nothing for the command
+    /// executor (its container is its one task) or an executor already shutting down.
+    func resizeContainer(_ key: ExecutorKey) -> [AgentAction] {
+        guard let executor = executors[key], !executor.isCommandExecutor,
+            executor.phase == .registering || executor.phase == .running
+        else { return [] }
+        return [.updateContainer(key, executor.containerID, resources: executor.containerResources)]
     }
 
     /// MESSAGE from an executor to its framework.

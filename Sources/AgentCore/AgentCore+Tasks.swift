@@ -90,10 +90,9 @@ extension AgentCore {
         -> [AgentAction]
     {
         let key = ExecutorKey(frameworkID, info.executorID)
-        var stripped = task
-        stripped.executor = nil
         var actions: [AgentAction] = []
-        if executors[key] == nil || executors[key]?.phase == .terminated {
+        let launching = executors[key] == nil || executors[key]?.phase == .terminated
+        if launching {
             guard let command = info.command else { return [] }
             let containerID = newContainerID()
             executors[key] = ExecutorState(
@@ -127,7 +126,8 @@ extension AgentCore {
                     reason: TaskStatusReason.executorTerminated, now: now)
         }
         executors[key] = executor
-        return actions
+        // A new container was sized for this task at launch; a running one grows to take it.
+        return launching ? actions : actions + resizeContainer(key)
     }
 
     /// `PORT0`…`PORTn` and `PORTS` (comma-separated) for the ports a task or executor was
@@ -169,6 +169,7 @@ extension AgentCore {
                 key: taskKey, executorID: key.executorID, state: .killed,
                 message: "Killed before delivery to the executor", source: .agent,
                 reason: TaskStatusReason.taskKilledDuringLaunch, now: now)
+            actions += resizeContainer(key)
             if executor.queuedTasks.isEmpty && executor.tasks.values.allSatisfy({ isTerminal(key, $0.taskID) }) {
                 actions += shutdownExecutor(key, now: now)
             }

@@ -113,6 +113,15 @@ public struct ExecutorState: Hashable, Sendable, Codable {
     public var killedByHealthCheck: Set<TaskID> = []
 
     public var directoryKey: String { containerID.value }
+
+    /// What a custom executor's container should hold: the executor's own resources plus
+    /// those of every task it was given that has not ended (Mesos sizes the container so).
+    public var containerResources: [Resource] {
+        let live = (Array(tasks.values) + queuedTasks)
+            .filter { !(taskStates[$0.taskID]?.isTerminal ?? false) }
+            .sorted { $0.taskID < $1.taskID }
+        return (info.resources ?? []) + live.flatMap { $0.resources ?? [] }
+    }
 }
 
 /// Why the containerizer stopped a container (Mesos' `ContainerLimitation`).
@@ -143,6 +152,10 @@ public enum AgentAction: Hashable, Sendable {
     case launchContainer(ExecutorKey, ContainerID, LaunchPlan)
     /// Signal the container's process group (SIGTERM, then SIGKILL after `gracePeriod`).
     case destroyContainer(ExecutorKey, ContainerID, gracePeriod: Double)
+    /// Resize a custom executor's container to these resources as its tasks arrive and end
+    /// (Mesos' containerizer update), so an executor running many tasks is not held to the
+    /// size of its first one.
+    case updateContainer(ExecutorKey, ContainerID, resources: [Resource])
     case sendToExecutor(ExecutorKey, ExecutorEvent)
     /// Close the executor's subscription stream (after events queued for it).
     case closeExecutorStream(ExecutorKey)

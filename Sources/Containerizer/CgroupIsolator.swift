@@ -132,6 +132,43 @@ public struct CgroupIsolator: Sendable {
 
     /// Applies `limits` to a prepared container (shares/weight, CFS quota, memory limit).
     public func update(containerID: String, limits: ResourceLimits) throws(CgroupError) {
+        try apply(containerID, limits, hardMemoryLimit: true)
+    }
+
+    /// Resizes a running container whose tasks came or went, as Mesos' containerizer update
+    /// does: shares, quota and the soft limit follow `limits`, but the hard memory limit only
+    /// rises. Lowering it under what the container uses would make the kernel refuse the
+    /// write or OOM-kill the container.
+    public func resize(containerID: String, limits: ResourceLimits) throws(CgroupError) {
+        try Self.validate(containerID)
+        let raise: Bool
+        if let wanted = limits.memoryLimitBytes, let current = try hardMemoryLimitBytes(containerID) {
+            raise = wanted > current
+        } else {
+            // Unlimited now (keep it so), or asked for no limit (lift it).
+            raise = limits.memoryLimitBytes == nil
+        }
+        try apply(containerID, limits, hardMemoryLimit: raise)
+    }
+
+    /// The container's hard memory limit, nil when unlimited or not enforced.
+    func hardMemoryLimitBytes(_ containerID: String) throws(CgroupError) -> UInt64? {
+        switch layout {
+        case .v1:
+            let text = try CgroupFiles.read(cgroup(containerID, for: "memory") + "/memory.limit_in_bytes")
+            // v1 reports "unlimited" as the page counter's maximum, close to Int64.max.
+            guard let bytes = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes < 1 << 62 else {
+                return nil
+            }
+            return bytes
+        case .v2:
+            guard v2Controllers.contains(.memory) else { return nil }
+            let text = try CgroupFiles.read(cgroup(containerID, for: "cpu") + "/memory.max")
+            return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    private func apply(_ containerID: String, _ limits: ResourceLimits, hardMemoryLimit: Bool) throws(CgroupError) {
         try Self.validate(containerID)
         let quota = limits.cfsQuotaMicros(enableCFS: enableCFS)
         let period = ResourceLimits.cfsPeriodMicros
@@ -143,15 +180,17 @@ public struct CgroupIsolator: Sendable {
             try CgroupFiles.write(quota.map { "\($0)" } ?? "-1", to: cpu + "/cpu.cfs_quota_us")
             let memory = cgroup(containerID, for: "memory")
             try CgroupFiles.write("\(limits.memoryRequestBytes)", to: memory + "/memory.soft_limit_in_bytes")
-            try CgroupFiles.write(
-                limits.memoryLimitBytes.map { "\($0)" } ?? "-1", to: memory + "/memory.limit_in_bytes")
+            if hardMemoryLimit {
+                try CgroupFiles.write(
+                    limits.memoryLimitBytes.map { "\($0)" } ?? "-1", to: memory + "/memory.limit_in_bytes")
+            }
         case .v2:
             let directory = cgroup(containerID, for: "cpu")
             if v2Controllers.contains(.cpu) {
                 try CgroupFiles.write("\(limits.cpuWeight)", to: directory + "/cpu.weight")
                 try CgroupFiles.write("\(quota.map { "\($0)" } ?? "max") \(period)", to: directory + "/cpu.max")
             }
-            if v2Controllers.contains(.memory) {
+            if v2Controllers.contains(.memory) && hardMemoryLimit {
                 try CgroupFiles.write(limits.memoryLimitBytes.map { "\($0)" } ?? "max", to: directory + "/memory.max")
             }
         }

@@ -93,7 +93,7 @@ extension SimulationRun {
                 }
             case .destroyContainer(_, let containerID, let grace):
                 destroyContainer(index, containerID, grace: grace)
-            case .sendToExecutor, .closeExecutorStream:
+            case .sendToExecutor, .closeExecutorStream, .updateContainer:
                 violation("executor", "\(agents[index].name) addressed an executor, but only command tasks run")
             case .sendToMaster(let call):
                 sendToMaster(index, call)

@@ -81,6 +81,29 @@ import Testing
         }
     }
 
+    @Test func resizeRaisesTheHardMemoryLimitButNeverLowersIt() async throws {
+        try await withCgroupFixture { fixture in
+            let id = CgroupFixture.newContainerID()
+            let isolator = fixture.isolator
+            try isolator.prepare(containerID: id, limits: ResourceLimits(cpus: 0.5, memoryMB: 64))
+            try isolator.resize(containerID: id, limits: ResourceLimits(cpus: 1.5, memoryMB: 192))
+            #expect(try isolator.usage(containerID: id).memoryLimitBytes == 192 << 20)
+            try isolator.resize(containerID: id, limits: ResourceLimits(cpus: 0.5, memoryMB: 96))
+            #expect(try isolator.usage(containerID: id).memoryLimitBytes == 192 << 20, "shrinking keeps the ceiling")
+            if case .v1 = isolator.layout {
+                #expect(CgroupFiles.number(isolator.cgroup(id, for: "cpu") + "/cpu.shares") == 512)
+                #expect(
+                    CgroupFiles.number(isolator.cgroup(id, for: "memory") + "/memory.soft_limit_in_bytes") == 96 << 20)
+            }
+            try isolator.resize(
+                containerID: id, limits: ResourceLimits(cpus: 0.5, memoryMB: 64, memoryLimitMB: .infinity))
+            #expect(try isolator.usage(containerID: id).memoryLimitBytes == nil, "no limit asked: lifted")
+            try isolator.resize(containerID: id, limits: ResourceLimits(cpus: 0.5, memoryMB: 64))
+            #expect(try isolator.usage(containerID: id).memoryLimitBytes == nil, "unlimited stays unlimited")
+            try await isolator.destroy(containerID: id)
+        }
+    }
+
     @Test func exceedingTheMemoryLimitIsReportedAsALimitation() async throws {
         try await withCgroupFixture { fixture in
             let id = CgroupFixture.newContainerID()

@@ -303,3 +303,27 @@ def test_a_container_over_its_memory_limit_is_oom_killed(pod_cluster):
     terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
     assert pod["status"]["phase"] == "Failed", pod["status"]
     assert terminated["reason"] == "OOMKilled" and terminated["exitCode"] == 137, terminated
+
+
+def test_the_kubelet_grows_with_its_pods_so_a_later_large_pod_is_not_oom_killed(pod_cluster):
+    # Host-process pods run in their kubelet executor's container. The agent sizes that container for
+    # the executor and its first pod, then must grow it as pods arrive (Mesos' containerizer update):
+    # otherwise a later pod using what it requested pushes the whole kubelet over the first size.
+    _, kube = pod_cluster
+    def process_pod(name, spec):
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"runtimeClassName": "process", **spec}}
+    kube.apply(process_pod("first", {"containers": [{
+        "name": "c", "image": "none", "command": ["sleep", "3600"],
+        "resources": {"requests": {"memory": "16Mi", "cpu": "50m"}}}]}))
+    node = wait_phase(kube, "first", {"Running"})["spec"]["nodeName"]
+    # dd holds a 160 MiB block: over the first size (64 MiB executor + 16 MiB), within the grown one.
+    kube.apply(process_pod("large", {
+        "restartPolicy": "Never", "nodeSelector": {"kubernetes.io/hostname": node},
+        "containers": [{"name": "c", "image": "none",
+                        "command": ["dd", "if=/dev/zero", "of=/dev/null", "bs=160M", "count=1"],
+                        "resources": {"requests": {"memory": "256Mi", "cpu": "50m"}}}]}))
+    large = wait_phase(kube, "large", {"Succeeded", "Failed"}, seconds=90)
+    assert large["spec"]["nodeName"] == node
+    assert large["status"]["phase"] == "Succeeded", large["status"]
+    assert kube.json("get", "pod", "first")["status"]["phase"] == "Running"
