@@ -52,6 +52,11 @@ public actor MasterServer {
     var electedTime: Double = 0
     var lastAllocationMillis: Double = 0
     var registryWrites = 0
+    /// Group commit of the registry (see `persistRegistry`): requests made, requests durable, and
+    /// the write in flight.
+    var registryRequests = 0
+    var registryDurable = 0
+    var registryWrite: Task<Void, Never>?
     /// The latest service discovery snapshot (version, JSON) and the agents' polls waiting for a newer one.
     var discovery: (version: UInt64, body: ByteBuffer) = (0, ByteBuffer())
     var discoveryWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
@@ -196,10 +201,34 @@ public actor MasterServer {
         }
     }
 
+    /// Returns once the registry as it is now is durable. Writes are group-committed, as Mesos'
+    /// registrar batches its operations: a caller that arrives while a write is in flight waits
+    /// for the next one, which carries every change made meanwhile. A storm of registrations then
+    /// costs one write per store round trip, not one whole-registry write per agent (1,000 agents
+    /// re-registering after a restart: 87% of the master's time went to those writes).
     func persistRegistry() async {
+        registryRequests += 1
+        let request = registryRequests
+        while registryDurable < request {
+            if let inFlight = registryWrite {
+                await inFlight.value
+                continue
+            }
+            let covering = registryRequests
+            let registry = core.registry
+            let write = Task { await self.writeRegistry(registry, covering: covering) }
+            registryWrite = write
+            await write.value
+        }
+    }
+
+    /// One write of the registry; it marks the requests it covers durable before the waiters resume.
+    func writeRegistry(_ registry: MasterRegistry, covering: Int) async {
         do {
-            try await store.putJSON(Self.registryKey, core.registry)
+            try await store.putJSON(Self.registryKey, registry)
             registryWrites += 1
+            registryDurable = max(registryDurable, covering)
+            registryWrite = nil
             // Only the latest registry matters, but the store is shared (Kubernetes objects,
             // Marathon, other masters' watches): keep as much history as kube-apiserver's compactor.
             if registryWrites % 100 == 0 { try await store.compact(keepingLast: 1000) }

@@ -57,7 +57,7 @@ extension MasterCore {
     mutating func takeBackTasksGivenUp(_ registration: AgentRegistration, agentID: AgentID) -> Set<String> {
         var returning: Set<String> = []
         for report in registration.tasks where !report.state.isTerminal {
-            guard var framework = frameworks[report.frameworkID] else { continue }
+            guard let framework = frameworks[report.frameworkID] else { continue }
             let taskID = report.task.taskID
             if let known = framework.tasks[taskID] {
                 if known.agentID == agentID, known.state == .unreachable {
@@ -66,8 +66,7 @@ extension MasterCore {
             } else if let index = framework.completedTasks.lastIndex(where: {
                 $0.id == taskID && $0.agentID == agentID && $0.state == .lost
             }) {
-                framework.completedTasks.remove(at: index)
-                frameworks[report.frameworkID] = framework
+                frameworks[report.frameworkID]?.completedTasks.remove(at: index)
                 returning.insert("\(report.frameworkID.value)/\(taskID.value)")
             } else {
                 returning.insert("\(report.frameworkID.value)/\(taskID.value)")
@@ -81,8 +80,8 @@ extension MasterCore {
     func announceReturnedTasks(_ returning: Set<String>, agentID: AgentID, now: Double) -> [MasterAction] {
         var actions: [MasterAction] = []
         for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
-            for task in framework.tasks.values.sorted(by: { $0.id < $1.id })
-            where task.agentID == agentID && returning.contains("\(framework.id.value)/\(task.id.value)") {
+            for task in framework.tasks.on(agentID)
+            where returning.contains("\(framework.id.value)/\(task.id.value)") {
                 let status = TaskStatus(
                     taskID: task.id, state: task.latestState, message: "Agent \(agentID) reregistered",
                     source: .master, reason: TaskStatusReason.agentReregistered, agentID: agentID,

@@ -35,22 +35,23 @@ extension MasterCore {
             reregisteredTime: previous == nil && registration.agentInfo.id == nil ? nil : now, removalDeadline: nil,
             recovered: false, removed: false, lastContact: now)
         let returning = previous?.removed == true ? takeBackTasksGivenUp(registration, agentID: id) : []
-        // An agent the master has no record of (a fresh agent, or any agent after a master
-        // restart) can have no tasks here but those it reports: the per-agent work below then looks
-        // at the reported tasks only, not at every task of the cluster, so a re-registration storm
-        // at 10,000s of agents stays linear.
-        let reported = previous == nil ? registration : nil
         actions += adoptReportedWork(registration, agentID: id, knownBefore: previous != nil, now: now)
         if !returning.isEmpty { actions += announceReturnedTasks(returning, agentID: id, now: now) }
-        let used = usedResources(on: id, onlyReportedIn: reported)
+        let used = usedResources(on: id)
         allocator.addAgent(id, total: total, used: used)
-        registry.agents[id.value] = MasterRegistry.AdmittedAgent(info: info, endpoint: registration.endpoint)
+        let admitted = MasterRegistry.AdmittedAgent(info: info, endpoint: registration.endpoint)
+        // An agent the registry already admits, as it was, needs no write: after a master restart
+        // the whole cluster re-registers so, and a write each would serialise the storm (Mesos
+        // writes only to admit an agent or to mark it reachable again).
+        let admittedAsBefore = registry.agents[id.value] == admitted && registry.unreachable[id.value] == nil
+        registry.agents[id.value] = admitted
         registry.unreachable[id.value] = nil
-        actions.insert(.persistRegistry, at: 0)
+        // Durable before the agent hears it is registered.
         actions.insert(
             .sendToAgent(
                 sessionID: sessionID,
-                .registered(id, master: masterInfo, totalPingTimeoutSeconds: totalPingTimeoutSeconds)), at: 1)
+                .registered(id, master: masterInfo, totalPingTimeoutSeconds: totalPingTimeoutSeconds)), at: 0)
+        if !admittedAsBefore { actions.insert(.persistRegistry, at: 0) }
         actions.append(.observed(.agentAdded(id)))
         actions.append(.requestAllocation)
         return .success((id, actions))
@@ -77,7 +78,7 @@ extension MasterCore {
         for framework in (knownBefore ? frameworks.values.sorted(by: { $0.id < $1.id }) : []) {
             // Includes STAGING tasks: a RUN_TASK sent on the agent's previous session is lost
             // with it, and the framework must hear so rather than wait forever.
-            for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) where task.agentID == agentID {
+            for task in framework.tasks.on(agentID) {
                 if !reported.contains("\(framework.id.value)/\(task.id.value)") {
                     actions += loseTask(
                         task, reason: TaskStatusReason.agentRestarted,
@@ -142,26 +143,11 @@ extension MasterCore {
     }
 
     /// Resources in use on an agent per framework: live tasks plus custom executors.
-    /// What the frameworks use on the agent; with `registration`, only the tasks and executors it
-    /// reports are looked at (enough when nothing else can be on the agent).
-    func usedResources(
-        on agentID: AgentID, onlyReportedIn registration: AgentRegistration? = nil
-    )
-        -> [FrameworkID: Resources]
-    {
+    func usedResources(on agentID: AgentID) -> [FrameworkID: Resources] {
         var used: [FrameworkID: Resources] = [:]
-        let candidates = registration.map { registration in
-            Set(registration.tasks.map(\.frameworkID) + registration.executors.map(\.frameworkID))
-                .compactMap { frameworks[$0] }
-        }
-        for framework in candidates ?? Array(frameworks.values) {
+        for framework in frameworks.values {
             var total = Resources()
-            let tasks =
-                registration.map { registration in
-                    Set(registration.tasks.filter { $0.frameworkID == framework.id }.map(\.task.taskID))
-                        .compactMap { framework.tasks[$0] }
-                } ?? Array(framework.tasks.values)
-            for task in tasks where task.agentID == agentID && !task.resourcesRecovered {
+            for task in framework.tasks.on(agentID) where !task.resourcesRecovered {
                 total += task.resources
             }
             for executor in framework.executors[agentID]?.values.map({ $0 }) ?? [] {
@@ -206,7 +192,7 @@ extension MasterCore {
         recordUnreachable(agentID, now: now)
         var actions: [MasterAction] = [.persistRegistry]
         for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
-            for task in framework.tasks.values.sorted(by: { $0.id < $1.id }) where task.agentID == agentID {
+            for task in framework.tasks.on(agentID) {
                 actions += loseTask(
                     task, reason: TaskStatusReason.agentRemoved, message: message ?? "Agent \(agentID) removed",
                     now: now)
@@ -234,7 +220,10 @@ extension MasterCore {
         _ task: TaskRecord, reason: String, message: String, now: Double,
         partitionAwareState: TaskState = .unreachable
     ) -> [MasterAction] {
-        guard var framework = frameworks[task.frameworkID] else { return [] }
+        guard var framework = frameworks.removeValue(forKey: task.frameworkID) else { return [] }
+        // Taken out and put back, so its task table changes in place (see FrameworkRecord): losing
+        // every task of many agents would otherwise copy the table once per task.
+        defer { frameworks[task.frameworkID] = framework }
         let state: TaskState = framework.info.isPartitionAware ? partitionAwareState : .lost
         var status = TaskStatus(
             taskID: task.id, state: state, message: message, source: .master, reason: reason, agentID: task.agentID,
@@ -251,7 +240,6 @@ extension MasterCore {
         }
         framework.tasks[task.id] = updated
         if state.isTerminal { completeTask(task.id, in: &framework) }
-        frameworks[framework.id] = framework
         let observed = MasterAction.observed(.taskUpdated(framework.id, status))
         guard let stream = framework.streamID else { return [observed] }
         return [observed, .sendToFramework(streamID: stream, .update(status))]

@@ -106,7 +106,7 @@ extension MasterCore {
 
     func frameworkHasWork(_ id: FrameworkID, on agentID: AgentID) -> Bool {
         guard let record = frameworks[id] else { return false }
-        return record.tasks.values.contains { $0.agentID == agentID } || record.executors[agentID] != nil
+        return record.tasks.hasTasks(on: agentID) || record.executors[agentID] != nil
     }
 
     /// Offer constraints (agent attribute filters) are not implemented: refused, not ignored.
@@ -163,7 +163,7 @@ extension MasterCore {
         // Offers first, while the record still lists them.
         var actions = recoverOffers(of: id, sendRescind: false)
         guard var record = frameworks.removeValue(forKey: id) else { return actions }
-        for agentID in Set(record.tasks.values.map(\.agentID)).union(record.executors.keys).sorted() {
+        for agentID in Set(record.tasks.agentIDs).union(record.executors.keys).sorted() {
             if let session = agents[agentID]?.sessionID {
                 actions.append(.sendToAgent(sessionID: session, .shutdownFramework(id)))
             }

@@ -9,7 +9,7 @@ extension MasterCore {
         var status = update.status
         status.agentID = agentID
         if status.timestamp == nil { status.timestamp = now }
-        guard var framework = frameworks[update.frameworkID] else {
+        guard var framework = frameworks.removeValue(forKey: update.frameworkID) else {
             // The framework is gone: acknowledge on its behalf so the agent's stream drains.
             guard let uuid = status.uuid, let session = agents[agentID]?.sessionID else { return [] }
             return [
@@ -18,6 +18,8 @@ extension MasterCore {
                     .acknowledge(.init(frameworkID: update.frameworkID, taskID: status.taskID, uuid: uuid)))
             ]
         }
+        // Taken out and put back, so its task table changes in place (see FrameworkRecord).
+        defer { frameworks[update.frameworkID] = framework }
         var actions: [MasterAction] = []
         if update.latestStateOnly == true {
             return refreshLatestState(update, framework: &framework, now: now)
@@ -57,7 +59,6 @@ extension MasterCore {
             if status.uuid == nil && task.state.isTerminal {
                 completeTask(status.taskID, in: &framework)
             }
-            frameworks[framework.id] = framework
         }
         actions.append(.observed(.taskUpdated(framework.id, status)))
         if let stream = framework.streamID {
@@ -67,7 +68,8 @@ extension MasterCore {
     }
 
     /// The agent learned a newer state while an earlier update awaits acknowledgement:
-    /// free the resources if the task is done, but do not resend the update.
+    /// free the resources if the task is done, but do not resend the update. The caller puts
+    /// `framework` back in the table.
     mutating func refreshLatestState(
         _ update: AgentCall.StatusUpdate, framework: inout FrameworkRecord, now: Double
     ) -> [MasterAction] {
@@ -82,7 +84,6 @@ extension MasterCore {
             actions.append(.requestAllocation)
         }
         framework.tasks[task.id] = task
-        frameworks[framework.id] = framework
         return actions
     }
 
@@ -109,11 +110,10 @@ extension MasterCore {
             counters.invalidStatusUpdateAcknowledgements += 1
             return .failure(.badRequest("'acknowledge.uuid' must be the base64 of 16 bytes"))
         }
-        if var framework = frameworks[frameworkID], let task = framework.tasks[ack.taskID],
-            task.agentID == ack.agentID
-        {
+        if let task = frameworks[frameworkID]?.tasks[ack.taskID], task.agentID == ack.agentID {
             counters.validStatusUpdateAcknowledgements += 1
-            if task.pendingUUID == ack.uuid {
+            if task.pendingUUID == ack.uuid, var framework = frameworks.removeValue(forKey: frameworkID) {
+                // Taken out and put back, so its task table changes in place (see FrameworkRecord).
                 framework.tasks[ack.taskID]?.pendingUUID = nil
                 if task.state.isTerminal { completeTask(ack.taskID, in: &framework) }
                 frameworks[frameworkID] = framework
@@ -264,7 +264,9 @@ extension MasterCore {
     public mutating func executorExited(
         _ exited: AgentCall.ExecutorExited, from agentID: AgentID, now: Double
     ) -> [MasterAction] {
-        guard var framework = frameworks[exited.frameworkID] else { return [] }
+        guard var framework = frameworks.removeValue(forKey: exited.frameworkID) else { return [] }
+        // Taken out and put back, so its executor table changes in place (see FrameworkRecord).
+        defer { frameworks[exited.frameworkID] = framework }
         var actions: [MasterAction] = []
         if let executor = framework.executors[agentID]?.removeValue(forKey: exited.executorID) {
             if framework.executors[agentID]?.isEmpty == true { framework.executors[agentID] = nil }
@@ -275,7 +277,6 @@ extension MasterCore {
                 actions.append(.requestAllocation)
             }
         }
-        frameworks[framework.id] = framework
         if let stream = framework.streamID {
             actions.append(
                 .sendToFramework(

@@ -21,6 +21,11 @@ public struct TaskRecord: Hashable, Sendable {
     public var id: TaskID { info.taskID }
 }
 
+/// A framework as the master holds it. Its task, offer and executor tables grow with the cluster,
+/// so change a record in place (`frameworks[id]?.tasks[taskID] = …`) or take it out of the table
+/// and put it back (`removeValue`, then `defer`): a copy changed while the table still holds the
+/// original copies those tables whole on every change, which made launching at 1,000 agents
+/// quadratic (`mesokube-bench restart`).
 public struct FrameworkRecord: Hashable, Sendable {
     public var id: FrameworkID
     public var info: FrameworkInfo
@@ -34,7 +39,7 @@ public struct FrameworkRecord: Hashable, Sendable {
     public var unregisteredTime: Double?
     public var failoverDeadline: Double?
     public var suppressedRoles: Set<String>
-    public var tasks: [TaskID: TaskRecord] = [:]
+    public var tasks = TaskTable()
     public var completedTasks: [TaskRecord] = []
     /// Custom executors running per agent.
     public var executors: [AgentID: [ExecutorID: ExecutorInfo]] = [:]
