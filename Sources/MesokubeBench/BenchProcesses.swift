@@ -94,6 +94,9 @@ enum BenchProcess {
         }
     }
 
+    /// `MESOKUBE_BENCH_KEEP=1` keeps the benchmarks' directories (logs, stores) for a look after.
+    static var keepDirectories: Bool { ProcessInfo.processInfo.environment["MESOKUBE_BENCH_KEEP"] != nil }
+
     /// Lets one process hold as many connections as the hard limit allows (hollow agents each
     /// keep one open); processes started afterwards inherit it.
     static func raiseFileLimit() {
@@ -111,7 +114,8 @@ final class BenchMaster {
     let port: Int
     let kubePort: Int?
     let marathonPort: Int?
-    let process: Process
+    let arguments: [String]
+    private(set) var process: Process
 
     init(name: String, kube: Bool, marathon: Bool, extra: [String] = []) throws {
         directory = "/dev/shm/mk-bench-\(name)-\(getpid())"
@@ -126,8 +130,17 @@ final class BenchMaster {
         ]
         arguments += kubePort.map { ["--kube-port", "\($0)"] } ?? ["--no-kube"]
         arguments += marathonPort.map { ["--marathon-port", "\($0)"] } ?? ["--no-marathon"]
+        self.arguments = arguments + extra
+        process = try BenchProcess.launch(BenchProcess.mesokubeBinary, self.arguments, log: "\(directory)/master.log")
+    }
+
+    /// kill -9, as a crash, and start it again on the same store and port, as its supervisor
+    /// would; the new process logs to `master-restarted.log`.
+    func crashAndRestart() throws {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
         process = try BenchProcess.launch(
-            BenchProcess.mesokubeBinary, arguments + extra, log: "\(directory)/master.log")
+            BenchProcess.mesokubeBinary, arguments, log: "\(directory)/master-restarted.log")
     }
 
     var address: String { "127.0.0.1:\(port)" }
@@ -153,7 +166,7 @@ final class BenchMaster {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        if !BenchProcess.keepDirectories { try? FileManager.default.removeItem(atPath: directory) }
     }
 }
 

@@ -115,10 +115,15 @@ private struct HollowAgent {
     var hostname: String { "\(fleet.options.namePrefix)-\(String(format: "%05d", index))" }
     var url: String { "http://\(master)/internal/agent" }
 
+    /// Reconnects as `mesokube agent` does with one master, so failover figures include the
+    /// agents' own backoff: 0.2 s after a session ends, then random in [0.1 s, 2ⁿ s], capped at 10 s.
     mutating func run() async {
+        var failures = 0
         while !Task.isCancelled {
-            await followMasterOnce()
-            try? await Task.sleep(for: .milliseconds(Int.random(in: 100...500)))
+            let registered = await followMasterOnce()
+            failures = registered ? 0 : failures + 1
+            let delay = registered ? 0.2 : Double.random(in: 0.1...min(pow(2.0, Double(failures)), 10))
+            try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
     }
 
@@ -133,7 +138,9 @@ private struct HollowAgent {
         return call
     }
 
-    mutating func followMasterOnce() async {
+    /// One registration and, once accepted, the master's stream until it ends; false when the
+    /// master could not be reached or refused.
+    mutating func followMasterOnce() async -> Bool {
         let response: HTTPClientSession.StreamResponse
         do {
             let body = try MesosJSON.encodeBytes(registration())
@@ -141,12 +148,12 @@ private struct HollowAgent {
                 url: url, body: body, headers: ["Content-Type": "application/json"])
         } catch {
             fleet.update { $0.lastError = "register: \(error)" }
-            return
+            return false
         }
         guard response.status == .ok, let session = response.headers.first(name: "Mesokube-Agent-Session") else {
             let answer = String(decoding: response.body, as: UTF8.self)
             fleet.update { $0.lastError = "register: \(response.status) \(answer)" }
-            return
+            return false
         }
         do {
             for try await record in response.records {
@@ -156,6 +163,7 @@ private struct HollowAgent {
         } catch {
             fleet.update { $0.lastError = "stream: \(error)" }
         }
+        return true
     }
 
     mutating func handle(_ event: AgentEvent, session: String) async throws {

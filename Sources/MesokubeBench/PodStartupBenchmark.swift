@@ -27,9 +27,7 @@ enum PodStartupBenchmark {
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer {
-            if ProcessInfo.processInfo.environment["MESOKUBE_BENCH_KEEP"] == nil {
-                try? FileManager.default.removeItem(atPath: directory)
-            }
+            if !BenchProcess.keepDirectories { try? FileManager.default.removeItem(atPath: directory) }
         }
         let spec = TestImageSpec(name: "bench-sleep", tag: "v1", cmd: ["/bin/sleep", "100000"])
         try TestImages.writeOCIArchive(spec, to: "\(directory)/image.tar")

@@ -17,6 +17,8 @@ enum Smoke {
         section("failover")
         try await FailoverBenchmark.run(.init(rounds: 1, ttl: 2, json: json))
         var figures: [BenchFigure] = []
+        section("restart")
+        figures += try await MasterRestartBenchmark.run(.init(agents: 20, tasksPerAgent: 3))
         section("marathon")
         figures += try await MarathonBenchmark.run(.init(agents: 5, instances: 20))
         section("pod-scheduling")

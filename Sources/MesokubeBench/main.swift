@@ -21,6 +21,7 @@ let usage = """
            mesokube-bench pod-scheduling [--agents 5000] [--pods 10000] [--clients 16] [--json]
            mesokube-bench pod-startup [--pods 100] [--json]   (root: runc, pod networks)
            mesokube-bench scale [--agents 50000] [--tasks 1000000] [--cycles 3] [--json]   (the master's core in process)
+           mesokube-bench restart [--agents 10000] [--tasks-per-agent 10] [--json]   (master kill -9 and restart)
            mesokube-bench idle [--seconds 60] [--settle 15] [--json]
            mesokube-bench smoke [--json]   (every benchmark at a small size; the test command runs it)
     """
@@ -196,6 +197,19 @@ case "scale":
     }
     await runFigures("scale", json: options["json"] != nil) {
         try ScaleBenchmark.run(.init(agents: agents, tasks: tasks, cycles: cycles))
+    }
+
+case "restart":
+    guard
+        let options = parseOptions(arguments.dropFirst(), known: ["agents", "tasks-per-agent"]),
+        let agents = integerOption(options, "agents", default: 10_000),
+        let perAgent = integerOption(options, "tasks-per-agent", default: 10)
+    else {
+        print(usage)
+        exit(2)
+    }
+    await runFigures("restart", json: options["json"] != nil) {
+        try await MasterRestartBenchmark.run(.init(agents: agents, tasksPerAgent: perAgent))
     }
 
 case "idle":
