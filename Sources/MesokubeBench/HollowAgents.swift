@@ -115,14 +115,16 @@ private struct HollowAgent {
     var hostname: String { "\(fleet.options.namePrefix)-\(String(format: "%05d", index))" }
     var url: String { "http://\(master)/internal/agent" }
 
-    /// Reconnects as `mesokube agent` does with one master, so failover figures include the
-    /// agents' own backoff: 0.2 s after a session ends, then random in [0.1 s, 2ⁿ s], capped at 10 s.
+    /// Reconnects as `mesokube agent` does with one master (`AgentServer.reconnectDelay`), so
+    /// failover figures include the agents' own backoff: 0.2 s after a session ends, five attempts
+    /// at random in [0.1 s, 0.5 s], then random up to 2ⁿ s, capped at 10 s.
     mutating func run() async {
         var failures = 0
         while !Task.isCancelled {
             let registered = await followMasterOnce()
             failures = registered ? 0 : failures + 1
-            let delay = registered ? 0.2 : Double.random(in: 0.1...min(pow(2.0, Double(failures)), 10))
+            let cap = failures <= 5 ? 0.5 : min(pow(2.0, Double(failures - 5)), 10)
+            let delay = registered ? 0.2 : Double.random(in: 0.1...cap)
             try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
     }
