@@ -201,7 +201,7 @@ let package = Package(
                 "StateStoreSQLite",
                 "StateStoreEtcd",
                 "HTTPSupport",
-                "Discovery", "DiscoveryCore", "KubeClient", "TestSupport", "FrameworkKit",
+                "Discovery", "DiscoveryCore", "KubeClient", "TestSupport", "FrameworkKit", "AgentCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -10,7 +10,7 @@ extension AgentServer {
     var masterURL: String { "http://\(masters.current)/internal/agent" }
 
     /// Registers with the master and follows its event stream; reconnects with a jittered
-    /// backoff when it breaks (see `reconnectDelay`).
+    /// backoff when it breaks (`AgentCore.registrationBackoffCeiling`).
     func runMasterLink() async {
         var failures = 0
         while !Task.isCancelled {
@@ -21,24 +21,11 @@ extension AgentServer {
             if outcome == .redirected { continue }
             let registered = outcome == .registered
             failures = registered ? 0 : failures + 1
-            let delay = Self.reconnectDelay(
-                afterSession: registered, failures: failures, severalMasters: masters.seeds.count > 1)
+            let ceiling = AgentCore.registrationBackoffCeiling(
+                failures: failures, severalMasters: masters.seeds.count > 1)
+            let delay = registered ? 0.2 : Double.random(in: 0.1...ceiling)
             try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
-    }
-
-    /// Seconds to wait before the next registration attempt. A master that was just lost is
-    /// most likely restarting under its supervisor, or being replaced by an election: the first
-    /// attempts come briskly (random in [0.1 s, 0.5 s]), so a cluster re-registers within a
-    /// moment of the master's return. A master that stays away is then asked less and less often
-    /// (random up to 2ⁿ s, capped at 10 s, as Mesos' agents back off), except with several
-    /// masters, where the list is kept being asked round briskly.
-    static func reconnectDelay(afterSession registered: Bool, failures: Int, severalMasters: Bool) -> Double {
-        if registered { return 0.2 }
-        let briskAttempts = 5
-        let cap =
-            severalMasters || failures <= briskAttempts ? 0.5 : min(pow(2.0, Double(failures - briskAttempts)), 10)
-        return Double.random(in: 0.1...cap)
     }
 
     enum LinkOutcome {

@@ -1,6 +1,20 @@
 import MesosModel
 
 extension AgentCore {
+    /// The longest wait, in seconds, before the next registration attempt after `failures` failed
+    /// ones; the shell waits a random time in [0.1 s, this] (jitter, so a cluster does not
+    /// reconnect in step). A master that was just lost is most likely restarting under its
+    /// supervisor, or being replaced by an election: the first attempts come briskly (≤ 0.5 s), so
+    /// a cluster re-registers within a moment of the master's return. A master that stays away is
+    /// then asked less and less often (2ⁿ s, capped at 10 s, as Mesos' agents back off), except
+    /// with several masters, where the list is kept being asked round briskly.
+    public static func registrationBackoffCeiling(failures: Int, severalMasters: Bool) -> Double {
+        let briskAttempts = 5
+        if severalMasters || failures <= briskAttempts { return 0.5 }
+        // 2, 4, 8, then 10: the shift stops before it could overflow.
+        return min(Double(1 << min(failures - briskAttempts, 4)), 10)
+    }
+
     /// The REGISTER call sent whenever a master stream opens; it carries everything the
     /// agent runs so a restarted master can rebuild its view.
     public func registration() -> AgentCall {

@@ -35,7 +35,7 @@ extension MasterCore {
             reregisteredTime: previous == nil && registration.agentInfo.id == nil ? nil : now, removalDeadline: nil,
             recovered: false, removed: false, lastContact: now)
         let returning = previous?.removed == true ? takeBackTasksGivenUp(registration, agentID: id) : []
-        actions += adoptReportedWork(registration, agentID: id, knownBefore: previous != nil, now: now)
+        actions += adoptReportedWork(registration, agentID: id, now: now)
         if !returning.isEmpty { actions += announceReturnedTasks(returning, agentID: id, now: now) }
         let used = usedResources(on: id)
         allocator.addAgent(id, total: total, used: used)
@@ -68,14 +68,13 @@ extension MasterCore {
     }
 
     /// Takes in the tasks and executors an agent reports. Tasks the master believed were
-    /// on that agent but the agent no longer has are lost; an agent not `knownBefore` can have
-    /// none, so that search is skipped.
+    /// on that agent but the agent no longer has are lost.
     mutating func adoptReportedWork(
-        _ registration: AgentRegistration, agentID: AgentID, knownBefore: Bool, now: Double
+        _ registration: AgentRegistration, agentID: AgentID, now: Double
     ) -> [MasterAction] {
         var actions: [MasterAction] = []
         let reported = Set(registration.tasks.map { "\($0.frameworkID.value)/\($0.task.taskID.value)" })
-        for framework in (knownBefore ? frameworks.values.sorted(by: { $0.id < $1.id }) : []) {
+        for framework in frameworks.values.sorted(by: { $0.id < $1.id }) {
             // Includes STAGING tasks: a RUN_TASK sent on the agent's previous session is lost
             // with it, and the framework must hear so rather than wait forever.
             for task in framework.tasks.on(agentID) {

@@ -53,6 +53,20 @@ enum BenchProcess {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Checks `done` every `interval` until it holds; after `limit` throws with `what` and what
+    /// `detail` says then.
+    static func waitUntil(
+        _ what: String, limit: Duration, interval: Duration = .milliseconds(5), detail: () -> String = { "" },
+        _ done: () -> Bool
+    ) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while !done() {
+            guard clock.now < deadline else { throw BenchError("\(what) not reached within \(limit)\(detail())") }
+            try await Task.sleep(for: interval)
+        }
+    }
+
     /// Polls `url` until it answers 200, or throws after `limit`.
     static func waitForOK(_ url: String, limit: Duration, what: String) async throws {
         let clock = ContinuousClock()

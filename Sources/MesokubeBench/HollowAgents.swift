@@ -1,3 +1,4 @@
+import AgentCore
 import Foundation
 import HTTPSupport
 import KubeClient
@@ -84,13 +85,8 @@ final class HollowFleet: Sendable {
 
     /// Polls the counters until `done` holds, or throws after `limit`.
     func wait(_ what: String, limit: Duration, until done: (Counters) -> Bool) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + limit
-        while !done(counters) {
-            guard clock.now < deadline else {
-                throw BenchError("hollow agents: \(what) not reached within \(limit); \(counters)")
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        try await BenchProcess.waitUntil("hollow agents: \(what)", limit: limit, detail: { "; \(counters)" }) {
+            done(counters)
         }
     }
 }
@@ -115,7 +111,7 @@ private struct HollowAgent {
     var hostname: String { "\(fleet.options.namePrefix)-\(String(format: "%05d", index))" }
     var url: String { "http://\(master)/internal/agent" }
 
-    /// Reconnects as `mesokube agent` does with one master (`AgentServer.reconnectDelay`), so
+    /// Reconnects as `mesokube agent` does with one master (`AgentCore.registrationBackoffCeiling`), so
     /// failover figures include the agents' own backoff: 0.2 s after a session ends, five attempts
     /// at random in [0.1 s, 0.5 s], then random up to 2ⁿ s, capped at 10 s.
     mutating func run() async {
@@ -123,8 +119,8 @@ private struct HollowAgent {
         while !Task.isCancelled {
             let registered = await followMasterOnce()
             failures = registered ? 0 : failures + 1
-            let cap = failures <= 5 ? 0.5 : min(pow(2.0, Double(failures - 5)), 10)
-            let delay = registered ? 0.2 : Double.random(in: 0.1...cap)
+            let ceiling = AgentCore.registrationBackoffCeiling(failures: failures, severalMasters: false)
+            let delay = registered ? 0.2 : Double.random(in: 0.1...ceiling)
             try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
     }
