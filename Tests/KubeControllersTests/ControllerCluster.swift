@@ -76,6 +76,28 @@ struct ControllerCluster {
         }
     }
 
+    /// The events about `name` once `complete` holds for them. A controller records its events
+    /// after the writes they describe (as upstream's recorder trails them), so a test that has
+    /// seen the status must wait for the events rather than read them once.
+    func events(
+        about name: String, namespace: String = "default", sourceLocation: SourceLocation = #_sourceLocation,
+        until complete: @escaping @Sendable ([JSON]) -> Bool
+    ) async throws -> [JSON] {
+        try await eventually(sourceLocation: sourceLocation) { [self] in
+            let events = try await events(about: name, namespace: namespace)
+            return complete(events) ? events : nil
+        }
+    }
+
+    /// The reasons of the events about `name` once every one of `expected` is among them.
+    func eventReasons(
+        about name: String, including expected: Set<String>, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [String] {
+        try await events(about: name, sourceLocation: sourceLocation) { events in
+            expected.isSubset(of: Set(events.compactMap { $0["reason"]?.stringValue }))
+        }.compactMap { $0["reason"]?.stringValue }
+    }
+
     // MARK: Playing the kubelet
 
     /// Reports the pod Running and Ready, as a kubelet would once its containers pass readiness.

@@ -39,7 +39,9 @@ import Testing
             #expect(done.revision == 1)
             let progressing = done[path: ["status", "conditions"]]?.arrayValue?.first { $0["type"] == "Progressing" }
             #expect(progressing?["reason"] == "NewReplicaSetAvailable")
-            let scaled = try await cluster.events(about: "hello").filter { $0["reason"] == "ScalingReplicaSet" }
+            let scaled = try await cluster.events(about: "hello") { events in
+                events.contains { $0["reason"] == "ScalingReplicaSet" }
+            }.filter { $0["reason"] == "ScalingReplicaSet" }
             #expect(scaled.first?["message"] == .string("Scaled up replica set \(replicaSet.name) from 0 to 2"))
         }
     }

@@ -76,12 +76,12 @@ import Testing
         defer { Task { await store.close() } }
         let (_, roles, run) = candidate("a", on: store)
         try await roles.wait(for: .leading)
-        let clock = ContinuousClock()
-        let cut = clock.now
         server.kill(member: 0)
         let outcome = await run.value
         #expect(outcome is LeaderElection<Master>.LeadershipLost, "ended with \(String(describing: outcome))")
-        // Stepped down before the 3 s TTL could have run out at the store.
-        #expect(cut.duration(to: clock.now) < .seconds(3))
+        // With etcd dead nothing can tell the leader its lease is gone: it stepped down on its own
+        // renewal deadline (TTL less the margin), which is what keeps it from acting past the TTL.
+        // How soon after the cut that lands is up to the machine's scheduler; tests assert no timings.
+        #expect(String(describing: outcome).hasPrefix("lease not renewed for"))
     }
 }
