@@ -171,10 +171,7 @@ final class DNSServerState: @unchecked Sendable {
         }
     }
 
-    private func seconds() -> Double {
-        let elapsed = ContinuousClock.now - origin
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
+    private func seconds() -> Double { RebuildPacing.seconds(since: origin) }
 
     func currentTable() -> DNSRecordTable { lock.withLock { table } }
 
@@ -278,5 +275,13 @@ private final class DNSTCPHandler: ChannelInboundHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         state.logger.debug("DNS TCP connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
+    }
+}
+
+extension RebuildPacing {
+    /// Seconds from `origin` to now on the continuous clock: the times a shell passes in.
+    public static func seconds(since origin: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - origin
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }

@@ -21,7 +21,13 @@ extension MasterServer {
     /// Makes `snapshot` the one agents get; waiting polls return at once.
     public func publishDiscovery(_ snapshot: DiscoverySnapshot) {
         guard let body = try? JSONEncoder().encode(snapshot) else { return }
-        discovery = (snapshot.version, ByteBuffer(bytes: body))
+        publishDiscovery(version: snapshot.version, body: body)
+    }
+
+    /// `publishDiscovery` with the snapshot already encoded: a large cluster's snapshot takes tens
+    /// of milliseconds to encode, which the feed spends off this actor.
+    public func publishDiscovery(version: UInt64, body: Data) {
+        discovery = (version, ByteBuffer(bytes: body))
         let waiting = discoveryWaiters
         discoveryWaiters = [:]
         for waiter in waiting.values { waiter.resume() }
