@@ -162,7 +162,10 @@ public final class HTTPServer: Sendable {
 
     private func bind() async throws -> NIOAsyncChannel<ServerConnectionChannel, Never> {
         try await ServerBootstrap(group: self.eventLoopGroup)
-            .serverChannelOption(.backlog, value: 256)
+            // A master failover brings every agent back at once: with 256, a burst of thousands
+            // overflowed the accept queue and the dropped SYNs cost agents seconds of retransmits
+            // and then their registration backoff. The kernel caps it at net.core.somaxconn.
+            .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
