@@ -230,6 +230,9 @@ let package = Package(
         .testTarget(name: "MesosModelTests", dependencies: ["MesosModel", "TestSupport"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "MesosModel", "TestSupport"]),
         .testTarget(name: "MasterCoreTests", dependencies: ["MasterCore", "MesosModel", "TestSupport"]),
+        .testTarget(
+            name: "MasterTests",
+            dependencies: ["Master", "MasterCore", "MesosModel", "StateStore", "StateStoreSQLite", "TestSupport"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "MarathonCoreTests", dependencies: ["MarathonCore", "MesosModel"]),
         .testTarget(name: "DiscoveryCoreTests", dependencies: ["DiscoveryCore"]),

@@ -37,8 +37,6 @@ public struct MasterOptions: Sendable {
 /// The master shell: owns the `MasterCore`, serves the HTTP APIs, runs the timers,
 /// streams events and writes the registry to the store.
 public actor MasterServer {
-    static let registryKey = "/mesokube/master/registry"
-
     let options: MasterOptions
     let store: any StateStore
     let logger: Logger
@@ -57,6 +55,8 @@ public actor MasterServer {
     var registryRequests = 0
     var registryDurable = 0
     var registryWrite: Task<Void, Never>?
+    /// What the store holds of the registry, as of the last write that finished.
+    var registryWritten = RegistryStorage(MasterRegistry())
     /// The latest service discovery snapshot (version, JSON) and the agents' polls waiting for a newer one.
     var discovery: (version: UInt64, body: ByteBuffer) = (0, ByteBuffer())
     var discoveryWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
@@ -79,7 +79,8 @@ public actor MasterServer {
     /// A fresh core from the registry as stored now, with a new master id (as a new Mesos
     /// leader has): agents re-register to it and frameworks re-subscribe.
     private func recoverCore() async throws -> MasterCore {
-        let registry = try await store.getJSON(Self.registryKey, as: MasterRegistry.self) ?? MasterRegistry()
+        let (registry, written) = try await RegistryStorage.load(from: store)
+        registryWritten = written
         var config = MasterCore.Config(
             masterID: UUID().uuidString.lowercased(), hostname: options.hostname ?? options.ip, ip: options.ip,
             port: boundPort == 0 ? options.port : boundPort)
@@ -222,10 +223,11 @@ public actor MasterServer {
         }
     }
 
-    /// One write of the registry; it marks the requests it covers durable before the waiters resume.
+    /// One write of the registry (the keys that changed since the last); it marks the requests
+    /// it covers durable before the waiters resume.
     func writeRegistry(_ registry: MasterRegistry, covering: Int) async {
         do {
-            try await store.putJSON(Self.registryKey, registry)
+            registryWritten = try await RegistryStorage.write(registry, over: registryWritten, to: store)
             registryWrites += 1
             registryDurable = max(registryDurable, covering)
             registryWrite = nil

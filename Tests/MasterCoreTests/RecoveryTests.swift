@@ -1,3 +1,4 @@
+import Foundation
 import MasterCore
 import MesosModel
 import TestSupport
@@ -87,6 +88,23 @@ struct RecoveryTests {
         harness.perform(actions)
         let restarted = MasterHarness(config: MasterHarness.config(masterID: "m2"), registry: harness.persisted)
         #expect(restarted.core.allocator.weights["analytics"] == 3)
+    }
+
+    @Test("An agent re-registering as the registry admits it, after a restart, costs no registry write")
+    func unchangedReregistrationWritesNothing() throws {
+        // The agent's info as the wire and the store carry it: both round trips go through JSON.
+        let resources = try Resources.parse("cpus:4;mem:8192;disk:8192;ports:[31000-32000]").list
+        var harness = MasterHarness()
+        let first = harness.registerAgent(makeAgentRegistration(resources: resources))
+        #expect(first.actions.contains(.persistRegistry))
+        let stored = try JSONDecoder().decode(MasterRegistry.self, from: JSONEncoder().encode(harness.persisted))
+        var restarted = MasterHarness(config: MasterHarness.config(masterID: "m2"), registry: stored)
+        let wire = try JSONDecoder().decode(
+            AgentRegistration.self,
+            from: JSONEncoder().encode(makeAgentRegistration(resources: resources, id: first.id)))
+        let again = restarted.registerAgent(wire)
+        #expect(!again.actions.contains(.persistRegistry))
+        #expect(restarted.core.agents[first.id]?.recovered == false)
     }
 
     @Test(
