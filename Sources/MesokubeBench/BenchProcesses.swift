@@ -61,8 +61,14 @@ enum BenchProcess {
     ) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + limit
+        // A long wait at full size says how it is going (on stderr: stdout is the figures).
+        var nextProgress = clock.now + .seconds(30)
         while !done() {
             guard clock.now < deadline else { throw BenchError("\(what) not reached within \(limit)\(detail())") }
+            if clock.now >= nextProgress {
+                FileHandle.standardError.write(Data("still waiting for \(what)\(detail())\n".utf8))
+                nextProgress = clock.now + .seconds(30)
+            }
             try await Task.sleep(for: interval)
         }
     }

@@ -32,21 +32,37 @@ final class HollowFleet: Sendable {
         var running = 0
         var killed = 0
         var bindFailures = 0
+        /// Registration attempts that failed (master unreachable, or an error answer).
+        var registrationFailures = 0
         var lastError: String?
     }
 
     let options: Options
     let resources: [Resource]
-    /// One client for the fleet: a connection per agent's stream, and more for its calls.
-    let client: HTTPClientSession
+    /// The fleet's clients, a shard of agents each: a connection per agent's stream, and more
+    /// for its calls.
+    let clients: [HTTPClientSession]
     private let state = NIOLockedValueBox(Counters())
     private let loops = NIOLockedValueBox([Task<Void, Never>]())
 
     init(_ options: Options) throws {
         self.options = options
         resources = try Resources.parse(options.resources).list
-        client = HTTPClientSession(connectionsPerHost: options.count * 2 + 16)
+        let shards = (options.count + Self.agentsPerClient - 1) / Self.agentsPerClient
+        clients = (0..<max(shards, 1)).map { _ in
+            // A stream each, and half as many again for the agents' calls: at 10,000 agents a
+            // second connection each would pass the 20,000 open files a process may have, and
+            // much fewer left re-registering agents waiting for a connection after a failover.
+            HTTPClientSession(connectionsPerHost: Self.agentsPerClient * 3 / 2)
+        }
     }
+
+    /// async-http-client's pool scans its connections on every request: one pool holding
+    /// 10,000 agents' streams spent the benchmark's whole CPU there, so each client serves this many.
+    static let agentsPerClient = 250
+
+    /// The client agent `index` uses.
+    func client(for index: Int) -> HTTPClientSession { clients[index / Self.agentsPerClient] }
 
     var counters: Counters { state.withLockedValue { $0 } }
 
@@ -75,7 +91,7 @@ final class HollowFleet: Sendable {
             result = .failure(error)
         }
         for task in fleet.loops.withLockedValue({ $0 }) { task.cancel() }
-        try? await fleet.client.shutdown()
+        for client in fleet.clients { try? await client.shutdown() }
         return try result.get()
     }
 
@@ -142,15 +158,21 @@ private struct HollowAgent {
         let response: HTTPClientSession.StreamResponse
         do {
             let body = try MesosJSON.encodeBytes(registration())
-            response = try await fleet.client.postStream(
+            response = try await fleet.client(for: index).postStream(
                 url: url, body: body, headers: ["Content-Type": "application/json"])
         } catch {
-            fleet.update { $0.lastError = "register: \(error)" }
+            fleet.update {
+                $0.lastError = "register: \(error)"
+                $0.registrationFailures += 1
+            }
             return false
         }
         guard response.status == .ok, let session = response.headers.first(name: "Mesokube-Agent-Session") else {
             let answer = String(decoding: response.body, as: UTF8.self)
-            fleet.update { $0.lastError = "register: \(response.status) \(answer)" }
+            fleet.update {
+                $0.lastError = "register: \(response.status) \(answer)"
+                $0.registrationFailures += 1
+            }
             return false
         }
         do {
@@ -260,7 +282,7 @@ private struct HollowAgent {
     }
 
     func post(_ call: AgentCall, session: String) async throws {
-        let answer = try await fleet.client.post(
+        let answer = try await fleet.client(for: index).post(
             url: url, body: try MesosJSON.encodeBytes(call),
             headers: ["Content-Type": "application/json", "Mesokube-Agent-Session": session])
         if answer.status != .ok && answer.status != .accepted {

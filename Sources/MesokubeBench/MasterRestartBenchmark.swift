@@ -77,6 +77,7 @@ enum MasterRestartBenchmark {
         }
         let residentBefore = BenchProcess.residentBytes(of: master.process.processIdentifier) ?? 0
         let reregisteredBefore = fleet.counters.reregistered
+        let failuresBefore = fleet.counters.registrationFailures
         let subscriptionsBefore = framework.subscriptions
 
         let crashed = clock.now
@@ -87,6 +88,7 @@ enum MasterRestartBenchmark {
             $0.reregistered >= reregisteredBefore + settings.agents
         }
         let reregistered = crashed.duration(to: clock.now)
+        let failedAttempts = fleet.counters.registrationFailures - failuresBefore
         let offered = try await framework.firstOffer(afterSubscription: subscriptionsBefore, limit: .seconds(600))
         let offers = crashed.duration(to: offered)
         // A check, not a figure (it is only looked at after the offer): the master knows every task again.
@@ -95,6 +97,8 @@ enum MasterRestartBenchmark {
         let details: [String: Double] = [
             "agents": Double(settings.agents), "tasks": Double(settings.total),
             "master_rss_mb_before": Double(residentBefore) / 1_048_576,
+            // Attempts that found no master (while it restarted) or failed: each costs an agent backoff.
+            "failed_registration_attempts": Double(failedAttempts),
         ]
         return [
             BenchFigure(
