@@ -82,6 +82,8 @@ import Testing
         // With etcd dead nothing can tell the leader its lease is gone: it stepped down on its own
         // renewal deadline (TTL less the margin), which is what keeps it from acting past the TTL.
         // How soon after the cut that lands is up to the machine's scheduler; tests assert no timings.
-        #expect(String(describing: outcome).hasPrefix("lease not renewed for"))
+        let lost = outcome as? LeaderElection<Master>.LeadershipLost
+        #expect(
+            lost?.description.hasPrefix("lease not renewed for") == true, "ended with \(String(describing: outcome))")
     }
 }
