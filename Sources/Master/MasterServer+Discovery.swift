@@ -18,15 +18,14 @@ extension MasterServer {
         (core.discoveryMasters(isLeader: leader == nil), core.discoveryAgents(), core.discoveryTasks())
     }
 
-    /// Makes `snapshot` the one agents get; waiting polls return at once.
-    public func publishDiscovery(_ snapshot: DiscoverySnapshot) {
+    /// Makes `snapshot` the one agents get; waiting polls return at once. Encoded before it
+    /// reaches the actor: a large cluster's snapshot takes tens of milliseconds to encode.
+    public nonisolated func publishDiscovery(_ snapshot: DiscoverySnapshot) async {
         guard let body = try? JSONEncoder().encode(snapshot) else { return }
-        publishDiscovery(version: snapshot.version, body: body)
+        await publishDiscovery(version: snapshot.version, body: body)
     }
 
-    /// `publishDiscovery` with the snapshot already encoded: a large cluster's snapshot takes tens
-    /// of milliseconds to encode, which the feed spends off this actor.
-    public func publishDiscovery(version: UInt64, body: Data) {
+    private func publishDiscovery(version: UInt64, body: Data) {
         discovery = (version, ByteBuffer(bytes: body))
         let waiting = discoveryWaiters
         discoveryWaiters = [:]

@@ -86,10 +86,9 @@ struct RegistryStorage: Equatable, Sendable {
         var registry = stored
         var written = RegistryStorage(MasterRegistry())
         written.document = stored
-        let decoder = JSONDecoder()
         for kv in try await store.listAll(prefix: agentPrefix).items {
             let id = String(kv.key.dropFirst(agentPrefix.count))
-            let entry = try decoder.decode(AgentEntry.self, from: kv.value)
+            let entry = try StoreJSON.decode(AgentEntry.self, from: kv)
             written.agents[id] = entry
             entry.place(id, in: &registry)
         }
@@ -109,10 +108,8 @@ struct RegistryStorage: Equatable, Sendable {
     /// Applies `changes`: agent keys first (several at once: each is a round trip to etcd), then
     /// the document.
     static func write(_ changes: Changes, to store: any StateStore, parallelism: Int = 32) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var writes: [(key: String, value: Data?)] = try changes.agentPuts.sorted { $0.key < $1.key }.map {
-            (agentPrefix + $0.key, try encoder.encode($0.value))
+            (agentPrefix + $0.key, try StoreJSON.encode($0.value))
         }
         writes += changes.agentDeletes.map { (agentPrefix + $0, nil) }
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -74,10 +74,7 @@ actor DiscoveryFeed {
         let logger = Logger(label: "mesokube.discovery")
         var informers: KubeInformers?
         if let kube { informers = try await .start(configuration: kube.clientConfiguration, logger: logger) }
-        let publish: Sink = { snapshot in
-            guard let body = try? JSONEncoder().encode(snapshot) else { return }
-            await master.publishDiscovery(version: snapshot.version, body: body)
-        }
+        let publish: Sink = { snapshot in await master.publishDiscovery(snapshot) }
         let feed = DiscoveryFeed(
             master: master, marathon: marathon?.scheduler, kube: informers, sinks: [publish] + sinks, logger: logger)
         await feed.start()
