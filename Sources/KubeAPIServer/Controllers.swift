@@ -47,13 +47,17 @@ extension KubeAPIServer {
         addBackground(
             Task { [weak self] in
                 var lastRevision: Int64 = -1
+                var pause = Self.controllerPause(after: .zero)
+                let clock = ContinuousClock()
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(500))
+                    try? await Task.sleep(for: pause)
                     guard !Task.isCancelled, let self else { return }
                     guard let revision = try? await self.storage.store.currentRevision(), revision != lastRevision
                     else { continue }
                     lastRevision = revision
+                    let started = clock.now
                     await self.reconcileOnce()
+                    pause = Self.controllerPause(after: started.duration(to: clock.now))
                 }
             })
         addBackground(
@@ -80,6 +84,14 @@ extension KubeAPIServer {
         guard point > 1 else { return }
         try await storage.store.compact(before: point)
         for cache in allWatchCaches() { await cache.forget(before: point) }
+    }
+
+    /// The wait before the next controller pass: half a second, or nine times what the last pass
+    /// took, so that passes (each reads and decodes every stored object) take at most a tenth of
+    /// the time on a large cluster (they ran every half second whatever their cost: with 1,000
+    /// nodes and 6,000 pods being scheduled, re-reading the store was 4% of the master's CPU and growing).
+    static func controllerPause(after cost: Duration) -> Duration {
+        max(.milliseconds(500), cost * 9)
     }
 
     /// One pass of every in-server controller over a consistent view of all objects.

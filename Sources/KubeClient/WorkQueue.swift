@@ -7,12 +7,14 @@ public final class WorkQueue<Item: Hashable & Sendable>: Sendable {
         var state: WorkQueueState<Item>
         var waiters: [CheckedContinuation<Item?, Never>] = []
         var shutDown = false
-        var timers: [Int: Task<Void, Never>] = [:]
-        var nextTimer = 0
+        /// One timer per delayed item (see `WorkQueueState.delay`).
+        var timers: [Item: Task<Void, Never>] = [:]
     }
 
     private let shared: Mutex<Shared>
     private let clock: any Clock<Duration>
+    /// Time since the queue was made, on `clock`: delayed items' deadlines.
+    private let elapsed: @Sendable () -> Duration
 
     public init(
         baseDelay: Duration = .milliseconds(5), maxDelay: Duration = .seconds(1000),
@@ -20,6 +22,12 @@ public final class WorkQueue<Item: Hashable & Sendable>: Sendable {
     ) {
         shared = Mutex(Shared(state: WorkQueueState(baseDelay: baseDelay, maxDelay: maxDelay)))
         self.clock = clock
+        elapsed = Self.elapsedTime(on: clock)
+    }
+
+    private static func elapsedTime<C: Clock<Duration>>(on clock: C) -> @Sendable () -> Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
     }
 
     public func add(_ item: Item) {
@@ -32,19 +40,24 @@ public final class WorkQueue<Item: Hashable & Sendable>: Sendable {
         if let (waiter, next) = handoff { waiter.resume(returning: next) }
     }
 
-    /// Adds the item once `delay` has passed on the queue's clock.
+    /// Adds the item once `delay` has passed on the queue's clock. An item waits once: if it is
+    /// already due sooner this does nothing, if later its wait is shortened to this one.
     public func add(_ item: Item, after delay: Duration) {
         guard delay > .zero else { return add(item) }
         let clock = self.clock
+        let deadline = elapsed() + delay
         shared.withLock { shared in
-            guard !shared.shutDown else { return }
-            let id = shared.nextTimer
-            shared.nextTimer += 1
-            shared.timers[id] = Task { [weak self] in
+            guard !shared.shutDown, shared.state.delay(item, until: deadline) else { return }
+            shared.timers[item]?.cancel()
+            shared.timers[item] = Task { [weak self] in
                 try? await clock.sleep(for: delay)
                 guard let self, !Task.isCancelled else { return }
-                self.shared.withLock { _ = $0.timers.removeValue(forKey: id) }
-                self.add(item)
+                let due = self.shared.withLock { shared in
+                    guard shared.state.delayElapsed(item, deadline: deadline) else { return false }
+                    shared.timers.removeValue(forKey: item)
+                    return true
+                }
+                if due { self.add(item) }
             }
         }
     }

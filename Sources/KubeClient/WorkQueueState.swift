@@ -9,6 +9,8 @@ public struct WorkQueueState<Item: Hashable & Sendable>: Sendable {
     public private(set) var dirty: Set<Item> = []
     public private(set) var processing: Set<Item> = []
     private var failures: [Item: Int] = [:]
+    /// Items waiting out a delay, each once, at its earliest deadline (on the shell's clock).
+    public private(set) var delayed: [Item: Duration] = [:]
     public let baseDelay: Duration
     public let maxDelay: Duration
 
@@ -61,6 +63,24 @@ public struct WorkQueueState<Item: Hashable & Sendable>: Sendable {
     }
 
     public func failureCount(_ item: Item) -> Int { failures[item, default: 0] }
+
+    /// A delayed add of `item` due at `deadline`: true when the shell must (re)arm its timer, false
+    /// when the item already waits for a deadline no later than this one. As client-go's delaying
+    /// queue, an item waits once: a controller that re-arms its periodic pass on every run (as
+    /// the node lifecycle controller does) would otherwise gain a timer chain per extra run.
+    public mutating func delay(_ item: Item, until deadline: Duration) -> Bool {
+        if let waiting = delayed[item], waiting <= deadline { return false }
+        delayed[item] = deadline
+        return true
+    }
+
+    /// The timer for `item` due at `deadline` fired: true when it is still the item's current one
+    /// (the item is then no longer delayed and should be added).
+    public mutating func delayElapsed(_ item: Item, deadline: Duration) -> Bool {
+        guard delayed[item] == deadline else { return false }
+        delayed.removeValue(forKey: item)
+        return true
+    }
 
     /// The item succeeded: its next failure starts the backoff again.
     public mutating func forget(_ item: Item) {

@@ -1,4 +1,5 @@
 import KubeClient
+import Synchronization
 import Testing
 
 @Suite struct WorkQueueStateTests {
@@ -70,5 +71,42 @@ import Testing
         queue.forget("x")
         #expect(queue.failureCount("x") == 0)
         queue.shutdown()
+    }
+
+    @Test func aDelayedItemWaitsOnceAtItsEarliestDeadline() {
+        var state = WorkQueueState<String>()
+        var verdicts: [Bool] = []
+        verdicts.append(state.delay("pass", until: .seconds(5)))
+        verdicts.append(state.delay("pass", until: .seconds(9)))
+        verdicts.append(state.delay("pass", until: .seconds(5)))
+        verdicts.append(state.delay("pass", until: .seconds(2)))
+        #expect(verdicts == [true, false, false, true])
+        let stale = state.delayElapsed("pass", deadline: .seconds(5))
+        let current = state.delayElapsed("pass", deadline: .seconds(2))
+        #expect(!stale && current)
+        #expect(state.delayed.isEmpty)
+        let again = state.delay("pass", until: .seconds(9))
+        #expect(again)
+    }
+
+    /// A controller that re-arms its periodic pass on every run must not gain a timer per run:
+    /// three delayed adds of one item are one add, at the earliest deadline.
+    @Test func delayedAddsOfOneItemComeBackOnce() async {
+        let queue = WorkQueue<String>()
+        let seen = Mutex(0)
+        let worker = Task {
+            while let item = await queue.next() {
+                seen.withLock { $0 += 1 }
+                queue.done(item)
+            }
+        }
+        queue.add("pass", after: .seconds(30))
+        queue.add("pass", after: .milliseconds(20))
+        queue.add("pass", after: .milliseconds(60))
+        queue.add("pass", after: .milliseconds(100))
+        try? await Task.sleep(for: .milliseconds(400))
+        queue.shutdown()
+        await worker.value
+        #expect(seen.withLock { $0 } == 1)
     }
 }
