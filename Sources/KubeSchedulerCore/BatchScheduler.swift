@@ -89,12 +89,13 @@ public struct KubeScheduler: Sendable {
         let queue = Self.queueOrder(pending.map(PodInfo.init))
         Self.recordNominations(of: queue, in: &cluster)
         var outcome = SchedulingOutcome()
+        var nextStartNodeIndex = 0
         for pod in queue {
             if pod.schedulingGated {
                 outcome.gated.append(PodReference(pod))
                 continue
             }
-            switch scheduleOne(pod, cluster: cluster, using: &generator) {
+            switch scheduleOne(pod, cluster: cluster, nextStartNodeIndex: &nextStartNodeIndex, using: &generator) {
             case .placed(let index):
                 Self.assume(pod, on: index, cluster: &cluster)
                 outcome.assignments.append(Assignment(pod: PodReference(pod), nodeName: cluster[index].name))
@@ -126,7 +127,7 @@ public struct KubeScheduler: Sendable {
 
     /// One scheduling cycle for one pod (upstream `schedulePod` plus PostFilter on failure).
     func scheduleOne<G: RandomNumberGenerator>(
-        _ pod: PodInfo, cluster: [NodeInfo], using generator: inout G
+        _ pod: PodInfo, cluster: [NodeInfo], nextStartNodeIndex: inout Int, using generator: inout G
     ) -> Decision {
         let state = CycleState(pod: pod, nodes: cluster, namespaceLabels: namespaceLabels, volumes: volumes)
         var diagnosis = Diagnosis()
@@ -141,7 +142,8 @@ public struct KubeScheduler: Sendable {
             diagnosis.absentNodesStatus = rejection
         } else {
             if let index = nominatedNodeIndex(state: state, cluster: cluster) { return .placed(index) }
-            let feasible = findFeasible(state: state, cluster: cluster, diagnosis: &diagnosis)
+            let feasible = findFeasible(
+                state: state, cluster: cluster, nextStartNodeIndex: &nextStartNodeIndex, diagnosis: &diagnosis)
             if feasible.count == 1 { return .placed(feasible[0]) }
             if !feasible.isEmpty {
                 return .placed(selectHost(state: state, feasible: feasible, cluster: cluster, using: &generator))
@@ -171,21 +173,45 @@ public struct KubeScheduler: Sendable {
         return index
     }
 
-    /// Runs the filters on every node the PreFilter left in play, recording each rejection.
-    private func findFeasible(state: CycleState, cluster: [NodeInfo], diagnosis: inout Diagnosis) -> [Int] {
+    /// Runs the filters on the nodes the PreFilter left in play, recording each rejection, until
+    /// `numFeasibleNodesToFind` fit: upstream's search, which starts where the last pod's search
+    /// stopped so that the batch's pods spread over the whole cluster. A pod that fits nowhere has
+    /// been tried against every node, so its diagnosis is complete.
+    private func findFeasible(
+        state: CycleState, cluster: [NodeInfo], nextStartNodeIndex: inout Int, diagnosis: inout Diagnosis
+    ) -> [Int] {
         var feasible: [Int] = []
         if state.allowedNodeNames != nil {
             diagnosis.absentNodesStatus = .unresolvable(
                 "NodeAffinity", FilterReason.outsidePreFilterResult(["NodeAffinity"]))
         }
-        for (index, node) in cluster.enumerated() where state.allowedNodeNames?.contains(node.name) ?? true {
+        let wanted = Self.numFeasibleNodesToFind(allNodes: cluster.count)
+        let start = nextStartNodeIndex % cluster.count
+        var processed = 0
+        for offset in 0..<cluster.count where feasible.count < wanted {
+            let index = (start + offset) % cluster.count
+            let node = cluster[index]
+            processed += 1
+            guard state.allowedNodeNames?.contains(node.name) ?? true else { continue }
             if let status = state.runFiltersWithNominatedPods(on: node) {
                 diagnosis.nodeStatuses[node.name] = status
             } else {
                 feasible.append(index)
             }
         }
+        nextStartNodeIndex = (start + processed) % cluster.count
         return feasible
+    }
+
+    /// Upstream `numFeasibleNodesToFind` with the adaptive `percentageOfNodesToScore`: every node
+    /// below 100; above, 50% less a point per 125 nodes (at least 5%), and never fewer than 100.
+    /// Scoring every node of a large cluster for every pod buys little placement quality for a
+    /// cost that grows with nodes × pods.
+    static func numFeasibleNodesToFind(allNodes: Int) -> Int {
+        let minimum = 100
+        guard allNodes >= minimum else { return allNodes }
+        let percentage = max(5, 50 - allNodes / 125)
+        return max(minimum, allNodes * percentage / 100)
     }
 
     /// Upstream `selectHost`: the highest total score; among equals each is equally likely

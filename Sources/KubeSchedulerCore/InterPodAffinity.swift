@@ -34,7 +34,7 @@ struct AffinityFilterState: Sendable {
     init(pod: PodInfo, nodes: [NodeInfo], namespaceLabels: [String: [String: String]]) {
         // Without terms of its own, only pods with required anti-affinity can say anything about it.
         let ownTerms = !pod.requiredAffinityTerms.isEmpty || !pod.requiredAntiAffinityTerms.isEmpty
-        for node in nodes {
+        for node in nodes where ownTerms || node.podsWithRequiredAntiAffinity > 0 {
             for existing in node.pods where ownTerms || !existing.requiredAntiAffinityTerms.isEmpty {
                 update(with: existing, on: node, for: pod, namespaceLabels: namespaceLabels, delta: 1)
             }

@@ -4,7 +4,7 @@ import KubeTypes
 /// cycle places pods, so every later pod in the batch sees the earlier placements.
 struct NodeInfo: Sendable {
     var node: SchedulingNode
-    var pods: [PodInfo]
+    private(set) var pods: [PodInfo]
     var nominatedPods: [PodInfo]
     /// Sum of the pods' requests, for fit.
     var requested: PodRequests
@@ -12,6 +12,11 @@ struct NodeInfo: Sendable {
     var nonZeroRequested: PodRequests
     /// What is left of the offer; nil when the agent has no outstanding offer.
     var offer: ResourceOffer?
+    /// How many of `pods` carry (anti-)affinity terms, and required anti-affinity terms: most pods
+    /// have none, and these counts let a cycle skip their nodes instead of scanning every pod of
+    /// the cluster for each pod it places.
+    private(set) var podsWithAffinityTerms = 0
+    private(set) var podsWithRequiredAntiAffinity = 0
 
     init(_ node: SchedulingNode) {
         self.node = node
@@ -20,6 +25,12 @@ struct NodeInfo: Sendable {
         requested = pods.reduce(.zero) { $0 + $1.requests }
         nonZeroRequested = pods.reduce(.zero) { $0 + $1.nonZeroRequests }
         offer = node.offered
+        for pod in pods { count(pod, 1) }
+    }
+
+    private mutating func count(_ pod: PodInfo, _ delta: Int) {
+        if pod.hasAffinityTerms { podsWithAffinityTerms += delta }
+        if !pod.requiredAntiAffinityTerms.isEmpty { podsWithRequiredAntiAffinity += delta }
     }
 
     var name: String { node.name }
@@ -32,6 +43,7 @@ struct NodeInfo: Sendable {
     /// Assumes `pod` on this node: its requests count against allocatable and come out of the offer.
     mutating func add(_ pod: PodInfo) {
         pods.append(pod)
+        count(pod, 1)
         requested = requested + pod.requests
         nonZeroRequested = nonZeroRequested + pod.nonZeroRequests
         guard var offer else { return }
@@ -48,6 +60,7 @@ struct NodeInfo: Sendable {
     mutating func remove(id: String) -> PodInfo? {
         guard let index = pods.firstIndex(where: { $0.id == id }) else { return nil }
         let pod = pods.remove(at: index)
+        count(pod, -1)
         requested = requested - pod.requests
         nonZeroRequested = nonZeroRequested - pod.nonZeroRequests
         var offer = self.offer ?? ResourceOffer()

@@ -98,7 +98,7 @@ enum NodeScorers {
         if !spread.isEmpty {
             accumulate(spread.normalize(feasible.map(spread.rawScore), nodes: feasible), weights.podTopologySpread)
         }
-        if pod.hasAffinityTerms || all.contains(where: { $0.pods.contains(where: \.hasAffinityTerms) }) {
+        if pod.hasAffinityTerms || all.contains(where: { $0.podsWithAffinityTerms > 0 }) {
             let affinity = AffinityScorer(pod: pod, nodes: all, namespaceLabels: state.namespaceLabels)
             accumulate(affinity.normalize(feasible.map(affinity.rawScore)), weights.interPodAffinity)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import KubeTypes
 import Testing
 
@@ -273,5 +274,32 @@ import Testing
                 == true)
         let alone = F.schedule([F.pod("small", cpu: "500m", priority: 1)], on: nodes)
         #expect(alone.placements == ["default/small": "n1"])
+    }
+
+    /// Upstream's adaptive percentageOfNodesToScore: every node below 100, then 50% less a point per
+    /// 125 nodes, at least 5% and never fewer than 100 nodes.
+    @Test func largeClustersAreSearchedOnlyUntilEnoughNodesFit() {
+        let wanted = [50, 99, 100, 200, 1000, 5000, 10000].map(KubeScheduler.numFeasibleNodesToFind(allNodes:))
+        #expect(wanted == [50, 99, 100, 100, 420, 500, 500])
+    }
+
+    /// Each pod's search starts where the last one stopped, so a batch spreads over the cluster
+    /// instead of scoring the same first nodes for every pod.
+    @Test func eachPodsSearchStartsWhereTheLastStopped() {
+        let nodes = (0..<200).map { F.node(String(format: "n%03d", $0)) }
+        let pods = (0..<2).map { F.pod("p\($0)", cpu: "100m", memory: "64Mi") }
+        let outcome = F.schedule(pods, on: nodes)
+        #expect(outcome.assignments.count == 2)
+        let first = outcome.nodeName(of: "default/p0") ?? ""
+        let second = outcome.nodeName(of: "default/p1") ?? ""
+        #expect(first < "n100", "the first pod searched n000–n099, got \(first)")
+        #expect(second >= "n100", "the second pod searched n100–n199, got \(second)")
+    }
+
+    /// A pod that fits nowhere is tried on every node, so its diagnosis counts them all.
+    @Test func aPodThatFitsNowhereIsTriedOnEveryNode() {
+        let nodes = (0..<300).map { F.node("n\($0)", offeredCPU: 50) }
+        let outcome = F.schedule([F.pod("big", cpu: "1", memory: "64Mi")], on: nodes)
+        #expect(outcome.failures.first?.diagnosis.nodeStatuses.count == 300)
     }
 }
