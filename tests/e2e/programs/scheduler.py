@@ -232,7 +232,13 @@ class TestScheduler(Scheduler):
             emit("launched", offer_id=offer["id"]["value"], agent_id=offer["agent_id"]["value"],
                  task_ids=[s["id"] for s in real])
         else:
-            driver.declineOffer(offer["id"], filters=filters)
+            try:
+                driver.declineOffer(offer["id"], filters=filters)
+            except OSError as lost:
+                # The master went away (killed in a failover test) with the decline in flight. Harmless:
+                # its offers die with it, and the next leader offers afresh.
+                emit("decline_lost", offer_id=offer["id"]["value"], error=repr(lost))
+                return
             emit("declined", offer_id=offer["id"]["value"], agent_id=offer["agent_id"]["value"])
         if bogus:
             fake = {"value": "e2e-no-such-offer-%s" % uuid.uuid4()}
