@@ -28,6 +28,8 @@ extension KubeSchedulerFramework {
     private func runCycle() async {
         cyclePending = false
         guard let driver, let frameworkID else { return }
+        let clock = ContinuousClock()
+        let began = clock.now
         let now = Date().timeIntervalSince1970
         let allPods = await pods.list()
         let pending = allPods.filter { isPending($0) && (backoff[Self.key($0)]?.until ?? 0) <= now }
@@ -57,18 +59,50 @@ extension KubeSchedulerFramework {
             if waiting && pending.isEmpty { retryAfterBackoff(now: now) }
             return
         }
+        let listed = clock.now
         let offersByAgent = Dictionary(grouping: offers.values, by: \.agentID)
         let (clusterNodes, agentOfNode) = await schedulingNodes(offersByAgent: offersByAgent, allPods: allPods)
         let catalog = await volumeCatalog()
         let budgets = await disruptionBudgets?.list() ?? []
+        let batch = KubeScheduler.batch(
+            pending, offers: offersByAgent.values.map(AgentNode.offered), share: options.offerShare)
         let outcome = KubeScheduler(volumes: catalog, disruptionBudgets: budgets).schedule(
-            pending: pending, nodes: clusterNodes, using: &random)
+            pending: batch, nodes: clusterNodes, using: &random)
+        let decided = clock.now
         let pendingByKey = Dictionary(pending.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let (tasksByAgent, heldBack) = recordLaunches(
+            for: outcome.assignments, pods: pendingByKey, offersByAgent: offersByAgent, agentOfNode: agentOfNode,
+            frameworkID: frameworkID)
+        // The claims learn their node before the pods launch; the kubelet waits for them to bind.
+        for (key, placed) in launches where pendingByKey[key] != nil {
+            await selectNode(placed.nodeName, for: placed.pod, catalog: catalog)
+        }
+        await launch(tasksByAgent, offers: offersByAgent, driver: driver)
+        // Pods held back by the offer share still want resources: decline without a filter, so
+        // the allocator offers them again as soon as this role is the one furthest below its share.
+        // So do pods left for the next offers.
+        let waitForOffers = heldBack || batch.count < pending.count
+        await declineAll(driver, refuseSeconds: waitForOffers ? 0 : options.declineSeconds)
+        reportScheduled(outcome.assignments, pods: pendingByKey)
+        let offeringNodes = Set(offersByAgent.keys.compactMap { nodeNames[$0] })
+        await handleFailures(outcome.failures, pods: pendingByKey, offeringNodes: offeringNodes, now: now)
+        retryAfterBackoff(now: now)
+        logCycle(
+            pending: batch.count, offers: offersByAgent.count, nodes: clusterNodes.count, outcome: outcome,
+            stages: (began.duration(to: listed), listed.duration(to: decided), decided.duration(to: clock.now)))
+    }
+
+    /// Records a launch for each of the core's assignments and returns the tasks per agent; true
+    /// when some were held back by the offer share.
+    private func recordLaunches(
+        for assignments: [Assignment], pods pendingByKey: [String: JSON], offersByAgent: [AgentID: [Offer]],
+        agentOfNode: [String: AgentID], frameworkID: FrameworkID
+    ) -> (tasks: [AgentID: [TaskInfo]], heldBack: Bool) {
         var tasksByAgent: [AgentID: [TaskInfo]] = [:]
         var takenMilliCPU: [AgentID: Int64] = [:]
         let offeredMilliCPU = offersByAgent.mapValues { AgentNode.offered($0).milliCPU }
         var heldBack = false
-        for assignment in outcome.assignments {
+        for assignment in assignments {
             guard let pod = pendingByKey[assignment.pod.key], let agentID = agentOfNode[assignment.nodeName] else {
                 continue
             }
@@ -93,20 +127,20 @@ extension KubeSchedulerFramework {
             reported.removeValue(forKey: assignment.pod.key)
             pendingSince.removeValue(forKey: assignment.pod.key)
         }
-        // The claims learn their node before the pods launch; the kubelet waits for them to bind.
-        for (key, placed) in launches where pendingByKey[key] != nil {
-            await selectNode(placed.nodeName, for: placed.pod, catalog: catalog)
-        }
-        for (agentID, tasks) in tasksByAgent {
-            await launch(tasks, on: agentID, offers: offersByAgent[agentID] ?? [], driver: driver)
-        }
-        // Pods held back by the offer share still want resources: decline without a filter, so
-        // the allocator offers them again as soon as this role is the one furthest below its share.
-        await declineAll(driver, refuseSeconds: heldBack ? 0 : options.declineSeconds)
-        await reportScheduled(outcome.assignments, pods: pendingByKey)
-        let offeringNodes = Set(offersByAgent.keys.compactMap { nodeNames[$0] })
-        await handleFailures(outcome.failures, pods: pendingByKey, offeringNodes: offeringNodes, now: now)
-        retryAfterBackoff(now: now)
+        return (tasksByAgent, heldBack)
+    }
+
+    /// What each cycle cost, by stage: the first look when placement is slow.
+    private func logCycle(
+        pending: Int, offers: Int, nodes: Int, outcome: SchedulingOutcome, stages: (Duration, Duration, Duration)
+    ) {
+        logger.debug(
+            "scheduling cycle",
+            metadata: [
+                "pending": "\(pending)", "offers": "\(offers)", "nodes": "\(nodes)",
+                "placed": "\(outcome.assignments.count)", "failed": "\(outcome.failures.count)",
+                "list": "\(stages.0)", "core": "\(stages.1)", "after": "\(stages.2)",
+            ])
     }
 
     static func key(_ pod: JSON) -> String { pod.namespace + "/" + pod.name }
@@ -130,31 +164,72 @@ extension KubeSchedulerFramework {
         }
     }
 
-    /// Upstream's Scheduled event for each pod whose task was launched.
-    func reportScheduled(_ assignments: [Assignment], pods: [String: JSON]) async {
-        for assignment in assignments where launches[assignment.pod.key] != nil {
-            guard let pod = pods[assignment.pod.key] else { continue }
-            await events.record(
-                .normal, reason: "Scheduled",
-                message: "Successfully assigned \(assignment.pod.key) to \(assignment.nodeName)", about: .pod(pod))
+    /// Upstream's Scheduled event for each pod whose task was launched, written behind the cycle:
+    /// awaited here, one API write per pod held the next cycle back (321 pods: 16 s of a loaded
+    /// master) while every pod created meanwhile waited for it.
+    func reportScheduled(_ assignments: [Assignment], pods: [String: JSON]) {
+        let scheduled = assignments.compactMap { assignment -> (JSON, String)? in
+            guard launches[assignment.pod.key] != nil, let pod = pods[assignment.pod.key] else { return nil }
+            return (pod, "Successfully assigned \(assignment.pod.key) to \(assignment.nodeName)")
+        }
+        guard !scheduled.isEmpty else { return }
+        behindTheCycle { [events] in
+            for (pod, message) in scheduled {
+                await events.record(.normal, reason: "Scheduled", message: message, about: .pod(pod))
+            }
         }
     }
 
-    /// One ACCEPT per agent with every pod placed there; a refused launch makes the pods pending again.
-    func launch(_ tasks: [TaskInfo], on agentID: AgentID, offers agentOffers: [Offer], driver: SchedulerDriver) async {
-        let offerIDs = agentOffers.map(\.id)
-        for id in offerIDs { offers.removeValue(forKey: id) }
-        do {
-            // What the pods leave of these offers comes back at the next allocation: while pods
-            // keep arriving the allocator, not a filter, decides who gets the rest (DRF order).
-            try await driver.accept(
-                offerIDs: offerIDs, operations: [OfferOperation(launch: tasks)], filters: Filters(refuseSeconds: 0))
-        } catch {
-            logger.warning("ACCEPT failed; the pods stay pending", metadata: ["error": "\(error)"])
-            let ids = Set(tasks.map(\.taskID))
-            launches = launches.filter { !ids.contains($0.value.taskID) }
+    /// Runs `writes` after the writes queued before it, without holding the cycle: what the
+    /// scheduler reports (events, conditions) keeps its order but never delays a placement.
+    func behindTheCycle(_ writes: @escaping @Sendable () async -> Void) {
+        let previous = reportWrites
+        reportWrites = Task {
+            await previous?.value
+            await writes()
         }
     }
+
+    /// One ACCEPT per agent with every pod placed there, at most `concurrentAccepts` at a time
+    /// (each is a call to the master; one after another they held a large cycle for seconds);
+    /// a refused launch makes its pods pending again.
+    func launch(
+        _ tasksByAgent: [AgentID: [TaskInfo]], offers offersByAgent: [AgentID: [Offer]], driver: SchedulerDriver
+    )
+        async
+    {
+        let calls = tasksByAgent.map { agentID, tasks in (offersByAgent[agentID]?.map(\.id) ?? [], tasks) }
+        for (offerIDs, _) in calls { for id in offerIDs { offers.removeValue(forKey: id) } }
+        var refused: Set<TaskID> = []
+        await withTaskGroup(of: [TaskID].self) { group in
+            var running = 0
+            for (offerIDs, tasks) in calls {
+                if running == Self.concurrentAccepts, let failed = await group.next() {
+                    refused.formUnion(failed)
+                    running -= 1
+                }
+                running += 1
+                group.addTask { [logger] in
+                    do {
+                        // What the pods leave of these offers comes back at the next allocation:
+                        // while pods keep arriving the allocator, not a filter, decides who gets
+                        // the rest (DRF order).
+                        try await driver.accept(
+                            offerIDs: offerIDs, operations: [OfferOperation(launch: tasks)],
+                            filters: Filters(refuseSeconds: 0))
+                        return []
+                    } catch {
+                        logger.warning("ACCEPT failed; the pods stay pending", metadata: ["error": "\(error)"])
+                        return tasks.map(\.taskID)
+                    }
+                }
+            }
+            for await failed in group { refused.formUnion(failed) }
+        }
+        if !refused.isEmpty { launches = launches.filter { !refused.contains($0.value.taskID) } }
+    }
+
+    static let concurrentAccepts = 16
 
     func declineAll(_ driver: SchedulerDriver, refuseSeconds: Double? = nil) async {
         guard !offers.isEmpty else { return }

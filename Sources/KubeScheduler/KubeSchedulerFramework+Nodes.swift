@@ -98,9 +98,7 @@ extension KubeSchedulerFramework {
         ]
         // Written behind the cycle, in order: forty unschedulable pods are eighty API writes, and a
         // cycle waiting for them would answer the next offers late while other frameworks take them.
-        let previous = reportWrites
-        reportWrites = Task { [client, events] in
-            await previous?.value
+        behindTheCycle { [client, events] in
             _ = try? await client.patch(
                 .pods, namespace: pod.namespace, name: pod.name, ["status": ["conditions": [condition]]],
                 type: .strategic, subresource: "status")

@@ -89,13 +89,16 @@ public struct KubeScheduler: Sendable {
         let queue = Self.queueOrder(pending.map(PodInfo.init))
         Self.recordNominations(of: queue, in: &cluster)
         var outcome = SchedulingOutcome()
-        var nextStartNodeIndex = 0
+        // Offers only shrink while the batch is placed, so the nodes that can take a pod at all are
+        // known once: a node without an offer fails NodeResourcesFit whatever the pod.
+        let offered = cluster.indices.filter { cluster[$0].offer != nil }
+        var nextStart = 0
         for pod in queue {
             if pod.schedulingGated {
                 outcome.gated.append(PodReference(pod))
                 continue
             }
-            switch scheduleOne(pod, cluster: cluster, nextStartNodeIndex: &nextStartNodeIndex, using: &generator) {
+            switch scheduleOne(pod, cluster: cluster, offered: offered, nextStart: &nextStart, using: &generator) {
             case .placed(let index):
                 Self.assume(pod, on: index, cluster: &cluster)
                 outcome.assignments.append(Assignment(pod: PodReference(pod), nodeName: cluster[index].name))
@@ -127,7 +130,7 @@ public struct KubeScheduler: Sendable {
 
     /// One scheduling cycle for one pod (upstream `schedulePod` plus PostFilter on failure).
     func scheduleOne<G: RandomNumberGenerator>(
-        _ pod: PodInfo, cluster: [NodeInfo], nextStartNodeIndex: inout Int, using generator: inout G
+        _ pod: PodInfo, cluster: [NodeInfo], offered: [Int], nextStart: inout Int, using generator: inout G
     ) -> Decision {
         let state = CycleState(pod: pod, nodes: cluster, namespaceLabels: namespaceLabels, volumes: volumes)
         var diagnosis = Diagnosis()
@@ -143,7 +146,7 @@ public struct KubeScheduler: Sendable {
         } else {
             if let index = nominatedNodeIndex(state: state, cluster: cluster) { return .placed(index) }
             let feasible = findFeasible(
-                state: state, cluster: cluster, nextStartNodeIndex: &nextStartNodeIndex, diagnosis: &diagnosis)
+                state: state, cluster: cluster, offered: offered, nextStart: &nextStart, diagnosis: &diagnosis)
             if feasible.count == 1 { return .placed(feasible[0]) }
             if !feasible.isEmpty {
                 return .placed(selectHost(state: state, feasible: feasible, cluster: cluster, using: &generator))
@@ -173,33 +176,41 @@ public struct KubeScheduler: Sendable {
         return index
     }
 
-    /// Runs the filters on the nodes the PreFilter left in play, recording each rejection, until
-    /// `numFeasibleNodesToFind` fit: upstream's search, which starts where the last pod's search
-    /// stopped so that the batch's pods spread over the whole cluster. A pod that fits nowhere has
-    /// been tried against every node, so its diagnosis is complete.
+    /// Runs the filters on the offered nodes the PreFilter left in play, recording each rejection,
+    /// until `numFeasibleNodesToFind` fit: upstream's search, which starts where the last pod's
+    /// search stopped so that the batch's pods spread over the whole cluster. Nodes without an
+    /// offer cannot be feasible; they are filtered only for a pod that fits nowhere, whose
+    /// diagnosis (and preemption) needs every node's status. At 5,000 nodes with 117 offering,
+    /// filtering them all for each of 8,144 pods took 43 s of one cycle.
     private func findFeasible(
-        state: CycleState, cluster: [NodeInfo], nextStartNodeIndex: inout Int, diagnosis: inout Diagnosis
+        state: CycleState, cluster: [NodeInfo], offered: [Int], nextStart: inout Int, diagnosis: inout Diagnosis
     ) -> [Int] {
-        var feasible: [Int] = []
         if state.allowedNodeNames != nil {
             diagnosis.absentNodesStatus = .unresolvable(
                 "NodeAffinity", FilterReason.outsidePreFilterResult(["NodeAffinity"]))
         }
-        let wanted = Self.numFeasibleNodesToFind(allNodes: cluster.count)
-        let start = nextStartNodeIndex % cluster.count
-        var processed = 0
-        for offset in 0..<cluster.count where feasible.count < wanted {
-            let index = (start + offset) % cluster.count
+        func fits(_ index: Int) -> Bool {
             let node = cluster[index]
+            guard state.allowedNodeNames?.contains(node.name) ?? true else { return false }
+            guard let status = state.runFiltersWithNominatedPods(on: node) else { return true }
+            diagnosis.nodeStatuses[node.name] = status
+            return false
+        }
+        var feasible: [Int] = []
+        let wanted = Self.numFeasibleNodesToFind(allNodes: cluster.count)
+        let start = offered.isEmpty ? 0 : nextStart % offered.count
+        var processed = 0
+        for offset in 0..<offered.count where feasible.count < wanted {
+            let index = offered[(start + offset) % offered.count]
             processed += 1
-            guard state.allowedNodeNames?.contains(node.name) ?? true else { continue }
-            if let status = state.runFiltersWithNominatedPods(on: node) {
-                diagnosis.nodeStatuses[node.name] = status
-            } else {
-                feasible.append(index)
+            if fits(index) { feasible.append(index) }
+        }
+        if !offered.isEmpty { nextStart = (start + processed) % offered.count }
+        if feasible.isEmpty {
+            for index in cluster.indices where cluster[index].offer == nil {
+                _ = fits(index)
             }
         }
-        nextStartNodeIndex = (start + processed) % cluster.count
         return feasible
     }
 

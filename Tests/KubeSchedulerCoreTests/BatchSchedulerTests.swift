@@ -302,4 +302,31 @@ import Testing
         let outcome = F.schedule([F.pod("big", cpu: "1", memory: "64Mi")], on: nodes)
         #expect(outcome.failures.first?.diagnosis.nodeStatuses.count == 300)
     }
+
+    /// Only offered nodes are searched for room, the rotation runs over them, and a pod that fits
+    /// nowhere still has every node's status, the unoffered ones' "no resource offer" included.
+    @Test func onlyOfferedNodesAreSearchedButAFailureNamesEveryNode() {
+        let nodes = (0..<300).map { F.node(String(format: "n%03d", $0), offer: $0 % 100 == 7) }
+        let small = (0..<4).map { F.pod("small\($0)", cpu: "100m", memory: "64Mi") }
+        let outcome = F.schedule(small + [F.pod("big", cpu: "8", memory: "64Mi")], on: nodes)
+        let placed = Set(small.indices.compactMap { outcome.nodeName(of: "default/small\($0)") })
+        #expect(outcome.assignments.count == 4)
+        #expect(placed.isSubset(of: ["n007", "n107", "n207"]), "\(placed)")
+        let statuses = outcome.failures.first { $0.pod.key == "default/big" }?.diagnosis.nodeStatuses
+        #expect(statuses?.count == 300)
+        #expect(statuses?["n000"]?.reasons.contains(FilterReason.noOffer) == true)
+    }
+
+    /// A cycle takes the head of the queue that the offers could hold (within the offer share) and
+    /// leaves the rest for the next offers, but never fewer than the minimum.
+    @Test func aBatchIsWhatTheOffersCouldHold() {
+        let pods = (0..<10).map { F.pod("p\($0)", cpu: "500m", memory: "64Mi") }
+        let offers = [ResourceOffer(milliCPU: 2000, memory: 8 * F.gi), ResourceOffer(milliCPU: 2000, memory: 8 * F.gi)]
+        let names = { (batch: [JSON]) in batch.map(\.name) }
+        #expect(names(KubeScheduler.batch(pods, offers: offers, share: 0.5, minimum: 1)) == ["p0", "p1", "p2", "p3"])
+        #expect(names(KubeScheduler.batch(pods, offers: offers, share: 1, minimum: 1)).count == 8)
+        #expect(names(KubeScheduler.batch(pods, offers: [], share: 0.5, minimum: 3)) == ["p0", "p1", "p2"])
+        let urgent = F.pod("urgent", cpu: "500m", memory: "64Mi", priority: 100)
+        #expect(names(KubeScheduler.batch(pods + [urgent], offers: [], share: 0.5, minimum: 1)) == ["urgent"])
+    }
 }
