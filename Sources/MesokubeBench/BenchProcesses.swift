@@ -150,7 +150,10 @@ final class BenchMaster {
         ]
         arguments += kubePort.map { ["--kube-port", "\($0)"] } ?? ["--no-kube"]
         arguments += marathonPort.map { ["--marathon-port", "\($0)"] } ?? ["--no-marathon"]
-        self.arguments = arguments + extra
+        // `MESOKUBE_BENCH_LOG_LEVEL=debug` (with `MESOKUBE_BENCH_KEEP=1`) leaves, for one, the kube
+        // scheduler's cost per cycle and stage in master.log.
+        let level = ProcessInfo.processInfo.environment["MESOKUBE_BENCH_LOG_LEVEL"].map { ["--log-level", $0] } ?? []
+        self.arguments = arguments + level + extra
         process = try BenchProcess.launch(BenchProcess.mesokubeBinary, self.arguments, log: "\(directory)/master.log")
     }
 

@@ -14,6 +14,8 @@ enum PodSchedulingBenchmark {
         var agents: Int
         var pods: Int
         var clients: Int
+        /// Where to write pods created and bound per second (CSV), for the plot in the docs.
+        var timeline: String? = nil
     }
 
     static let namespace = "default"
@@ -75,6 +77,9 @@ enum PodSchedulingBenchmark {
             try await Task.sleep(for: .milliseconds(5))
         }
         let summary = tracker.summary(since: began)
+        if let path = settings.timeline {
+            try tracker.timelineCSV(since: began).write(toFile: path, atomically: true, encoding: .utf8)
+        }
         let size = "\(settings.pods) pods, \(settings.agents) hollow agents, \(settings.clients) clients"
         let details: [String: Double] = [
             "pods": Double(settings.pods), "agents": Double(settings.agents), "clients": Double(settings.clients),
@@ -144,6 +149,28 @@ final class BindTracker: Sendable {
     }
 
     var boundCount: Int { times.withLockedValue { $0.bound.count } }
+
+    /// `seconds,created,bound`: how many creates had been sent and bindings seen, each second from
+    /// `start` until the last binding.
+    func timelineCSV(since start: ContinuousClock.Instant) -> String {
+        times.withLockedValue { times in
+            let offsets = { (instants: Dictionary<String, ContinuousClock.Instant>.Values) in
+                instants.map { start.duration(to: $0) / .seconds(1) }.sorted()
+            }
+            let created = offsets(times.created.values)
+            let bound = offsets(times.bound.values)
+            let end = Int((bound.last ?? created.last ?? 0).rounded(.up))
+            var lines = ["seconds,created,bound"]
+            var (createdSoFar, boundSoFar) = (0, 0)
+            for second in 0...end {
+                let limit = Double(second)
+                while createdSoFar < created.count && created[createdSoFar] <= limit { createdSoFar += 1 }
+                while boundSoFar < bound.count && bound[boundSoFar] <= limit { boundSoFar += 1 }
+                lines.append("\(second),\(createdSoFar),\(boundSoFar)")
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
 
     func summary(since start: ContinuousClock.Instant) -> (lastBound: Duration, latency: LatencySample) {
         times.withLockedValue { times in

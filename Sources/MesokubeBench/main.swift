@@ -18,7 +18,7 @@ let usage = """
            mesokube-bench discovery [--services 1000] [--endpoints 10] [--tasks 10000] [--queries 100000] [--json]
            mesokube-bench failover [--rounds 3] [--ttl 3] [--json]
            mesokube-bench marathon [--agents 100] [--instances 500] [--json]
-           mesokube-bench pod-scheduling [--agents 5000] [--pods 10000] [--clients 16] [--json]
+           mesokube-bench pod-scheduling [--agents 5000] [--pods 10000] [--clients 16] [--timeline CSV] [--json]
            mesokube-bench pod-startup [--pods 100] [--json]   (root: runc, pod networks)
            mesokube-bench scale [--agents 50000] [--tasks 1000000] [--cycles 3] [--json]   (the master's core in process)
            mesokube-bench restart [--agents 10000] [--tasks-per-agent 10] [--json]   (master kill -9 and restart)
@@ -161,7 +161,7 @@ case "marathon":
 
 case "pod-scheduling":
     guard
-        let options = parseOptions(arguments.dropFirst(), known: ["agents", "pods", "clients"]),
+        let options = parseOptions(arguments.dropFirst(), known: ["agents", "pods", "clients", "timeline"]),
         let agents = integerOption(options, "agents", default: 5_000),
         let pods = integerOption(options, "pods", default: 10_000),
         let clients = integerOption(options, "clients", default: 16)
@@ -170,7 +170,8 @@ case "pod-scheduling":
         exit(2)
     }
     await runFigures("pod-scheduling", json: options["json"] != nil) {
-        try await PodSchedulingBenchmark.run(.init(agents: agents, pods: pods, clients: clients))
+        try await PodSchedulingBenchmark.run(
+            .init(agents: agents, pods: pods, clients: clients, timeline: options["timeline"]))
     }
 
 case "pod-startup":
