@@ -6,20 +6,43 @@ import Testing
 
 /// What only the etcd driver has: etcd's own lease clock, several members, store URLs.
 @Suite(.timeLimit(.minutes(3))) struct EtcdDriverTests {
+    /// The scenario needs its keep-alive and update inside the lease's 2 s: a test host that stalls
+    /// the process longer than that (the whole suite has been seen frozen for 16 s on a loaded
+    /// 2-core CI machine) broke that precondition, not the driver. Such an attempt is run again on a
+    /// fresh etcd, at most three times; whatever the driver does wrong still fails every attempt.
     @Test func leasesExpireOnEtcdsClockAndDeleteTheirKeysAtOneRevision() async throws {
+        for attempt in 1...3 {
+            if try await leaseScenario(lastAttempt: attempt == 3) { return }
+        }
+    }
+
+    /// False when the host stalled past the lease's life before the keep-alive and update were done.
+    private func leaseScenario(lastAttempt: Bool) async throws -> Bool {
         let server = try await EtcdServer.start()
         defer { server.stop() }
         try await server.waitUntilHealthy()
         let store = try EtcdStateStore(endpoints: server.clientURLs)
         defer { Task { await store.close() } }
+        let clock = ContinuousClock()
+        let granted = clock.now
         let lease = try await store.grantLease(ttl: .seconds(2))
-        let k1 = try await store.create("session/1", value: Data(), lease: lease)
-        let k2 = try await store.create("session/2", value: Data(), lease: lease)
-        try await store.create("session/durable", value: Data())
-        let probe = WatchProbe(store.watch(prefix: "session/", fromRevision: 4))
-        try await Task.sleep(for: .seconds(1))
-        try await store.keepAlive(lease: lease)
-        let k2b = try await store.update("session/2", value: Data(text: "x"))  // rev 4, keeps its lease
+        let stalled = { !lastAttempt && granted.duration(to: clock.now) > .milliseconds(1800) }
+        let k1: KeyValue
+        let k2: KeyValue
+        let k2b: KeyValue
+        let probe: WatchProbe
+        do {
+            k1 = try await store.create("session/1", value: Data(), lease: lease)
+            k2 = try await store.create("session/2", value: Data(), lease: lease)
+            try await store.create("session/durable", value: Data())
+            probe = WatchProbe(store.watch(prefix: "session/", fromRevision: 4))
+            try await Task.sleep(for: .seconds(1))
+            try await store.keepAlive(lease: lease)
+            k2b = try await store.update("session/2", value: Data(text: "x"))  // rev 4, keeps its lease
+        } catch StoreError.leaseNotFound(_) where stalled() {
+            return false
+        }
+        if stalled() { return false }
         #expect(k2b.lease == lease)
         let events = try await probe.waitFor(count: 3, timeout: .seconds(20))
         #expect(
@@ -32,6 +55,7 @@ import Testing
         #expect(await storeError { try await store.revokeLease(lease) } == .leaseNotFound(lease))
         let late = await storeError { try await store.create("session/3", value: Data(), lease: lease) }
         #expect(late == .leaseNotFound(lease))
+        return true
     }
 
     @Test func writesAndAWatchCarryOnWhenTheMemberInUseDies() async throws {
