@@ -64,10 +64,8 @@ extension KubeSchedulerFramework {
         let (clusterNodes, agentOfNode) = await schedulingNodes(offersByAgent: offersByAgent, allPods: allPods)
         let catalog = await volumeCatalog()
         let budgets = await disruptionBudgets?.list() ?? []
-        let batch = KubeScheduler.batch(
-            pending, offers: offersByAgent.values.map(AgentNode.offered), share: options.offerShare)
-        let outcome = KubeScheduler(volumes: catalog, disruptionBudgets: budgets).schedule(
-            pending: batch, nodes: clusterNodes, using: &random)
+        let scheduler = KubeScheduler(volumes: catalog, disruptionBudgets: budgets, offerShare: options.offerShare)
+        let outcome = scheduler.schedule(pending: pending, nodes: clusterNodes, using: &random)
         let decided = clock.now
         let pendingByKey = Dictionary(pending.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
         let (tasksByAgent, heldBack) = recordLaunches(
@@ -81,14 +79,14 @@ extension KubeSchedulerFramework {
         // Pods held back by the offer share still want resources: decline without a filter, so
         // the allocator offers them again as soon as this role is the one furthest below its share.
         // So do pods left for the next offers.
-        let waitForOffers = heldBack || batch.count < pending.count
+        let waitForOffers = heldBack || !outcome.deferred.isEmpty
         await declineAll(driver, refuseSeconds: waitForOffers ? 0 : options.declineSeconds)
         reportScheduled(outcome.assignments, pods: pendingByKey)
         let offeringNodes = Set(offersByAgent.keys.compactMap { nodeNames[$0] })
         await handleFailures(outcome.failures, pods: pendingByKey, offeringNodes: offeringNodes, now: now)
         retryAfterBackoff(now: now)
         logCycle(
-            pending: batch.count, offers: offersByAgent.count, nodes: clusterNodes.count, outcome: outcome,
+            pending: pending.count, offers: offersByAgent.count, nodes: clusterNodes.count, outcome: outcome,
             stages: (began.duration(to: listed), listed.duration(to: decided), decided.duration(to: clock.now)))
     }
 
@@ -139,6 +137,7 @@ extension KubeSchedulerFramework {
             metadata: [
                 "pending": "\(pending)", "offers": "\(offers)", "nodes": "\(nodes)",
                 "placed": "\(outcome.assignments.count)", "failed": "\(outcome.failures.count)",
+                "deferred": "\(outcome.deferred.count)",
                 "list": "\(stages.0)", "core": "\(stages.1)", "after": "\(stages.2)",
             ])
     }

@@ -39,6 +39,8 @@ public struct SchedulingOutcome: Sendable {
     public var failures: [SchedulingFailure] = []
     /// Pods with `spec.schedulingGates`, which upstream does not try to schedule.
     public var gated: [PodReference] = []
+    /// Pods left for the next offers: the offers in hand could not have held them (`offerShare`).
+    public var deferred: [PodReference] = []
     /// The nodes after the cycle: placed pods added, offers reduced, nominations recorded.
     public var nodes: [SchedulingNode] = []
 
@@ -68,15 +70,19 @@ public struct KubeScheduler: Sendable {
     public var volumes: VolumeCatalog
     /// PodDisruptionBudgets, which preemption tries not to violate.
     public var disruptionBudgets: [DisruptionBudgetInfo]
+    /// When set, a cycle takes only the head of the queue that the offers could hold, each offer
+    /// within this share of itself (see `batch`); nil tries every pending pod.
+    public var offerShare: Double?
 
     public init(
         weights: ScoreWeights = .upstreamDefaults, namespaceLabels: [String: [String: String]] = [:],
-        volumes: VolumeCatalog = VolumeCatalog(), disruptionBudgets: [JSON] = []
+        volumes: VolumeCatalog = VolumeCatalog(), disruptionBudgets: [JSON] = [], offerShare: Double? = nil
     ) {
         self.weights = weights
         self.namespaceLabels = namespaceLabels
         self.volumes = volumes
         self.disruptionBudgets = disruptionBudgets.compactMap(DisruptionBudgetInfo.init)
+        self.offerShare = offerShare
     }
 
     /// Schedules `pending` pods onto `nodes`. `generator` breaks ties between equally scored nodes
@@ -86,9 +92,15 @@ public struct KubeScheduler: Sendable {
         pending: [JSON], nodes: [SchedulingNode], using generator: inout G
     ) -> SchedulingOutcome {
         var cluster = nodes.map(NodeInfo.init)
-        let queue = Self.queueOrder(pending.map(PodInfo.init))
+        var queue = Self.queueOrder(pending.map(PodInfo.init))
+        // Every waiting pod's nomination holds its room, whether or not this cycle tries the pod.
         Self.recordNominations(of: queue, in: &cluster)
         var outcome = SchedulingOutcome()
+        if let offerShare {
+            let (taken, deferred) = Self.batch(queue, offers: cluster.compactMap(\.offer), share: offerShare)
+            queue = taken
+            outcome.deferred = deferred.map(PodReference.init)
+        }
         // Offers only shrink while the batch is placed, so the nodes that can take a pod at all are
         // known once: a node without an offer fails NodeResourcesFit whatever the pod.
         let offered = cluster.indices.filter { cluster[$0].offer != nil }

@@ -320,13 +320,27 @@ import Testing
     /// A cycle takes the head of the queue that the offers could hold (within the offer share) and
     /// leaves the rest for the next offers, but never fewer than the minimum.
     @Test func aBatchIsWhatTheOffersCouldHold() {
-        let pods = (0..<10).map { F.pod("p\($0)", cpu: "500m", memory: "64Mi") }
+        let pods = (0..<10).map { PodInfo(F.pod("p\($0)", cpu: "500m", memory: "64Mi")) }
         let offers = [ResourceOffer(milliCPU: 2000, memory: 8 * F.gi), ResourceOffer(milliCPU: 2000, memory: 8 * F.gi)]
-        let names = { (batch: [JSON]) in batch.map(\.name) }
-        #expect(names(KubeScheduler.batch(pods, offers: offers, share: 0.5, minimum: 1)) == ["p0", "p1", "p2", "p3"])
-        #expect(names(KubeScheduler.batch(pods, offers: offers, share: 1, minimum: 1)).count == 8)
-        #expect(names(KubeScheduler.batch(pods, offers: [], share: 0.5, minimum: 3)) == ["p0", "p1", "p2"])
-        let urgent = F.pod("urgent", cpu: "500m", memory: "64Mi", priority: 100)
-        #expect(names(KubeScheduler.batch(pods + [urgent], offers: [], share: 0.5, minimum: 1)) == ["urgent"])
+        let keys = { (pods: [PodInfo]) in pods.map(\.key) }
+        let half = KubeScheduler.batch(pods, offers: offers, share: 0.5, minimum: 1)
+        #expect(keys(half.taken) == ["default/p0", "default/p1", "default/p2", "default/p3"])
+        #expect(half.deferred.count == 6)
+        #expect(KubeScheduler.batch(pods, offers: offers, share: 1, minimum: 1).taken.count == 8)
+        #expect(keys(KubeScheduler.batch(pods, offers: [], share: 0.5, minimum: 3).taken).count == 3)
+    }
+
+    /// With an offer share, the pods beyond what the offers could hold are deferred, not failed;
+    /// without one every pod is tried.
+    @Test func podsBeyondTheOffersAreDeferredNotFailed() {
+        let nodes = [F.node("n1", offeredCPU: 2000), F.node("n2", offeredCPU: 2000)]
+        let pods = (0..<200).map { F.pod("p\($0)", cpu: "500m", memory: "64Mi") }
+        var generator = SeededGenerator(seed: 1)
+        let batched = KubeScheduler(offerShare: 0.5).schedule(pending: pods, nodes: nodes, using: &generator)
+        #expect(batched.assignments.count == 8)
+        #expect(batched.failures.count == 92)
+        #expect(batched.deferred.count == 100)
+        let all = F.schedule(pods, on: nodes)
+        #expect(all.assignments.count == 8 && all.failures.count == 192 && all.deferred.isEmpty)
     }
 }
