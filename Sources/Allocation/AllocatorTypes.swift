@@ -79,14 +79,20 @@ struct FrameworkRecord: Sendable {
     }
 }
 
-/// Bookkeeping for one agent. `available == total - allocatedTotal` (clamped) at all times.
+/// Bookkeeping for one agent.
+///
+/// Invariant: `available == total - Σ allocated` (without allocation info, clamped). It is kept
+/// incrementally — an offer subtracts what it takes, a release adds back what it frees — because
+/// re-deriving it from the sum costs a range union per offer (fragmented port ranges make that
+/// the bulk of an allocation run). The incremental form is exact only while the allocations fit
+/// inside the total; an agent whose total shrank below them (`overcommitted`) re-derives
+/// `available` from scratch on every change instead.
 struct AgentRecord: Sendable {
     var total: Resources
     /// Offered or used, per framework, tagged with allocation roles.
     var allocated: [FrameworkID: Resources] = [:]
-    /// Sum of `allocated` without allocation info.
-    var allocatedTotal = Resources()
-    var available: Resources
+    private(set) var available: Resources
+    private(set) var overcommitted = false
     var active: Bool
 
     init(total: Resources, active: Bool) {
@@ -97,7 +103,29 @@ struct AgentRecord: Sendable {
 
     var hasGPUs: Bool { total.gpus > 0 }
 
+    /// Takes `plain` (no allocation info) out of `available` after it was added to `allocated`.
+    /// Subtracting is exact whenever `plain` lies inside `available`, overcommitted or not.
+    mutating func take(_ plain: Resources) {
+        if available.contains(plain) { takeOffered(plain) } else { recomputeAvailable() }
+    }
+
+    /// `take` for what an allocation run just carved out of `available` itself.
+    mutating func takeOffered(_ plain: Resources) {
+        // Usually the offer is all there is (an unreserved agent, no quota): the very same bag,
+        // which compares equal at once, where the subtraction would walk every port range.
+        if plain == available { available = Resources() } else { available -= plain }
+    }
+
+    /// Puts `plain` back into `available` after it was removed from `allocated`.
+    mutating func giveBack(_ plain: Resources) {
+        if overcommitted { recomputeAvailable() } else { available += plain }
+    }
+
+    /// Re-derives `available` (and whether the allocations still fit) from the allocations.
     mutating func recomputeAvailable() {
+        var allocatedTotal = Resources()
+        for held in allocated.values { allocatedTotal += held.withoutAllocationInfo() }
+        overcommitted = !total.contains(allocatedTotal)
         available = total - allocatedTotal
     }
 }

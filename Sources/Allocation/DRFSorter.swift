@@ -3,8 +3,8 @@ import MesosModel
 /// What a share is measured against. `version` changes whenever totals or weights change, which
 /// makes every sorter rebuild its order lazily instead of re-sorting on each change.
 struct ShareContext {
-    var totals: ResourceQuantities
-    var excludedNames: Set<String>
+    /// Cluster totals of the scalars that count for fairness (positive, not excluded).
+    var denominators: [ResourceQuantities.Item]
     var weights: [String: Double]
     var version: Int
 }
@@ -16,7 +16,8 @@ struct ShareContext {
 /// inactive ones keep their allocation but are never returned.
 ///
 /// The order is maintained incrementally: a change to one client moves only that client
-/// (two binary searches), which is what keeps an allocation run over 10 000 agents cheap.
+/// (two binary searches in a `SortedKeys`), which is what keeps an allocation run over 10 000
+/// agents cheap.
 struct DRFSorter: Sendable {
     struct SortKey: Sendable, Comparable {
         var share: Double
@@ -31,64 +32,84 @@ struct DRFSorter: Sendable {
     }
 
     struct Client: Sendable {
+        let name: String
         var allocation = ResourceQuantities()
         /// How often the client was chosen; only ever grows (Mesos uses it to break ties).
         var allocationCount = 0
         var active = false
         /// The key under which the client currently sits in `order`, when it does.
         var position: SortKey?
+
+        init(name: String) { self.name = name }
     }
 
     /// Frameworks inside one role all weigh 1; role sorters look weights up by client name.
     let usesWeights: Bool
-    private(set) var clients: [String: Client] = [:]
+    /// Clients in a dense array (removal swaps the last one in), found by name through
+    /// `slots`: a charge per offer mutates its client in place instead of copying it out of a
+    /// dictionary and back.
+    private var clients: [Client] = []
+    private var slots: [String: Int] = [:]
     /// Active clients, sorted; valid only when `sortedVersion` matches the context.
-    private(set) var order: [SortKey] = []
+    private(set) var order = SortedKeys<SortKey>()
     private var sortedVersion = -1
 
     init(usesWeights: Bool) {
         self.usesWeights = usesWeights
     }
 
-    func contains(_ name: String) -> Bool { clients[name] != nil }
+    var isEmpty: Bool { clients.isEmpty }
 
-    func allocation(of name: String) -> ResourceQuantities { clients[name]?.allocation ?? ResourceQuantities() }
+    func contains(_ name: String) -> Bool { slots[name] != nil }
 
-    func share(of name: String, in context: ShareContext) -> Double {
-        guard let client = clients[name] else { return 0 }
-        return share(name: name, allocation: client.allocation, context: context)
+    /// Whether the client is active; nil when it is not in the sorter.
+    func isActive(_ name: String) -> Bool? { slots[name].map { clients[$0].active } }
+
+    func allocation(of name: String) -> ResourceQuantities {
+        slots[name].map { clients[$0].allocation } ?? ResourceQuantities()
     }
 
-    private func share(name: String, allocation: ResourceQuantities, context: ShareContext) -> Double {
+    func share(of name: String, in context: ShareContext) -> Double {
+        guard let slot = slots[name] else { return 0 }
+        return share(of: clients[slot], context: context)
+    }
+
+    private func share(of client: Client, context: ShareContext) -> Double {
         var dominant = 0.0
-        for total in context.totals.items where total.millis > 0 && !context.excludedNames.contains(total.name) {
-            let fraction = Double(allocation.millis(total.name)) / Double(total.millis)
+        for total in context.denominators {
+            let fraction = Double(client.allocation.millis(total.name)) / Double(total.millis)
             if fraction > dominant { dominant = fraction }
         }
-        guard usesWeights else { return dominant }
-        let weight = context.weights[name] ?? 1
+        guard usesWeights, !context.weights.isEmpty else { return dominant }
+        let weight = context.weights[client.name] ?? 1
         return dominant / weight
     }
 
     mutating func add(_ name: String) {
-        if clients[name] == nil { clients[name] = Client() }
+        guard slots[name] == nil else { return }
+        slots[name] = clients.count
+        clients.append(Client(name: name))
     }
 
     mutating func remove(_ name: String) {
-        guard let client = clients.removeValue(forKey: name) else { return }
-        if let position = client.position { removeFromOrder(position) }
+        guard let slot = slots.removeValue(forKey: name) else { return }
+        if let position = clients[slot].position { removeFromOrder(position) }
+        let last = clients.removeLast()
+        if slot < clients.count {
+            clients[slot] = last
+            slots[last.name] = slot
+        }
     }
 
     mutating func setActive(_ name: String, _ active: Bool, context: ShareContext) {
-        guard var client = clients[name], client.active != active else { return }
-        client.active = active
+        guard let slot = slots[name], clients[slot].active != active else { return }
+        clients[slot].active = active
         if active {
-            client.position = insertIfFresh(name: name, client: client, context: context)
-        } else if let position = client.position {
+            clients[slot].position = insertIfFresh(slot, context: context)
+        } else if let position = clients[slot].position {
             removeFromOrder(position)
-            client.position = nil
+            clients[slot].position = nil
         }
-        clients[name] = client
     }
 
     /// Adds (or, with `adding == false`, removes) `quantities` to the client's allocation.
@@ -97,19 +118,33 @@ struct DRFSorter: Sendable {
         _ name: String, by quantities: ResourceQuantities, adding: Bool, countsAsAllocation: Bool,
         context: ShareContext
     ) {
-        guard var client = clients[name] else { return }
-        if let position = client.position {
-            removeFromOrder(position)
-            client.position = nil
+        guard let slot = slots[name] else { return }
+        if adding {
+            clients[slot].allocation += quantities
+        } else {
+            clients[slot].allocation -= quantities
         }
-        if adding { client.allocation += quantities } else { client.allocation -= quantities }
-        if countsAsAllocation { client.allocationCount += 1 }
-        if client.active { client.position = insertIfFresh(name: name, client: client, context: context) }
-        clients[name] = client
+        if countsAsAllocation { clients[slot].allocationCount += 1 }
+        guard let old = clients[slot].position else {
+            if clients[slot].active { clients[slot].position = insertIfFresh(slot, context: context) }
+            return
+        }
+        // The order is current (the client sits in it). A key that still fits between its
+        // neighbours is replaced where it is — always so in a sorter of one (a role's own
+        // level), which every offer charges.
+        let key = sortKey(slot, context: context)
+        let index = order.insertionIndex(of: old)
+        if index < order.count, order[index].name == old.name, order.replace(at: index, with: key) {
+            clients[slot].position = key
+            return
+        }
+        removeFromOrder(old)
+        order.insert(key)
+        clients[slot].position = key
     }
 
     /// Active clients in DRF order, rebuilding the order if totals or weights changed.
-    mutating func sorted(in context: ShareContext) -> [SortKey] {
+    mutating func sorted(in context: ShareContext) -> SortedKeys<SortKey> {
         refresh(context)
         return order
     }
@@ -119,47 +154,39 @@ struct DRFSorter: Sendable {
         guard sortedVersion != context.version else { return }
         var rebuilt: [SortKey] = []
         rebuilt.reserveCapacity(clients.count)
-        for (name, client) in clients where client.active {
-            let key = SortKey(
-                share: share(name: name, allocation: client.allocation, context: context),
-                allocationCount: client.allocationCount, name: name)
+        for slot in clients.indices {
+            guard clients[slot].active else { continue }
+            let key = sortKey(slot, context: context)
             rebuilt.append(key)
-            clients[name]?.position = key
+            clients[slot].position = key
         }
         rebuilt.sort()
-        order = rebuilt
+        order = SortedKeys(sorted: rebuilt)
         sortedVersion = context.version
+    }
+
+    private func sortKey(_ slot: Int, context: ShareContext) -> SortKey {
+        SortKey(
+            share: share(of: clients[slot], context: context), allocationCount: clients[slot].allocationCount,
+            name: clients[slot].name)
     }
 
     /// Inserts the client at its place when the order is current; a stale order is rebuilt
     /// wholesale later, so there is nothing to maintain now.
-    private mutating func insertIfFresh(name: String, client: Client, context: ShareContext) -> SortKey? {
+    private mutating func insertIfFresh(_ slot: Int, context: ShareContext) -> SortKey? {
         guard sortedVersion == context.version else { return nil }
-        let key = SortKey(
-            share: share(name: name, allocation: client.allocation, context: context),
-            allocationCount: client.allocationCount, name: name)
-        order.insert(key, at: insertionIndex(of: key))
+        let key = sortKey(slot, context: context)
+        order.insert(key)
         return key
     }
 
     private mutating func removeFromOrder(_ key: SortKey) {
-        let index = insertionIndex(of: key)
+        let index = order.insertionIndex(of: key)
         if index < order.count, order[index].name == key.name {
             order.remove(at: index)
         } else if let fallback = order.firstIndex(where: { $0.name == key.name }) {
             // Only reachable if a stale order was kept; stay correct rather than fast.
             order.remove(at: fallback)
         }
-    }
-
-    /// First index whose key is not less than `key` (binary search).
-    private func insertionIndex(of key: SortKey) -> Int {
-        var low = 0
-        var high = order.count
-        while low < high {
-            let middle = (low + high) / 2
-            if order[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }

@@ -7,14 +7,12 @@ extension HierarchicalAllocator {
     public mutating func addAgent(
         _ id: AgentID, total: Resources, used: [FrameworkID: Resources] = [:], active: Bool = true
     ) {
-        guard agents[id] == nil else {
+        guard !agents.contains(id) else {
             updateAgent(id, total: total)
             return
         }
         let cleanTotal = total.withoutAllocationInfo()
-        agents[id] = AgentRecord(total: cleanTotal, active: active)
-        agentSlot[id] = agentOrder.count
-        agentOrder.append(id)
+        agents.insert(AgentRecord(total: cleanTotal, active: active), for: id)
         changeTotals(adding: cleanTotal)
         for (frameworkID, resources) in used where !resources.isEmpty {
             let usage = tagged(resources, for: frameworkID)
@@ -30,13 +28,14 @@ extension HierarchicalAllocator {
     /// RESERVE/UNRESERVE of resources nobody holds). Allocations are kept; if the new total no
     /// longer covers them, nothing more is offered there until they are recovered.
     public mutating func updateAgent(_ id: AgentID, total: Resources) {
-        guard let record = agents[id] else { return }
+        guard let position = agents.position(of: id) else { return }
         let cleanTotal = total.withoutAllocationInfo()
-        guard cleanTotal != record.total else { return }
-        changeTotals(removing: record.total)
+        let oldTotal = agents[position].total
+        guard cleanTotal != oldTotal else { return }
+        changeTotals(removing: oldTotal)
         changeTotals(adding: cleanTotal)
-        agents[id]!.total = cleanTotal
-        agents[id]!.recomputeAvailable()
+        agents[position].total = cleanTotal
+        agents[position].recomputeAvailable()
         allocationRequested = true
     }
 
@@ -48,14 +47,7 @@ extension HierarchicalAllocator {
             release(held, of: frameworkID, on: id)
         }
         changeTotals(removing: record.total)
-        agents[id] = nil
-        if let slot = agentSlot.removeValue(forKey: id) {
-            let last = agentOrder.removeLast()
-            if slot < agentOrder.count {
-                agentOrder[slot] = last
-                agentSlot[last] = slot
-            }
-        }
+        agents.remove(id)
         for frameworkID in Array(filters.keys) {
             filters[frameworkID] = filters[frameworkID]!.filter { $0.key.agent != id }
             if filters[frameworkID]!.isEmpty { filters[frameworkID] = nil }
@@ -64,25 +56,24 @@ extension HierarchicalAllocator {
 
     /// An active agent is offered again; triggers an allocation.
     public mutating func activateAgent(_ id: AgentID) {
-        guard agents[id] != nil else { return }
-        agents[id]!.active = true
+        guard let position = agents.position(of: id) else { return }
+        agents[position].active = true
         allocationRequested = true
     }
 
     /// A deactivated (e.g. draining or unreachable) agent keeps its allocations but gets no offers.
     public mutating func deactivateAgent(_ id: AgentID) {
-        guard agents[id] != nil else { return }
-        agents[id]!.active = false
+        guard let position = agents.position(of: id) else { return }
+        agents[position].active = false
     }
 
     // MARK: - Agent bookkeeping
 
     /// Adds `resources` (tagged) to what `framework` holds on the agent, without charging shares.
     mutating func recordOnAgent(_ agentID: AgentID, framework: FrameworkID, _ resources: Resources) {
-        if resources.isEmpty { return }
-        agents[agentID]!.allocated[framework, default: Resources()] += resources
-        agents[agentID]!.allocatedTotal += resources.withoutAllocationInfo()
-        agents[agentID]!.recomputeAvailable()
+        guard !resources.isEmpty, let position = agents.position(of: agentID) else { return }
+        agents[position].allocated[framework, default: Resources()] += resources
+        agents[position].take(resources.withoutAllocationInfo())
         heldBy[framework, default: []].insert(agentID)
     }
 
@@ -90,17 +81,18 @@ extension HierarchicalAllocator {
     /// its shares, and returns what was actually released.
     @discardableResult
     mutating func release(_ resources: Resources, of framework: FrameworkID, on agentID: AgentID) -> Resources {
-        guard let held = agents[agentID]?.allocated[framework] else { return Resources() }
+        guard let position = agents.position(of: agentID), let held = agents[position].allocated[framework] else {
+            return Resources()
+        }
         let kept = held - resources
         let released = held - kept
         if released.isEmpty { return released }
-        agents[agentID]!.allocated[framework] = kept.isEmpty ? nil : kept
+        agents[position].allocated[framework] = kept.isEmpty ? nil : kept
         if kept.isEmpty {
             heldBy[framework]?.remove(agentID)
             if heldBy[framework]?.isEmpty == true { heldBy[framework] = nil }
         }
-        agents[agentID]!.allocatedTotal -= released.withoutAllocationInfo()
-        agents[agentID]!.recomputeAvailable()
+        agents[position].giveBack(released.withoutAllocationInfo())
         for (role, part) in released.allocations {
             track(framework, role: role, part, adding: false, countsAsAllocation: false)
             stopTrackingIfIdle(framework, in: role)

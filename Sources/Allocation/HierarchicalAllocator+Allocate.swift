@@ -18,55 +18,73 @@ extension HierarchicalAllocator {
     {
         allocationRequested = false
         if now >= earliestFilterExpiry { pruneFilters(now: now) }
-        var candidates = agentOrder.filter { agents[$0]?.active == true }
+        var candidates = (0..<agents.count).filter { agents[$0].active }
         candidates.shuffle(using: &generator)
         let context = shareContext
         var offers: [OfferAllocation] = []
-        for agentID in candidates {
-            allocate(on: agentID, now: now, context: context, into: &offers)
+        for position in candidates {
+            allocate(on: position, now: now, context: context, into: &offers)
         }
         return offers
     }
 
     private mutating func allocate(
-        on agentID: AgentID, now: Double, context: ShareContext, into offers: inout [OfferAllocation]
+        on position: Int, now: Double, context: ShareContext, into offers: inout [OfferAllocation]
     ) {
-        guard var available = agents[agentID]?.available, !available.isEmpty else { return }
-        let hasGPUs = agents[agentID]!.hasGPUs
+        if agents[position].available.isEmpty { return }
+        let agentID = agents.ids[position]
+        let hasGPUs = agents[position].hasGPUs
         for roleIndex in roleTree.orderedRoles(context: context) {
+            let available = agents[position].available
             if available.isEmpty { break }
             let role = roleTree.nodes[roleIndex]!.path
-            var candidate = available.allocatable(to: role)
+            let candidate = trimmedToQuota(available.allocatable(to: role), role: role)
             if candidate.isEmpty { continue }
-            candidate = trimmedToQuota(candidate, role: role)
-            if candidate.isEmpty { continue }
+            let quantities = candidate.scalarQuantities
             roleTree.refreshFrameworks(of: roleIndex, context: context)
-            var position = 0
-            while position < roleTree.nodes[roleIndex]!.frameworks.order.count {
-                let frameworkID = FrameworkID(roleTree.nodes[roleIndex]!.frameworks.order[position].name)
-                position += 1
-                guard let framework = frameworks[frameworkID] else { continue }
-                if config.filterGPUResources && hasGPUs && !framework.options.gpuResources { continue }
-                if !isAllocatable(candidate, for: framework, role: role) { continue }
-                if isFiltered(candidate, framework: frameworkID, role: role, agent: agentID, now: now) { continue }
-                let offered = candidate.allocated(to: role)
-                recordOnAgent(agentID, framework: frameworkID, offered)
-                track(frameworkID, role: role, offered, adding: true, countsAsAllocation: true)
-                offers.append(OfferAllocation(framework: frameworkID, role: role, agent: agentID, resources: offered))
-                available = agents[agentID]!.available
-                // The framework took everything this role may have here; later frameworks of
-                // the role would only see the quota-trimmed rest, which the role cannot take.
-                break
-            }
+            // The first eligible framework takes everything this role may have here; later
+            // frameworks of the role would only see the quota-trimmed rest, which the role
+            // cannot take. (Chosen before charging: charging re-sorts the order being read,
+            // which would copy it if it were still being iterated.)
+            guard
+                let frameworkID = firstTaker(
+                    of: roleIndex, candidate: candidate, quantities: quantities, hasGPUs: hasGPUs, agent: agentID,
+                    now: now)
+            else { continue }
+            let offered = candidate.allocated(to: role)
+            agents[position].allocated[frameworkID, default: Resources()] += offered
+            agents[position].takeOffered(candidate)
+            heldBy[frameworkID, default: []].insert(agentID)
+            roleTree.charge(
+                quantities, framework: frameworkID.value, at: roleIndex, adding: true, countsAsAllocation: true,
+                context: context)
+            chargeReservations(offered, adding: true)
+            offers.append(OfferAllocation(framework: frameworkID, role: role, agent: agentID, resources: offered))
         }
     }
 
-    /// Any-of minimum check (`--min_allocatable_resources` or the framework's offer filter).
-    func isAllocatable(_ resources: Resources, for framework: FrameworkRecord, role: String) -> Bool {
-        if resources.isEmpty { return false }
+    /// The first framework of the role, in DRF order, that may be offered `candidate`.
+    private func firstTaker(
+        of roleIndex: Int, candidate: Resources, quantities: ResourceQuantities, hasGPUs: Bool, agent: AgentID,
+        now: Double
+    ) -> FrameworkID? {
+        let role = roleTree.nodes[roleIndex]!.path
+        for key in roleTree.nodes[roleIndex]!.frameworks.order {
+            let frameworkID = FrameworkID(key.name)
+            guard let framework = frameworks[frameworkID] else { continue }
+            if config.filterGPUResources && hasGPUs && !framework.options.gpuResources { continue }
+            if !isAllocatable(quantities, for: framework, role: role) { continue }
+            if isFiltered(candidate, framework: frameworkID, role: role, agent: agent, now: now) { continue }
+            return frameworkID
+        }
+        return nil
+    }
+
+    /// Any-of minimum check (`--min_allocatable_resources` or the framework's offer filter)
+    /// on the scalar quantities of a non-empty offer.
+    func isAllocatable(_ quantities: ResourceQuantities, for framework: FrameworkRecord, role: String) -> Bool {
         let minimums = framework.minimums[role] ?? globalMinimums
         if minimums.isEmpty { return true }
-        let quantities = resources.scalarQuantities
         return minimums.contains { quantities.contains($0) }
     }
 
@@ -106,7 +124,7 @@ extension HierarchicalAllocator {
     public mutating func recoverResources(
         framework: FrameworkID, agent: AgentID, resources: Resources, refuseSeconds: Double?, now: Double
     ) {
-        guard !resources.isEmpty, agents[agent] != nil else { return }
+        guard !resources.isEmpty, agents.contains(agent) else { return }
         let recovered = tagged(resources, for: framework)
         release(recovered, of: framework, on: agent)
         guard frameworks[framework] != nil, let seconds = refuseSeconds, seconds != 0, !seconds.isNaN else { return }

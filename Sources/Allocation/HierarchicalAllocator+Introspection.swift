@@ -4,7 +4,7 @@ import MesosModel
 extension HierarchicalAllocator {
     public var frameworkIDs: [FrameworkID] { frameworks.keys.sorted() }
 
-    public var agentIDs: [AgentID] { agents.keys.sorted() }
+    public var agentIDs: [AgentID] { agents.ids.sorted() }
 
     /// Scalar totals over all agents (active or not), the denominator of every share.
     public var clusterTotals: ResourceQuantities { totals }

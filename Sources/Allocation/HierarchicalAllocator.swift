@@ -13,10 +13,7 @@ public struct HierarchicalAllocator: Sendable {
     public let config: AllocatorConfig
 
     var frameworks: [FrameworkID: FrameworkRecord] = [:]
-    var agents: [AgentID: AgentRecord] = [:]
-    /// Agents in insertion order (swap-removal), so the shuffle input is deterministic.
-    var agentOrder: [AgentID] = []
-    var agentSlot: [AgentID: Int] = [:]
+    var agents = AgentTable()
     /// Agents on which each framework (known or not yet added) holds resources.
     var heldBy: [FrameworkID: Set<AgentID>] = [:]
     var roleTree = RoleTree()
@@ -25,7 +22,15 @@ public struct HierarchicalAllocator: Sendable {
     var roleWeights: [String: Double] = [:]
     var quotaLimits: [String: QuotaLimit] = [:]
     /// Scalar totals over all agents (the DRF denominator).
-    var totals = ResourceQuantities()
+    var totals = ResourceQuantities() {
+        didSet {
+            let excluded = config.fairnessExcludedResourceNames
+            shareDenominators = totals.items.filter { $0.millis > 0 && !excluded.contains($0.name) }
+        }
+    }
+    /// `totals` without the names excluded from fairness; shares are computed per offer, so
+    /// the filtering is done once per change of the totals instead.
+    var shareDenominators: [ResourceQuantities.Item] = []
     var shareVersion = 0
     /// Reserved scalars per role, including reservations of sub-roles.
     var reservedByRole: [String: ResourceQuantities] = [:]
@@ -44,9 +49,7 @@ public struct HierarchicalAllocator: Sendable {
     }
 
     var shareContext: ShareContext {
-        ShareContext(
-            totals: totals, excludedNames: config.fairnessExcludedResourceNames, weights: roleWeights,
-            version: shareVersion)
+        ShareContext(denominators: shareDenominators, weights: roleWeights, version: shareVersion)
     }
 
     // MARK: - Frameworks
@@ -64,8 +67,9 @@ public struct HierarchicalAllocator: Sendable {
         frameworks[id] = FrameworkRecord(
             roles: roles, suppressedRoles: suppressedRoles, active: active, options: options)
         for role in roles { startTracking(id, in: role) }
-        for (agentID, resources) in used where agents[agentID] != nil {
-            if (agents[agentID]!.allocated[id] ?? Resources()).isEmpty {
+        for (agentID, resources) in used {
+            guard let position = agents.position(of: agentID) else { continue }
+            if (agents[position].allocated[id] ?? Resources()).isEmpty {
                 recordOnAgent(agentID, framework: id, tagged(resources, for: id))
             }
         }
@@ -219,14 +223,20 @@ public struct HierarchicalAllocator: Sendable {
     ) {
         guard frameworks[id] != nil else { return }
         if adding { startTracking(id, in: role) }
-        roleTree.charge(
-            resources.scalarQuantities, framework: id.value, role: role, adding: adding,
-            countsAsAllocation: countsAsAllocation, context: shareContext)
+        if let roleIndex = roleTree.index(of: role) {
+            roleTree.charge(
+                resources.scalarQuantities, framework: id.value, at: roleIndex, adding: adding,
+                countsAsAllocation: countsAsAllocation, context: shareContext)
+        }
+        chargeReservations(resources, adding: adding)
+    }
+
+    /// Quota bookkeeping of allocated reserved scalars, by reservation role.
+    mutating func chargeReservations(_ resources: Resources, adding: Bool) {
         let reserved = resources.reserved()
-        if !reserved.isEmpty {
-            for (reservationRole, part) in reserved.reservationsByRole {
-                adjust(&allocatedReservedByRole, role: reservationRole, by: part.scalarQuantities, adding: adding)
-            }
+        if reserved.isEmpty { return }
+        for (reservationRole, part) in reserved.reservationsByRole {
+            adjust(&allocatedReservedByRole, role: reservationRole, by: part.scalarQuantities, adding: adding)
         }
     }
 

@@ -55,7 +55,7 @@ struct RoleTree: Sendable {
     /// Removes `role` and then its ancestors while they hold no frameworks, children or allocation.
     mutating func removeIfUnused(_ role: String) {
         guard let index = indexByPath[role], let node = nodes[index], let parent = node.parent else { return }
-        guard node.frameworks.clients.isEmpty, node.childCount == 0,
+        guard node.frameworks.isEmpty, node.childCount == 0,
             nodes[parent]!.levelSorter.allocation(of: role).isEmpty
         else { return }
         nodes[parent]!.levelSorter.remove(role)
@@ -83,8 +83,8 @@ struct RoleTree: Sendable {
     /// Activates or deactivates a framework in a role and propagates "has active frameworks"
     /// up the tree so that empty subtrees are skipped by the role order.
     mutating func setFramework(_ framework: String, in role: String, active: Bool, context: ShareContext) {
-        guard let index = indexByPath[role], let client = nodes[index]!.frameworks.clients[framework],
-            client.active != active
+        guard let index = indexByPath[role], let wasActive = nodes[index]!.frameworks.isActive(framework),
+            wasActive != active
         else { return }
         nodes[index]!.frameworks.setActive(framework, active, context: context)
         let delta = active ? 1 : -1
@@ -101,12 +101,13 @@ struct RoleTree: Sendable {
         }
     }
 
-    /// Charges (or refunds) `quantities` to a framework in `role` and to the role's ancestors.
+    /// Charges (or refunds) `quantities` to a framework in the role at `index` and to the
+    /// role's ancestors.
     mutating func charge(
-        _ quantities: ResourceQuantities, framework: String, role: String, adding: Bool, countsAsAllocation: Bool,
+        _ quantities: ResourceQuantities, framework: String, at index: Int, adding: Bool, countsAsAllocation: Bool,
         context: ShareContext
     ) {
-        guard let index = indexByPath[role] else { return }
+        let role = nodes[index]!.path
         nodes[index]!.frameworks.update(
             framework, by: quantities, adding: adding, countsAsAllocation: countsAsAllocation, context: context)
         nodes[index]!.levelSorter.update(

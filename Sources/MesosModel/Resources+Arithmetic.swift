@@ -64,15 +64,24 @@ extension Resources {
     /// True when every entry of `other` is covered by the entry with the same identity
     /// (name, type, reservations, allocation role) here.
     public func contains(_ other: Resources) -> Bool {
-        let mine = entries
-        var i = 0
-        for entry in other.entries {
-            while i < mine.count && mine[i].key.compare(entry.key) < 0 { i += 1 }
-            guard i < mine.count, mine[i].key.compare(entry.key) == 0,
-                ValueArithmetic.contains(mine[i].value, entry.value)
-            else { return false }
+        // Walked through buffer pointers: entries are compared in place, not copied out (each
+        // copy would retain the key's strings and arrays; the allocator asks this of every
+        // refuse filter on every agent it visits).
+        entries.withUnsafeBufferPointer { mine in
+            other.entries.withUnsafeBufferPointer { theirs in
+                var i = 0
+                for j in theirs.indices {
+                    var order = 1
+                    while i < mine.count {
+                        order = mine[i].key.compare(theirs[j].key)
+                        if order >= 0 { break }
+                        i += 1
+                    }
+                    guard order == 0, ValueArithmetic.contains(mine[i].value, theirs[j].value) else { return false }
+                }
+                return true
+            }
         }
-        return true
     }
 
     /// What both hold: `self - (self - other)`.

@@ -40,7 +40,7 @@ struct ResourceKey: Hashable, Sendable {
         if type != other.type { return type.rank < other.type.rank ? -1 : 1 }
         let byReservations = compareReservationStacks(reservations, other.reservations)
         if byReservations != 0 { return byReservations }
-        if extras != other.extras {
+        if (extras != nil || other.extras != nil) && extras != other.extras {
             guard let left = extras else { return -1 }
             guard let right = other.extras else { return 1 }
             return compareText(left.canonicalText, right.canonicalText)

@@ -51,8 +51,33 @@ public struct ResourceQuantities: Hashable, Sendable, CustomStringConvertible {
         combine(lhs, rhs) { max($0 &- $1, 0) }
     }
 
-    public static func += (lhs: inout ResourceQuantities, rhs: ResourceQuantities) { lhs = lhs + rhs }
-    public static func -= (lhs: inout ResourceQuantities, rhs: ResourceQuantities) { lhs = lhs - rhs }
+    // In place when both sides name the same resources (a share being charged or refunded
+    // the same kinds of resource it holds), which spares the allocator an array per offer.
+    public static func += (lhs: inout ResourceQuantities, rhs: ResourceQuantities) {
+        guard lhs.hasSameNames(as: rhs) else {
+            lhs = lhs + rhs
+            return
+        }
+        for index in rhs.items.indices { lhs.items[index].millis &+= rhs.items[index].millis }
+        lhs.items.removeAll { $0.millis == 0 }
+    }
+
+    public static func -= (lhs: inout ResourceQuantities, rhs: ResourceQuantities) {
+        guard lhs.hasSameNames(as: rhs) else {
+            lhs = lhs - rhs
+            return
+        }
+        for index in rhs.items.indices {
+            lhs.items[index].millis = max(lhs.items[index].millis &- rhs.items[index].millis, 0)
+        }
+        lhs.items.removeAll { $0.millis == 0 }
+    }
+
+    private func hasSameNames(as other: ResourceQuantities) -> Bool {
+        guard items.count == other.items.count else { return false }
+        for index in items.indices where items[index].name != other.items[index].name { return false }
+        return true
+    }
 
     /// True when every amount of `other` is at most the amount here.
     public func contains(_ other: ResourceQuantities) -> Bool {

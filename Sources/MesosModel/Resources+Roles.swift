@@ -78,9 +78,13 @@ extension Resources {
     /// The allocation role is the last field of the order, so retagging keeps entries sorted
     /// and only neighbours can collide.
     private func retaggingAllocation(_ role: String?) -> Resources {
-        if entries.allSatisfy({ $0.key.allocationRole == role }) { return self }
+        guard let first = entries.first, !entries.allSatisfy({ $0.key.allocationRole == role }) else { return self }
+        let oneRoleBefore = entries.allSatisfy { $0.key.allocationRole == first.key.allocationRole }
         var retagged = entries
         for index in retagged.indices { retagged[index].key.allocationRole = role }
+        // Entries that differed only in their allocation role collide now; with one role before
+        // (the common case: an untagged offer being tagged) there is nothing to merge.
+        if oneRoleBefore { return Resources(sortedEntries: retagged) }
         return Resources(sortedEntries: ResourceEntry.mergingAdjacent(retagged))
     }
 

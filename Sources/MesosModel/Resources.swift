@@ -27,11 +27,16 @@ public struct Resources: Hashable, Sendable {
         entries = ResourceEntry.mergingAdjacent(sorted)
     }
 
+    /// The empty bag (without the normalising pass of `init(_:)`, which allocates).
+    public init() {
+        entries = []
+    }
+
     /// Normalises `resources`: merges equal entries, drops zero/empty ones and upgrades the
     /// pre-refinement format (`role` without `reservations` becomes a STATIC reservation,
     /// `reservation{}` a DYNAMIC one). Unrepresentable entries (non-finite scalars, ranges with
     /// begin > end) are dropped: validate raw input first with `Resources.validationError(_:)`.
-    public init(_ resources: [Resource] = []) {
+    public init(_ resources: [Resource]) {
         var collected: [ResourceEntry] = []
         collected.reserveCapacity(resources.count)
         for resource in resources {
@@ -87,9 +92,14 @@ public struct Resources: Hashable, Sendable {
     /// Every resource name present.
     public var names: Set<String> { Set(entries.map(\.key.name)) }
 
-    /// Keeps the entries for which `isIncluded` holds; the order stays normal.
+    /// Keeps the entries for which `isIncluded` holds; the order stays normal. When every
+    /// entry is kept the bag itself is returned, without building a copy (the allocator asks
+    /// this of every agent in every run, and most agents hold only unreserved resources).
     func filtered(_ isIncluded: (ResourceEntry) -> Bool) -> Resources {
-        Resources(sortedEntries: entries.filter(isIncluded))
+        guard let firstDropped = entries.firstIndex(where: { !isIncluded($0) }) else { return self }
+        var kept = Array(entries[..<firstDropped])
+        for entry in entries[(firstDropped + 1)...] where isIncluded(entry) { kept.append(entry) }
+        return Resources(sortedEntries: kept)
     }
 
     /// Keeps the resources whose JSON form satisfies `isIncluded` (convenience for callers
