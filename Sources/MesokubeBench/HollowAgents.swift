@@ -39,30 +39,38 @@ final class HollowFleet: Sendable {
 
     let options: Options
     let resources: [Resource]
-    /// The fleet's clients, a shard of agents each: a connection per agent's stream, and more
-    /// for its calls.
-    let clients: [HTTPClientSession]
+    /// Each agent's own client for its registration and stream, as each `mesokube agent` process
+    /// has: async-http-client backs off creating connections by the failures of its whole pool
+    /// (100 ms × 1.25ⁿ, up to 60 s), so a pool shared by 250 agents that all retried a killed master
+    /// five times reached the minute-long backoff, and its agents re-registered 40–60 s late.
+    let streamClients: [HTTPClientSession]
+    /// The agents' calls (status updates), a shared client per shard of agents.
+    let callClients: [HTTPClientSession]
     private let state = NIOLockedValueBox(Counters())
     private let loops = NIOLockedValueBox([Task<Void, Never>]())
 
     init(_ options: Options) throws {
         self.options = options
         resources = try Resources.parse(options.resources).list
+        streamClients = (0..<options.count).map { _ in HTTPClientSession(connectionsPerHost: 1) }
         let shards = (options.count + Self.agentsPerClient - 1) / Self.agentsPerClient
-        clients = (0..<max(shards, 1)).map { _ in
-            // A stream each, and half as many again for the agents' calls: at 10,000 agents a
-            // second connection each would pass the 20,000 open files a process may have, and
-            // much fewer left re-registering agents waiting for a connection after a failover.
-            HTTPClientSession(connectionsPerHost: Self.agentsPerClient * 3 / 2)
+        callClients = (0..<max(shards, 1)).map { _ in
+            // Half a connection per agent: at 10,000 agents a second connection each, beside the
+            // streams, would pass the 20,000 open files a process may have here.
+            HTTPClientSession(connectionsPerHost: Self.agentsPerClient / 2)
         }
     }
 
     /// async-http-client's pool scans its connections on every request: one pool holding
-    /// 10,000 agents' streams spent the benchmark's whole CPU there, so each client serves this many.
+    /// 10,000 agents' connections spent the benchmark's whole CPU there, so each call client
+    /// serves this many agents.
     static let agentsPerClient = 250
 
-    /// The client agent `index` uses.
-    func client(for index: Int) -> HTTPClientSession { clients[index / Self.agentsPerClient] }
+    /// The client agent `index` registers and holds its stream with.
+    func streamClient(for index: Int) -> HTTPClientSession { streamClients[index] }
+
+    /// The client agent `index` makes its calls with.
+    func callClient(for index: Int) -> HTTPClientSession { callClients[index / Self.agentsPerClient] }
 
     var counters: Counters { state.withLockedValue { $0 } }
 
@@ -91,7 +99,7 @@ final class HollowFleet: Sendable {
             result = .failure(error)
         }
         for task in fleet.loops.withLockedValue({ $0 }) { task.cancel() }
-        for client in fleet.clients { try? await client.shutdown() }
+        for client in fleet.streamClients + fleet.callClients { try? await client.shutdown() }
         return try result.get()
     }
 
@@ -158,7 +166,7 @@ private struct HollowAgent {
         let response: HTTPClientSession.StreamResponse
         do {
             let body = try MesosJSON.encodeBytes(registration())
-            response = try await fleet.client(for: index).postStream(
+            response = try await fleet.streamClient(for: index).postStream(
                 url: url, body: body, headers: ["Content-Type": "application/json"])
         } catch {
             fleet.update {
@@ -282,7 +290,7 @@ private struct HollowAgent {
     }
 
     func post(_ call: AgentCall, session: String) async throws {
-        let answer = try await fleet.client(for: index).post(
+        let answer = try await fleet.callClient(for: index).post(
             url: url, body: try MesosJSON.encodeBytes(call),
             headers: ["Content-Type": "application/json", "Mesokube-Agent-Session": session])
         if answer.status != .ok && answer.status != .accepted {
