@@ -188,9 +188,8 @@ final class BenchCluster {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        if !BenchProcess.keepDirectories { try? FileManager.default.removeItem(atPath: directory) }
     }
-
 }
 
 struct BenchError: Error, CustomStringConvertible {
