@@ -125,22 +125,24 @@ struct DRFSorter: Sendable {
             clients[slot].allocation -= quantities
         }
         if countsAsAllocation { clients[slot].allocationCount += 1 }
-        guard let old = clients[slot].position else {
-            if clients[slot].active { clients[slot].position = insertIfFresh(slot, context: context) }
-            return
+        // The client's new key, when the order is current; a stale order is rebuilt wholesale later.
+        let key = sortedVersion == context.version && clients[slot].active ? sortKey(slot, context: context) : nil
+        if let old = clients[slot].position {
+            clients[slot].position = nil
+            if let index = orderPosition(of: old) {
+                // A key that still fits between its neighbours is replaced where it is — always
+                // so in a sorter of one (a role's own level), which every offer charges.
+                if let key, order.replace(at: index, with: key) {
+                    clients[slot].position = key
+                    return
+                }
+                order.remove(at: index)
+            }
         }
-        // The order is current (the client sits in it). A key that still fits between its
-        // neighbours is replaced where it is — always so in a sorter of one (a role's own
-        // level), which every offer charges.
-        let key = sortKey(slot, context: context)
-        let index = order.insertionIndex(of: old)
-        if index < order.count, order[index].name == old.name, order.replace(at: index, with: key) {
+        if let key {
+            order.insert(key)
             clients[slot].position = key
-            return
         }
-        removeFromOrder(old)
-        order.insert(key)
-        clients[slot].position = key
     }
 
     /// Active clients in DRF order, rebuilding the order if totals or weights changed.
@@ -181,12 +183,14 @@ struct DRFSorter: Sendable {
     }
 
     private mutating func removeFromOrder(_ key: SortKey) {
+        if let index = orderPosition(of: key) { order.remove(at: index) }
+    }
+
+    /// Where `key` sits in `order`: a binary search, or a scan if a stale order was kept (stay
+    /// correct rather than fast there).
+    private func orderPosition(of key: SortKey) -> Int? {
         let index = order.insertionIndex(of: key)
-        if index < order.count, order[index].name == key.name {
-            order.remove(at: index)
-        } else if let fallback = order.firstIndex(where: { $0.name == key.name }) {
-            // Only reachable if a stale order was kept; stay correct rather than fast.
-            order.remove(at: fallback)
-        }
+        if index < order.count, order[index].name == key.name { return index }
+        return order.firstIndex { $0.name == key.name }
     }
 }

@@ -105,7 +105,7 @@ enum RangeArithmetic {
     /// True when every range of `inner` lies inside one range of `outer` (both normalised).
     static func contains(_ outer: [ClosedRange<UInt64>], _ inner: [ClosedRange<UInt64>]) -> Bool {
         // Bags derived from one another share their range arrays; equality then costs nothing.
-        if outer.count == inner.count && outer == inner { return true }
+        if outer == inner { return true }
         var i = 0
         for range in inner {
             while i < outer.count && outer[i].upperBound < range.lowerBound { i += 1 }
