@@ -21,6 +21,8 @@ public final class NodeLifecycleController: ContextualController {
     /// Upstream `--node-monitor-period`.
     let monitorPeriod: Duration
     let evictionClock = Mutex<[String: Int64]>([:])
+    /// What the last pass took to decide, which paces the passes changes ask for.
+    let lastPassCost = Mutex<Duration>(.zero)
 
     private init(_ context: ControllerContext, options: NodeLifecycleOptions, monitorPeriod: Duration) async {
         self.context = context
@@ -29,9 +31,21 @@ public final class NodeLifecycleController: ContextualController {
         nodes = await context.informer(.nodes)
         leases = await context.informer(.leases)
         pods = await context.informer(.pods)
-        for changes in [nodes, leases] { await context.enqueue(from: changes) { _ in [Self.passKey] } }
-        context.queue.add(Self.passKey)
+        for changes in [nodes, leases] {
+            await changes.addHandler { [weak self] _ in
+                guard let self else { return }
+                queue.add(Self.passKey, after: Self.pause(after: lastPassCost.withLock { $0 }))
+            }
+        }
+        queue.add(Self.passKey)
     }
+
+    /// How long a Node or Lease change waits for its pass: nine times what the last pass took, so
+    /// that change-driven passes (each sorts every node and groups every pod) take at most a tenth
+    /// of the time. Run at once on every change, they took 30% of the master's CPU while 5,000
+    /// nodes registered and pods were created. A small cluster's pass costs a millisecond or so:
+    /// it still reacts at once.
+    static func pause(after cost: Duration) -> Duration { cost * 9 }
 
     /// A controller on the factory's shared informers, its handlers registered and its first pass
     /// queued. One worker: passes look at every node and must not overlap.
@@ -53,9 +67,13 @@ public final class NodeLifecycleController: ContextualController {
     /// tried, the first failure rethrown so the pass is retried with backoff.
     public func sync() async throws {
         defer { queue.add(Self.passKey, after: monitorPeriod) }
+        let clock = ContinuousClock()
+        let began = clock.now
         let pass = NodeLifecycle.pass(
             nodes: await nodes.list(), leases: await leases.list(namespace: NodeLifecycle.leaseNamespace),
             pods: await pods.list(), now: now(), options: options, evictionClock: evictionClock.withLock { $0 })
+        let cost = began.duration(to: clock.now)
+        lastPassCost.withLock { $0 = cost }
         evictionClock.withLock { $0 = pass.evictionClock }
         var firstError: (any Error)?
         for action in pass.actions {

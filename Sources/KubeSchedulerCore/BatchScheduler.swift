@@ -97,7 +97,10 @@ public struct KubeScheduler: Sendable {
         Self.recordNominations(of: queue, in: &cluster)
         var outcome = SchedulingOutcome()
         if let offerShare {
-            let (taken, deferred) = Self.batch(queue, offers: cluster.compactMap(\.offer), share: offerShare)
+            let offering = cluster.filter { $0.offer != nil }
+            let (taken, deferred) = Self.batch(
+                queue, offers: offering.compactMap(\.offer), podRoom: offering.reduce(0) { $0 + $1.podRoom },
+                share: offerShare)
             queue = taken
             outcome.deferred = deferred.map(PodReference.init)
         }

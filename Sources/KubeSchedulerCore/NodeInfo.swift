@@ -40,6 +40,10 @@ struct NodeInfo: Sendable {
 
     var usedPorts: [HostPort] { pods.flatMap(\.hostPorts) }
 
+    /// How many more pods the node admits (NodeResourcesFit's pod count), nominated pods holding
+    /// their places.
+    var podRoom: Int { max(0, allocatable.pods - pods.count - nominatedPods.count) }
+
     /// Assumes `pod` on this node: its requests count against allocatable and come out of the offer.
     mutating func add(_ pod: PodInfo) {
         pods.append(pod)

@@ -343,4 +343,24 @@ import Testing
         let all = F.schedule(pods, on: nodes)
         #expect(all.assignments.count == 8 && all.failures.count == 192 && all.deferred.isEmpty)
     }
+
+    /// Offers with cpu for many pods on nodes that admit few: the batch stops at the nodes' pod
+    /// room (bound and nominated pods taking theirs), so the rest wait instead of failing.
+    @Test func aBatchStopsAtTheNodesPodRoom() {
+        let bound = (0..<3).map { F.pod("old\($0)", cpu: "10m", memory: "1Mi") }
+        let nodes = [
+            F.node("n1", cpu: 64000, memory: 256 * F.gi, pods: 10, boundPods: bound),
+            F.node("n2", cpu: 64000, memory: 256 * F.gi, pods: 10),
+        ]
+        let pods = (0..<300).map { F.pod("p\($0)", cpu: "100m", memory: "16Mi") }
+        var generator = SeededGenerator(seed: 1)
+        let outcome = KubeScheduler(offerShare: 0.5).schedule(pending: pods, nodes: nodes, using: &generator)
+        #expect(outcome.assignments.count == 17)
+        #expect(outcome.failures.count == 100 - 17)
+        #expect(outcome.deferred.count == 200)
+        let roomy = [F.node("n1", cpu: 64000, memory: 256 * F.gi, pods: 500)]
+        let batch = KubeScheduler.batch(
+            pods.map(PodInfo.init), offers: roomy.compactMap(\.offered), podRoom: 150, share: 0.5, minimum: 1)
+        #expect(batch.taken.count == 150 && batch.deferred.count == 150)
+    }
 }
