@@ -54,6 +54,8 @@ public actor SchedulerDriver {
     var suppressedRoles: Set<String> = []
 
     private var reader: Task<Void, Never>?
+    /// Implicit acknowledgements waiting to be sent on the current stream.
+    private var acknowledgements: AsyncStream<TaskStatus>.Continuation?
     private var relayInput: AsyncStream<Relayed>.Continuation?
     private var backoffSleep: Task<Void, Never>?
     private var watchdog: Task<Void, Never>?
@@ -162,6 +164,7 @@ public actor SchedulerDriver {
         let events = subscription.events
         reader = Task { await self.pump(events, into: relayInput) }
         self.relayInput = relayInput
+        startAcknowledging(generation: current)
         // stop() may have come while SUBSCRIBE was in flight, before there was anything to cancel.
         if stopped { closeConnection() }
 
@@ -208,6 +211,8 @@ public actor SchedulerDriver {
     private func closeConnection() {
         reader?.cancel()
         reader = nil
+        acknowledgements?.finish()
+        acknowledgements = nil
         relayInput?.finish()
         relayInput = nil
         streamID = nil
@@ -240,12 +245,7 @@ public actor SchedulerDriver {
             await handler.update(self, status)
             // Not on a stream that was dropped meanwhile: the agent resends, and the ack would bounce.
             if settings.implicitAcknowledgements, status.uuid != nil, status.agentID != nil, self.streamID == streamID {
-                do {
-                    try await acknowledge(status: status)
-                } catch {
-                    // The agent resends unacknowledged updates, so a lost ack only delays things.
-                    logger.warning("Implicit acknowledgement of \(status.taskID) failed: \(error)")
-                }
+                acknowledgements?.yield(status)
             }
         case .message(let agentID, let executorID, let data):
             await handler.message(self, agentID: agentID, executorID: executorID, data: Base64.decode(data) ?? [])
@@ -259,6 +259,40 @@ public actor SchedulerDriver {
             break
         }
         return true
+    }
+
+    /// Implicit acknowledgements go out behind the event loop, at most
+    /// `concurrentAcknowledgements` at a time, each after its handler returned. Awaited one by one
+    /// in the loop, a burst of 1,049 TASK_RUNNING updates held the offers behind them for 19 s
+    /// (one round trip to a busy master each). Those of a stream that has ended are dropped: the
+    /// agent resends unacknowledged updates, so a lost ack only delays things.
+    private func startAcknowledging(generation: Int) {
+        let (pending, input) = AsyncStream<TaskStatus>.makeStream()
+        acknowledgements = input
+        Task {
+            await withTaskGroup(of: Void.self) { group in
+                var inFlight = 0
+                for await status in pending {
+                    if inFlight == Self.concurrentAcknowledgements {
+                        await group.next()
+                        inFlight -= 1
+                    }
+                    inFlight += 1
+                    group.addTask { await self.acknowledgeImplicitly(status, generation: generation) }
+                }
+            }
+        }
+    }
+
+    static let concurrentAcknowledgements = 16
+
+    private func acknowledgeImplicitly(_ status: TaskStatus, generation: Int) async {
+        guard generation == self.generation, streamID != nil else { return }
+        do {
+            try await acknowledge(status: status)
+        } catch {
+            logger.warning("Implicit acknowledgement of \(status.taskID) failed: \(error)")
+        }
     }
 
     // MARK: Connection control
