@@ -34,6 +34,8 @@ final class HollowFleet: Sendable {
         var bindFailures = 0
         /// Registration attempts that failed (master unreachable, or an error answer).
         var registrationFailures = 0
+        /// Calls (status updates, pongs) not delivered after their retries.
+        var callFailures = 0
         var lastError: String?
     }
 
@@ -289,12 +291,31 @@ private struct HollowAgent {
         try await post(call, session: session)
     }
 
+    /// Sends a call as `mesokube agent` does: a call that fails is tried again (an agent resends
+    /// an unacknowledged status update) and never ends the stream. Ending it, as the fleet once did,
+    /// turned a master slow to accept connections into thousands of re-registrations.
     func post(_ call: AgentCall, session: String) async throws {
-        let answer = try await fleet.callClient(for: index).post(
-            url: url, body: try MesosJSON.encodeBytes(call),
-            headers: ["Content-Type": "application/json", "Mesokube-Agent-Session": session])
-        if answer.status != .ok && answer.status != .accepted {
-            fleet.update { $0.lastError = "\(call.type.rawValue): \(answer.status) \(answer.bodyString)" }
+        let body = try MesosJSON.encodeBytes(call)
+        var failure = ""
+        for attempt in 0..<Self.callAttempts {
+            if attempt > 0 { try await Task.sleep(for: .seconds(attempt)) }
+            do {
+                let answer = try await fleet.callClient(for: index).post(
+                    url: url, body: body,
+                    headers: ["Content-Type": "application/json", "Mesokube-Agent-Session": session])
+                if answer.status == .ok || answer.status == .accepted { return }
+                // An answer other than a failure to deliver: the master decided; trying again would not help.
+                fleet.update { $0.lastError = "\(call.type.rawValue): \(answer.status) \(answer.bodyString)" }
+                return
+            } catch {
+                failure = "\(call.type.rawValue): \(error)"
+            }
+        }
+        fleet.update {
+            $0.callFailures += 1
+            $0.lastError = failure
         }
     }
+
+    static let callAttempts = 3
 }

@@ -81,12 +81,23 @@ enum PodSchedulingBenchmark {
             try tracker.timelineCSV(since: began).write(toFile: path, atomically: true, encoding: .utf8)
         }
         let size = "\(settings.pods) pods, \(settings.agents) hollow agents, \(settings.clients) clients"
-        let details: [String: Double] = [
+        var details: [String: Double] = [
             "pods": Double(settings.pods), "agents": Double(settings.agents), "clients": Double(settings.clients),
             "create_seconds": created.seconds, "bound_seconds": summary.lastBound.seconds,
             "latency_p50_s": summary.latency.percentile(50).seconds,
             "latency_p99_s": summary.latency.percentile(99).seconds,
         ]
+        let churn = fleet.counters
+        // A stream lost mid-run (the agent re-registers) is churn the figure includes: say so.
+        if churn.reregistered > 0 || churn.registrationFailures > 0 || churn.bindFailures > 0 || churn.callFailures > 0
+        {
+            print(
+                "pod-scheduling: \(churn.reregistered) re-registrations, \(churn.registrationFailures) failed "
+                    + "registrations, \(churn.bindFailures) failed bindings, \(churn.callFailures) calls lost; "
+                    + "last error: \(churn.lastError ?? "none")")
+        }
+        details["reregistrations"] = Double(churn.reregistered)
+        details["bind_failures"] = Double(churn.bindFailures)
         return [
             BenchFigure(
                 name: "pod_scheduling.throughput", measure: "Pod scheduling, \(size): created → bound",
