@@ -193,6 +193,28 @@ import Testing
         #expect(throws: PodNetworkError.self) { _ = try PodNetwork(fixture.configuration) }
     }
 
+    /// The pod's namespace batch fails (an `ip` that refuses `-n ... -batch`): the host's side,
+    /// made by the first batch, is removed again and the address released; the error names the batch.
+    @Test func aFailedBatchLeavesNothingBehind() throws {
+        let fixture = try PodNetworkFixture()
+        defer { fixture.tearDown() }
+        try fixture.directory.write(
+            "ip", "#!/bin/sh\ncase \"$*\" in -n*-batch*) echo 'injected failure' >&2; exit 1;; esac\nexec ip \"$@\"\n",
+            mode: 0o755)
+        var configuration = fixture.configuration
+        configuration.ipCommand = fixture.directory.path + "/ip"
+        let network = try PodNetwork(configuration)
+        #expect {
+            _ = try network.setUp(podID: "f")
+        } throws: { error in
+            "\(error)".contains("injected failure") && "\(error)".contains("route add default")
+        }
+        #expect(network.allocations.isEmpty)
+        #expect(!fixture.namespaces.contains(fixture.namespace("f")))
+        #expect(!PodNetwork.linkExists(try configuration.hostInterface(podID: "f")))
+        #expect(fixture.bridgePorts.isEmpty)
+    }
+
     @Test func aNameTakenByAnotherKindOfLinkIsRefused() throws {
         let fixture = try PodNetworkFixture()
         defer { fixture.tearDown() }
