@@ -14,16 +14,20 @@ extension PodWorker {
             var ips: [String] = []
             if pod[path: ["spec", "hostNetwork"]]?.boolValue != true, let network = context.network {
                 let podID = uid
+                startStep("sandbox begun")
                 let attachment = try await Blocking.run { try network.setUp(podID: podID) }
                 self.attachment = attachment
                 ips = [attachment.address.description]
+                startStep("pod network")
             }
             let (configMaps, secrets) = try await fetchReferences()
             let claims = try await resolveClaimVolumes()
             try volumes.prepare(
                 pod: pod, facts: facts(podIPs: ips), configMaps: configMaps, secrets: secrets, claims: claims)
+            startStep("volumes")
             try await writeNetworkFiles(podIPs: ips)
             if let podIP = ips.first { try await openHostPorts(podIP: podIP) }
+            startStep("sandbox ready")
             feed(.podSandboxReady(podIPs: ips, at: Self.now()))
         } catch {
             context.logger.warning("pod sandbox failed", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
@@ -192,7 +196,9 @@ extension PodWorker {
             if !usesHostProcesses, image == nil {
                 throw ImageError.notFound(config.image)
             }
+            startStep("container \(name) configured")
             let running = try await context.runtime.start(launch)
+            startStep("container \(name) started")
             containers[runtimeID] = running
             logHistory[name, default: []].append(logPath)
             watch(running)

@@ -51,6 +51,11 @@ actor PodWorker {
     /// Set by `shutDown`: the node is going away.
     var nodeShuttingDown = false
     var starts = 0
+    /// When the worker began, and how far into its start each step was: logged once
+    /// the Running status is written (where a pod's start goes, as upstream's pod start SLI).
+    let began = ContinuousClock.now
+    var startSteps: [(step: String, at: Duration)] = []
+    var startLogged = false
 
     init(pod: JSON, context: PodWorkerContext, report: @escaping @Sendable (PodWorkerReport) async -> Void) {
         self.pod = pod
@@ -183,6 +188,7 @@ actor PodWorker {
                     .pods, namespace: pod.namespace, name: pod.name,
                     ["metadata": ["uid": .string(uid)], "status": patch], type: .merge, subresource: "status")
                 lastStatus = status
+                if !startLogged, status["phase"]?.stringValue == "Running" { logStart() }
             } catch let error as KubeAPIError where error.isNotFound {
                 removed = true
             } catch {
@@ -198,6 +204,22 @@ actor PodWorker {
             }
         }
         writingStatus = false
+    }
+
+    /// Notes how far into the pod's start `step` was reached.
+    func startStep(_ step: String) {
+        guard !startLogged else { return }
+        startSteps.append((step, began.duration(to: .now)))
+    }
+
+    private func logStart() {
+        startStep("running status written")
+        startLogged = true
+        let steps = startSteps.map { step in
+            let (seconds, attoseconds) = step.at.components
+            return "\(step.step) +\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
+        }.joined(separator: ", ")
+        context.logger.info("pod started", metadata: ["pod": "\(pod.namespace)/\(pod.name)", "steps": "\(steps)"])
     }
 
     // MARK: - Events
