@@ -18,6 +18,8 @@ public actor KubeletExecutor: ExecutorEventHandler {
     var tasksByPod: [String: TaskID] = [:]
     /// Task ids by `namespace/name`, for the kubelet's server.
     var tasksByName: [String: TaskID] = [:]
+    /// TASK_STARTING updates still being sent, which the task's next update waits for.
+    var startingUpdates: [TaskID: Task<Void, Never>] = [:]
     var driver: ExecutorDriver?
     var informer: Informer?
     let heartbeat: NodeHeartbeat
@@ -132,7 +134,9 @@ public actor KubeletExecutor: ExecutorEventHandler {
         workers[taskID] = worker
         tasksByPod[pod.uid] = taskID
         tasksByName[pod.namespace + "/" + pod.name] = taskID
-        await send(taskID, .starting, message: "pod bound to \(settings.nodeName)")
+        // The pod starts while TASK_STARTING is on its way (awaited first, one round trip to
+        // the agent was 15 ms of the pod's start); RUNNING waits for it, so the agent sees them in order.
+        startingUpdates[taskID] = Task { await send(taskID, .starting, message: "pod bound to \(settings.nodeName)") }
         await worker.start()
     }
 
@@ -228,6 +232,7 @@ public actor KubeletExecutor: ExecutorEventHandler {
     }
 
     func workerReported(_ taskID: TaskID, _ report: PodWorkerReport) async {
+        await startingUpdates.removeValue(forKey: taskID)?.value
         switch report {
         case .running:
             await send(taskID, .running, message: "pod running")

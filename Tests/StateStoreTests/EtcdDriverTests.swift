@@ -62,7 +62,9 @@ import Testing
         let cluster = try await EtcdServer.start(members: 3)
         defer { cluster.stop() }
         for member in 0..<3 { try await cluster.waitUntilHealthy(member: member) }
-        let store = try EtcdStateStore(endpoints: cluster.clientURLs)
+        // A write in flight while the cluster elects a leader waits for it; beside the rest of the
+        // suite an election took longer than the default 5 s once, and the write's outcome was unknown.
+        let store = try EtcdStateStore(endpoints: cluster.clientURLs, options: .init(requestTimeout: .seconds(20)))
         defer { Task { await store.close() } }
         let probe = WatchProbe(store.watch(prefix: "jobs/", fromRevision: 1))
         for index in 1...10 { try await store.create("jobs/\(index)", value: Data()) }
