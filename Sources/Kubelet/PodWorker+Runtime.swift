@@ -12,9 +12,9 @@ extension PodWorker {
         do {
             try FileManager.default.createDirectory(atPath: podDirectory + "/logs", withIntermediateDirectories: true)
             var ips: [String] = []
+            startStep("sandbox begun")
             if pod[path: ["spec", "hostNetwork"]]?.boolValue != true, let network = context.network {
                 let podID = uid
-                startStep("sandbox begun")
                 let attachment = try await Blocking.run { try network.setUp(podID: podID) }
                 self.attachment = attachment
                 ips = [attachment.address.description]

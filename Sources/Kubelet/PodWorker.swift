@@ -206,9 +206,10 @@ actor PodWorker {
         writingStatus = false
     }
 
-    /// Notes how far into the pod's start `step` was reached.
+    /// Notes how far into the pod's start `step` was reached (a pod whose containers keep failing
+    /// to start notes only its first attempts).
     func startStep(_ step: String) {
-        guard !startLogged else { return }
+        guard !startLogged, startSteps.count < 32 else { return }
         startSteps.append((step, began.duration(to: .now)))
     }
 

@@ -34,7 +34,7 @@ struct KubeSchedulerFrameworkTests {
         }
     }
 
-    static func start() async throws -> Running {
+    static func start(configure: (inout KubeSchedulerFramework.Options) -> Void = { _ in }) async throws -> Running {
         let cluster = try await TestCluster.start(agentResources: "cpus:2;mem:1024;disk:1024;ports:[31000-31010]")
         let api = try await LiveAPIServer.start()
         let script = NSTemporaryDirectory() + "fake-kubelet-\(UUID().uuidString).sh"
@@ -49,6 +49,7 @@ struct KubeSchedulerFrameworkTests {
         var options = KubeSchedulerFramework.Options(kubelet: PodTask.Kubelet(command: script, environment: [:]))
         options.initialBackoff = 0.2
         options.maxBackoff = 0.5
+        configure(&options)
         let framework = KubeSchedulerFramework(
             options: options, client: api.client, pods: pods, nodes: nodes, logger: quietLogger("scheduler"))
         await framework.watchPods()
@@ -121,6 +122,22 @@ struct KubeSchedulerFrameworkTests {
             return expected.isSubset(of: ids) ? ids : nil
         }
         #expect(ids.count == 3)
+        await running.stop()
+    }
+
+    /// With nothing waiting the framework suppresses itself; a pod arriving then must revive it
+    /// (node discovery, which also revives, is off here).
+    @Test("a pod created while the framework is suppressed is launched")
+    func aPodWakesASuppressedFramework() async throws {
+        let running = try await Self.start { $0.nodeDiscoveryInterval = 0 }
+        _ = try await eventually("a node") { await running.nodes.list().first }
+        // The first offers find no pod: they are declined and the framework suppresses itself.
+        try await Task.sleep(for: .seconds(2))
+        let created = try await running.api.client.create(.pods, namespace: "default", Self.pod("late", cpu: "100m"))
+        let expected = "default.late.\(created.uid)"
+        _ = try await eventually("the pod's task") {
+            try await masterTaskIDs(running.cluster).contains(expected) ? true : nil
+        }
         await running.stop()
     }
 
