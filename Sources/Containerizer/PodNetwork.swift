@@ -197,13 +197,10 @@ public final class PodNetwork: @unchecked Sendable {
     /// sits beside the pool's state file; the lock keeps it to one writer.
     private func ipBatch(_ commands: [[String]], namespace: String? = nil) throws(PodNetworkError) {
         let path = configuration.stateFile + ".ip-batch"
-        let text = commands.map { $0.joined(separator: " ") }.joined(separator: "\n") + "\n"
+        let lines = commands.map { $0.joined(separator: " ") }
         do {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try Self.createParentDirectory(of: path)
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
         } catch {
             throw .commandFailed("cannot write the ip batch '\(path)': \(error)")
         }
@@ -211,8 +208,7 @@ public final class PodNetwork: @unchecked Sendable {
         do throws(PodNetworkError) {
             try ip((namespace.map { ["-n", $0] } ?? []) + ["-batch", path])
         } catch {
-            throw .commandFailed(
-                "\(error) (batch: \(commands.map { $0.joined(separator: " ") }.joined(separator: "; ")))")
+            throw .commandFailed("\(error) (batch: \(lines.joined(separator: "; ")))")
         }
     }
 
@@ -294,13 +290,18 @@ public final class PodNetwork: @unchecked Sendable {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
+            try createParentDirectory(of: path)
             try FileReplacement.write(try encoder.encode(pool), to: path)
         } catch {
             throw .commandFailed("cannot write pod network state '\(path)': \(error)")
+        }
+    }
+
+    /// The directory of the agent's state files (the pool, the ip batch), made if missing.
+    static func createParentDirectory(of path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
     }
 

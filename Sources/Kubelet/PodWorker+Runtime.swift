@@ -131,10 +131,8 @@ extension PodWorker {
             let (reference, pulled) = try await context.runtime.ensureImage(image, pullPolicy: policy)
             var stats: ImagePullStats?
             if pulled {
-                let elapsed = ContinuousClock.now - began
-                let milliseconds =
-                    elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-                stats = ImagePullStats(durationMilliseconds: milliseconds, sizeBytes: 0)
+                stats = ImagePullStats(
+                    durationMilliseconds: (ContinuousClock.now - began).wholeMilliseconds, sizeBytes: 0)
             }
             feed(
                 .imageReady(

@@ -216,10 +216,7 @@ actor PodWorker {
     private func logStart() {
         startStep("running status written")
         startLogged = true
-        let steps = startSteps.map { step in
-            let (seconds, attoseconds) = step.at.components
-            return "\(step.step) +\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
-        }.joined(separator: ", ")
+        let steps = startSteps.map { "\($0.step) +\($0.at.wholeMilliseconds) ms" }.joined(separator: ", ")
         context.logger.info("pod started", metadata: ["pod": "\(pod.namespace)/\(pod.name)", "steps": "\(steps)"])
     }
 
@@ -259,4 +256,9 @@ actor PodWorker {
                 phase: status["phase"]?.stringValue ?? "Failed", deleted: deleted,
                 message: status["message"]?.stringValue))
     }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds, for logs and the pod status's figures.
+    var wholeMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }
