@@ -21,12 +21,18 @@ extension AgentServer {
 
     // MARK: - Writing
 
-    /// One file per executor and per status stream, beside the agent's own file.
+    /// One file per executor, per task and per status stream, beside the agent's own file.
     var executorCheckpointDirectory: String { metaDirectory + "/checkpoint/executors" }
+    var taskCheckpointDirectory: String { metaDirectory + "/checkpoint/tasks" }
     var streamCheckpointDirectory: String { metaDirectory + "/checkpoint/streams" }
 
     func checkpointFile(_ key: ExecutorKey) -> String {
         executorCheckpointDirectory + "/" + Self.fileName(key.frameworkID.value, key.executorID.value)
+    }
+
+    func checkpointFile(_ key: ExecutorTaskKey) -> String {
+        taskCheckpointDirectory + "/"
+            + Self.fileName(key.executor.frameworkID.value, key.executor.executorID.value, key.taskID.value)
     }
 
     func checkpointFile(_ key: TaskKey) -> String {
@@ -34,12 +40,12 @@ extension AgentServer {
     }
 
     /// Ids may hold any character but `/`-free file names are needed: base64url of each.
-    static func fileName(_ first: String, _ second: String) -> String {
+    static func fileName(_ ids: String...) -> String {
         func encoded(_ text: String) -> String {
             Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         }
-        return encoded(first) + "." + encoded(second) + ".json"
+        return ids.map(encoded).joined(separator: ".") + ".json"
     }
 
     /// Writes the parts that changed since the last save: most `.checkpoint` actions touch one
@@ -52,12 +58,19 @@ extension AgentServer {
         for executor in changes.executors where writeJSONChecked(executor, to: checkpointFile(executor.key)) {
             savedCheckpoint.executors[executor.key] = executor
         }
+        for task in changes.tasks where writeJSONChecked(task, to: checkpointFile(task.key)) {
+            savedCheckpoint.tasks[task.key] = task
+        }
         for stream in changes.streams where writeJSONChecked(stream, to: checkpointFile(stream.key)) {
             savedCheckpoint.streams[stream.key] = stream
         }
         for key in changes.removedExecutors {
             try? FileManager.default.removeItem(atPath: checkpointFile(key))
             savedCheckpoint.executors[key] = nil
+        }
+        for key in changes.removedTasks {
+            try? FileManager.default.removeItem(atPath: checkpointFile(key))
+            savedCheckpoint.tasks[key] = nil
         }
         for key in changes.removedStreams {
             try? FileManager.default.removeItem(atPath: checkpointFile(key))
@@ -72,11 +85,13 @@ extension AgentServer {
             let agentFile = try? JSONDecoder().decode(AgentCheckpoint.self, from: data)
         else { return nil }
         let executors: [ExecutorState] = readParts(in: executorCheckpointDirectory)
+        let tasks: [TaskCheckpoint] = readParts(in: taskCheckpointDirectory)
         let streams: [StatusStream] = readParts(in: streamCheckpointDirectory)
         savedCheckpoint = CheckpointParts(
             agent: agentFile, executors: Dictionary(executors.map { ($0.key, $0) }, uniquingKeysWith: { $1 }),
+            tasks: Dictionary(tasks.map { ($0.key, $0) }, uniquingKeysWith: { $1 }),
             streams: Dictionary(streams.map { ($0.key, $0) }, uniquingKeysWith: { $1 }))
-        return CheckpointParts(agentFile: agentFile, executors: executors, streams: streams).whole
+        return CheckpointParts(agentFile: agentFile, executors: executors, tasks: tasks, streams: streams).whole
     }
 
     func readParts<Part: Decodable>(in directory: String) -> [Part] {

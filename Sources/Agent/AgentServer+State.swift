@@ -57,6 +57,7 @@ extension AgentServer {
             let json = taskJSON(task, executor: executor, state: state)
             if state.isTerminal { completed.append(json) } else { live.append(json) }
         }
+        completed = executor.completedTasks.map { taskJSON($0.task, executor: executor, state: $0.state) } + completed
         var resources = Resources(executor.info.resources ?? [])
         for task in executor.tasks.values { resources += Resources(task.resources ?? []) }
         return .object([

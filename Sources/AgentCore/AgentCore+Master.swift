@@ -58,9 +58,13 @@ extension AgentCore {
         return call
     }
 
+    /// A task that ended: in a retired executor, or among a live executor's completed tasks.
     func completedTask(_ key: TaskKey) -> TaskInfo? {
         for executor in completedExecutors.reversed() where executor.key.frameworkID == key.frameworkID {
-            if let task = executor.tasks[key.taskID] { return task }
+            if let task = executor.tasks[key.taskID] ?? executor.completedTask(key.taskID) { return task }
+        }
+        for executor in executors.values where executor.key.frameworkID == key.frameworkID {
+            if let task = executor.completedTask(key.taskID) { return task }
         }
         return nil
     }

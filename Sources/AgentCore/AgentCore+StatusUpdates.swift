@@ -58,10 +58,28 @@ extension AgentCore {
         stream.nextRetry = nil
         if stream.pending.isEmpty {
             streams[key] = nil
+            if stream.terminated { completeTask(key) }
             return [.checkpoint]
         }
         streams[key] = stream
         return [.checkpoint] + sendHead(key, now: now)
+    }
+
+    /// A custom executor's task ended and the framework acknowledged it: it leaves the executor's
+    /// live tasks for its bounded completed ones. (A command executor's one task stays: the
+    /// executor retires with it.)
+    mutating func completeTask(_ key: TaskKey) {
+        guard let executorKey = executorKey(for: key), var executor = executors[executorKey],
+            !executor.isCommandExecutor, let state = executor.taskStates[key.taskID], state.isTerminal,
+            let task = executor.tasks.removeValue(forKey: key.taskID)
+        else { return }
+        executor.taskStates[key.taskID] = nil
+        executor.killing.remove(key.taskID)
+        executor.killedByHealthCheck.remove(key.taskID)
+        executor.completedTasks.append(CompletedTask(task: task, state: state))
+        let excess = executor.completedTasks.count - config.maxCompletedTasksPerExecutor
+        if excess > 0 { executor.completedTasks.removeFirst(excess) }
+        executors[executorKey] = executor
     }
 
     /// Timers: retry unacknowledged updates with doubling backoff, destroy executors that

@@ -18,6 +18,7 @@ public struct AgentCore: Sendable {
         /// Grace period of a task kill when neither the kill nor the task has a kill policy.
         public var defaultKillGracePeriod: Double = 3
         public var maxCompletedExecutorsPerFramework: Int = 150
+        public var maxCompletedTasksPerExecutor: Int = 200
 
         public init(hostname: String, endpoint: String, resources: [Resource], attributes: [Attribute]) {
             self.hostname = hostname
@@ -111,8 +112,22 @@ public struct ExecutorState: Hashable, Sendable, Codable {
     public var limitation: ContainerLimitation?
     /// Tasks killed because their health check failed past its limit.
     public var killedByHealthCheck: Set<TaskID> = []
+    /// Tasks of a live custom executor that ended and whose terminal update was acknowledged,
+    /// oldest first and bounded (Mesos' `--max_completed_tasks_per_executor`): kept for `/state`
+    /// only, out of `tasks` so an executor running pod after pod does not carry every one it
+    /// ever ran. Not checkpointed, as the CodingKeys say: a restarted agent forgets them.
+    public var completedTasks: [CompletedTask] = []
+
+    enum CodingKeys: String, CodingKey {
+        case key, info, containerID, isCommandExecutor, phase, launchedAt, shutdownDeadline, tasks, taskStates
+        case queuedTasks, killing, exitStatus, limitation, killedByHealthCheck
+    }
 
     public var directoryKey: String { containerID.value }
+
+    func completedTask(_ taskID: TaskID) -> TaskInfo? {
+        completedTasks.last { $0.task.taskID == taskID }?.task
+    }
 
     /// What a custom executor's container should hold: the executor's own resources plus
     /// those of every task it was given that has not ended (Mesos sizes the container so).
@@ -121,6 +136,16 @@ public struct ExecutorState: Hashable, Sendable, Codable {
             .filter { !(taskStates[$0.taskID]?.isTerminal ?? false) }
             .sorted { $0.taskID < $1.taskID }
         return (info.resources ?? []) + live.flatMap { $0.resources ?? [] }
+    }
+}
+
+/// A task that ended, as `/state` lists it under `completed_tasks`.
+public struct CompletedTask: Hashable, Sendable {
+    public var task: TaskInfo
+    public var state: TaskState
+    public init(task: TaskInfo, state: TaskState) {
+        self.task = task
+        self.state = state
     }
 }
 

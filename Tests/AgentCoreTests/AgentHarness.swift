@@ -39,9 +39,10 @@ struct AgentHarness {
     }
 
     @discardableResult
-    mutating func run(_ task: TaskInfo, capabilities: [String] = []) -> [AgentAction] {
-        let run = AgentEvent.RunTask(
-            frameworkInfo: Self.frameworkInfo(capabilities: capabilities), task: task, executor: nil, taskGroup: nil)
+    mutating func run(_ task: TaskInfo, capabilities: [String] = [], checkpoint: Bool = false) -> [AgentAction] {
+        var info = Self.frameworkInfo(capabilities: capabilities)
+        if checkpoint { info.checkpoint = true }
+        let run = AgentEvent.RunTask(frameworkInfo: info, task: task, executor: nil, taskGroup: nil)
         return core.handleMasterEvent(.runTask(run), now: now)
     }
 
@@ -56,6 +57,30 @@ struct AgentHarness {
         let policy = grace.map { KillPolicy(gracePeriod: DurationInfo(seconds: $0)) }
         return core.handleMasterEvent(
             .kill(.init(frameworkID: Self.framework, taskID: TaskID(task), killPolicy: policy)), now: now)
+    }
+
+    /// An UPDATE from custom executor `executor` about `task`, with status uuid number `n`.
+    static func executorUpdate(
+        _ task: String, _ state: TaskState, _ n: UInt8, executor: String = "exec1"
+    )
+        -> ExecutorCall
+    {
+        var call = ExecutorCall(type: .update, frameworkID: framework, executorID: ExecutorID(executor))
+        call.update = .init(status: TaskStatus(taskID: TaskID(task), state: state, uuid: makeStatusUUID(n)))
+        return call
+    }
+
+    /// Custom executor "exec1" sends an UPDATE.
+    mutating func update(_ task: String, _ state: TaskState, _ n: UInt8) throws -> [AgentAction] {
+        try core.executorUpdate(Self.executorUpdate(task, state, n), now: now).get()
+    }
+
+    /// Custom executor `executor` subscribes.
+    @discardableResult
+    mutating func subscribe(executor: String = "exec1") throws -> [AgentAction] {
+        try core.executorSubscribed(
+            ExecutorCall(type: .subscribe, frameworkID: Self.framework, executorID: ExecutorID(executor)), now: now
+        ).get()
     }
 
     /// The command executor's key and container for a launched command task.

@@ -23,12 +23,6 @@ import Testing
         }
     }
 
-    static func update(_ task: String, _ state: TaskState, _ n: UInt8) -> ExecutorCall {
-        var call = ExecutorCall(type: .update, frameworkID: AgentHarness.framework, executorID: ExecutorID("exec1"))
-        call.update = .init(status: TaskStatus(taskID: TaskID(task), state: state, uuid: makeStatusUUID(n)))
-        return call
-    }
-
     /// Executor (0.1 cpu, 32 MB) launched with task "a" (0.5 cpu, 100 MB), then subscribed.
     static func running() throws -> AgentHarness {
         var harness = AgentHarness()
@@ -36,10 +30,7 @@ import Testing
         let launch = harness.run(task("a", mem: 100))
         #expect(Resources(try #require(launch.launches.first).2.resources).mem == 132)
         #expect(resizes(launch).isEmpty, "a new container is sized at launch")
-        _ = try harness.core.executorSubscribed(
-            ExecutorCall(type: .subscribe, frameworkID: AgentHarness.framework, executorID: ExecutorID("exec1")),
-            now: harness.now
-        ).get()
+        try harness.subscribe()
         return harness
     }
 
@@ -55,11 +46,11 @@ import Testing
     func shrinksWhenATaskEnds() throws {
         var harness = try Self.running()
         harness.run(Self.task("b", mem: 200))
-        let finished = try harness.core.executorUpdate(Self.update("b", .finished, 1), now: harness.now).get()
+        let finished = try harness.update("b", .finished, 1)
         #expect(Self.resizes(finished).map(\.mem) == [132])
-        let again = try harness.core.executorUpdate(Self.update("b", .finished, 2), now: harness.now).get()
+        let again = try harness.update("b", .finished, 2)
         #expect(Self.resizes(again).isEmpty)
-        let running = try harness.core.executorUpdate(Self.update("a", .running, 3), now: harness.now).get()
+        let running = try harness.update("a", .running, 3)
         #expect(Self.resizes(running).isEmpty, "only arrivals and endings resize")
     }
 
@@ -103,7 +94,7 @@ import Testing
         custom.run(Self.task("b", mem: 200))
         _ = custom.core.handleMasterEvent(
             .shutdownFramework(AgentHarness.framework), now: custom.now)
-        let late = try custom.core.executorUpdate(Self.update("b", .killed, 4), now: custom.now).get()
+        let late = try custom.update("b", .killed, 4)
         #expect(Self.resizes(late).isEmpty)
     }
 }

@@ -179,7 +179,19 @@ def test_single_file_checkpoint_of_an_older_agent_is_recovered(split_cluster, sc
     cluster.stop_agent(0, kill=True)
     whole = json.loads((meta / "agent-state.json").read_text())
     assert whole["executors"] == [] and whole["streams"] == [], whole
-    whole["executors"] = [json.loads(p.read_text()) for p in sorted((parts / "executors").glob("*.json"))]
+    executors = {}
+    for path in sorted((parts / "executors").glob("*.json")):
+        executor = json.loads(path.read_text())
+        executors[json.dumps(executor["key"], sort_keys=True)] = executor
+    # Tasks have files of their own too: an older agent kept them (and their states) in their executor.
+    for path in sorted((parts / "tasks").glob("*.json")):
+        task = json.loads(path.read_text())
+        executor = executors[json.dumps(task["executor"], sort_keys=True)]
+        # Swift encodes a dictionary keyed by TaskID as [key, value, key, value, ...].
+        executor["tasks"] += [task["task"]["task_id"], task["task"]]
+        if "state" in task:
+            executor["taskStates"] += [task["task"]["task_id"], task["state"]]
+    whole["executors"] = list(executors.values())
     whole["streams"] = [json.loads(p.read_text()) for p in sorted((parts / "streams").glob("*.json"))]
     (meta / "agent-state.json").write_text(json.dumps(whole))
     shutil.rmtree(parts)
@@ -258,9 +270,20 @@ def test_checkpointed_custom_executor_resubscribes_after_kill_9_of_its_agent(spl
     cluster = split_cluster(agents=1)
     executor = {"id": "ckpt-executor", "cpus": 0.1, "mem": 64}
     task = {"id": "exec-kept", "cpus": 0.1, "mem": 32, "executor": executor, "data": "300"}
-    framework = scheduler(cluster, name="ckpt-exec", checkpoint=True, init=[{"cmd": "launch", "tasks": [task]}])
+    short = {"id": "exec-short", "cpus": 0.1, "mem": 32, "executor": executor, "data": "1"}
+    framework = scheduler(cluster, name="ckpt-exec", checkpoint=True,
+                          init=[{"cmd": "launch", "tasks": [task, short]}])
     running = framework.wait_update("exec-kept", "TASK_RUNNING", timeout=90)
     executor_pids = wait_until(lambda: pids_matching("executor.py", "python") or None, 10, "the executor process")
+    # Each task the executor holds has a checkpoint file; one that ended and was acknowledged loses
+    # it and is listed as completed.
+    framework.wait_update("exec-short", "TASK_FINISHED", timeout=60)
+    task_files = cluster.work_dir / "agent-0" / "meta" / "checkpoint" / "tasks"
+    wait_until(lambda: len(list(task_files.glob("*.json"))) == 1 or None, 20, "one task file left")
+    assert json.loads(next(task_files.glob("*.json")).read_text())["task"]["task_id"]["value"] == "exec-kept"
+    completed = [t["id"] for f in cluster.agents[0].state()["frameworks"] for e in f["executors"]
+                 for t in e["completed_tasks"]]
+    assert completed == ["exec-short"]
 
     cluster.stop_agent(0, kill=True)
     time.sleep(1)
@@ -270,6 +293,8 @@ def test_checkpointed_custom_executor_resubscribes_after_kill_9_of_its_agent(spl
     wait_until(lambda: [e["id"] for f in cluster.agents[0].state()["frameworks"] for e in f["executors"]
                         if e["id"] == "ckpt-executor"] or None, 30, "the executor in the restarted agent's /state")
     assert pids_matching("executor.py", "python") == executor_pids
+    tasks = [t["id"] for f in cluster.agents[0].state()["frameworks"] for e in f["executors"] for t in e["tasks"]]
+    assert tasks == ["exec-kept"]
     # Messages to an executor that has not subscribed again yet are dropped (as in Mesos): retry.
     def echoed():
         framework.send({"cmd": "message", "executor_id": "ckpt-executor", "agent_id": running["agent_id"],
