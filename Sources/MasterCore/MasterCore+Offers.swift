@@ -44,29 +44,18 @@ extension MasterCore {
     /// An offer as this framework expects to see it: allocation info only for MULTI_ROLE
     /// frameworks, pre-refinement reservations for frameworks without RESERVATION_REFINEMENT.
     func renderOffer(_ record: OfferRecord, for framework: FrameworkRecord, agent: AgentRecord) -> Offer {
-        var resources = record.resources
-        if !framework.info.isMultiRole { resources = resources.withoutAllocationInfo() }
+        let multiRole = framework.info.isMultiRole
         let rendered =
-            framework.info.understandsReservationRefinement ? resources.list : resources.preRefinementFormat()
+            framework.info.understandsReservationRefinement
+            ? (multiRole ? record.resources : record.resources.withoutAllocationInfo()).list
+            : record.resources.preRefinementFormat(keepingAllocationInfo: multiRole)
         let executorIDs = framework.executors[agent.id].map { Array($0.keys).sorted() }
-        let url: JSONValue = .object([
-            "scheme": .string("http"),
-            "address": .object([
-                "hostname": .string(agent.info.hostname),
-                "ip": .string(agentIP(agent)),
-                "port": .number(Double(agent.info.port ?? 5051)),
-            ]),
-            "path": .string("/slave(1)"),
-        ])
         return Offer(
-            id: record.id, frameworkID: framework.id, agentID: agent.id, hostname: agent.info.hostname, url: url,
-            resources: rendered, attributes: agent.info.attributes?.isEmpty == false ? agent.info.attributes : nil,
+            id: record.id, frameworkID: framework.id, agentID: agent.id, hostname: agent.info.hostname,
+            url: agent.offerURL, resources: rendered,
+            attributes: agent.info.attributes?.isEmpty == false ? agent.info.attributes : nil,
             executorIDs: executorIDs?.isEmpty == false ? executorIDs : nil,
-            allocationInfo: framework.info.isMultiRole ? AllocationInfo(role: record.role) : nil)
-    }
-
-    func agentIP(_ agent: AgentRecord) -> String {
-        String(agent.endpoint.split(separator: ":").first ?? "")
+            allocationInfo: multiRole ? AllocationInfo(role: record.role) : nil)
     }
 
     /// Takes back every outstanding offer of a framework (disconnect, failover, teardown).

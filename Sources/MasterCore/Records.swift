@@ -51,8 +51,10 @@ public struct FrameworkRecord: Hashable, Sendable {
 
 public struct AgentRecord: Hashable, Sendable {
     public var id: AgentID
-    public var info: AgentInfo
-    public var endpoint: String
+    /// Fixed for the record's life (a re-registration makes a new record): `offerURL` is
+    /// derived from them once.
+    public let info: AgentInfo
+    public let endpoint: String
     public var version: String
     /// The registration stream; nil while the agent is disconnected or not yet re-registered.
     public var sessionID: String?
@@ -68,7 +70,39 @@ public struct AgentRecord: Hashable, Sendable {
     public var recovered: Bool
     public var removed: Bool
     /// When the agent last sent anything on its session (PONGs included); the ping check's clock.
-    public var lastContact: Double? = nil
+    public var lastContact: Double?
+    /// The agent's address as every offer carries it (`Offer.url`): built once, not per offer
+    /// (splitting the endpoint and building the object was a fifth of rendering an offer).
+    public let offerURL: JSONValue
+
+    public init(
+        id: AgentID, info: AgentInfo, endpoint: String, version: String, sessionID: String?,
+        baseResources: Resources, totalResources: Resources, registeredTime: Double, reregisteredTime: Double?,
+        removalDeadline: Double?, recovered: Bool, removed: Bool, lastContact: Double? = nil
+    ) {
+        self.id = id
+        self.info = info
+        self.endpoint = endpoint
+        self.version = version
+        self.sessionID = sessionID
+        self.baseResources = baseResources
+        self.totalResources = totalResources
+        self.registeredTime = registeredTime
+        self.reregisteredTime = reregisteredTime
+        self.removalDeadline = removalDeadline
+        self.recovered = recovered
+        self.removed = removed
+        self.lastContact = lastContact
+        self.offerURL = .object([
+            "scheme": .string("http"),
+            "address": .object([
+                "hostname": .string(info.hostname),
+                "ip": .string(String(endpoint.split(separator: ":").first ?? "")),
+                "port": .number(Double(info.port ?? 5051)),
+            ]),
+            "path": .string("/slave(1)"),
+        ])
+    }
 
     public var connected: Bool { sessionID != nil }
     public var pid: String { "slave(1)@\(endpoint)" }

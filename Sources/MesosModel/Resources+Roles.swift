@@ -124,9 +124,17 @@ extension Resources {
     /// reservation, and there is no `reservations` stack. A refined stack collapses to its top
     /// entry (lossy: check `hasRefinedReservations` first if that matters).
     public func preRefinementFormat() -> [Resource] {
+        preRefinementFormat(keepingAllocationInfo: true)
+    }
+
+    /// `preRefinementFormat()`, dropping the allocation info on the way when asked (an offer to a
+    /// framework that is not MULTI_ROLE) rather than retagging the whole bag first. Entries are not
+    /// merged: meant for bags whose entries all carry one allocation role, as an offer's do.
+    public func preRefinementFormat(keepingAllocationInfo: Bool) -> [Resource] {
         entries.map { entry in
             var resource = entry.resource()
             resource.reservations = nil
+            if !keepingAllocationInfo { resource.allocationInfo = nil }
             Resources.applyPreRefinementFields(to: &resource, stack: entry.key.reservations)
             return resource
         }

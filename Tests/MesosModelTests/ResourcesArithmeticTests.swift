@@ -107,6 +107,10 @@ private func parsed(_ text: String, _ defaultRole: String = "*") -> Resources {
         #expect(old.allSatisfy { $0.reservations == nil })
         // Reading the old format back gives the same resources.
         #expect(Resources(old) == resources)
+        // An offer to a framework that is not MULTI_ROLE: the same, without the allocation info.
+        let offered = resources.allocated(to: "ads")
+        #expect(offered.preRefinementFormat().allSatisfy { $0.allocationInfo?.role == "ads" })
+        #expect(offered.preRefinementFormat(keepingAllocationInfo: false) == old)
         let endpoint = resources.endpointFormat()
         #expect(endpoint.first { $0.name == "mem" }?.reservations == [reservation])
         #expect(endpoint.first { $0.name == "mem" }?.role == "ads")
