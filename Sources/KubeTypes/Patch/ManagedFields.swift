@@ -138,23 +138,32 @@ public enum ManagedFields {
     /// subresource, and the spec through the status subresource.
     static func ignoredFields(subresource: String, hasStatus: Bool) -> FieldSet {
         switch subresource {
-        case "" where hasStatus: FieldSet([[.field("status")]])
-        case "status": FieldSet([[.field("spec")]])
+        case "" where hasStatus: statusField
+        case "status": specField
         default: FieldSet()
         }
     }
 
+    private static let statusField = FieldSet([[.field("status")]])
+    private static let specField = FieldSet([[.field("spec")]])
+
     /// Drops what the server itself maintains: type fields and the server-managed metadata.
     static func withoutServerOwned(_ fields: FieldSet) -> FieldSet {
+        // `metadata` itself is removed exactly, so that the labels and annotations below stay owned.
+        fields.subtractingRecursively(serverOwned).subtracting(metadataItself)
+    }
+
+    /// Built once: every write strips these (more than once), and building the sets each time
+    /// was a fifth of recording a write's fields.
+    private static let serverOwned: FieldSet = {
         let managedByServer = [
             "name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation", "managedFields",
             "resourceVersion",
         ]
-        let below = FieldSet(
+        return FieldSet(
             [[.field("apiVersion")], [.field("kind")]] + managedByServer.map { [.field("metadata"), .field($0)] })
-        // `metadata` itself is removed exactly, so that the labels and annotations below stay owned.
-        return fields.subtractingRecursively(below).subtracting(FieldSet([[.field("metadata")]]))
-    }
+    }()
+    private static let metadataItself = FieldSet([[.field("metadata")]])
 
     static func withoutManagedFields(_ object: JSON) -> JSON {
         var copy = object
