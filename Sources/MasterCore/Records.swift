@@ -72,7 +72,7 @@ public struct AgentRecord: Hashable, Sendable {
     /// When the agent last sent anything on its session (PONGs included); the ping check's clock.
     public var lastContact: Double?
     /// The agent's address as every offer carries it (`Offer.url`): built once, not per offer
-    /// (splitting the endpoint and building the object was a fifth of rendering an offer).
+    /// (splitting the endpoint and building the object was a third of rendering an offer).
     public let offerURL: JSONValue
 
     public init(
