@@ -58,7 +58,9 @@ extension AgentCore {
         stream.nextRetry = nil
         if stream.pending.isEmpty {
             streams[key] = nil
-            if stream.terminated { completeTask(key) }
+            if stream.terminated, let executorID = head.executorID {
+                completeTask(key, of: ExecutorKey(key.frameworkID, executorID))
+            }
             return [.checkpoint]
         }
         streams[key] = stream
@@ -67,10 +69,11 @@ extension AgentCore {
 
     /// A custom executor's task ended and the framework acknowledged it: it leaves the executor's
     /// live tasks for its bounded completed ones. (A command executor's one task stays: the
-    /// executor retires with it.)
-    mutating func completeTask(_ key: TaskKey) {
-        guard let executorKey = executorKey(for: key), var executor = executors[executorKey],
-            !executor.isCommandExecutor, let state = executor.taskStates[key.taskID], state.isTerminal,
+    /// executor retires with it.) The executor is the one the acknowledged update names, not
+    /// found by searching every executor: this runs on every acknowledgement.
+    mutating func completeTask(_ key: TaskKey, of executorKey: ExecutorKey) {
+        guard var executor = executors[executorKey], !executor.isCommandExecutor, executor.phase != .terminated,
+            let state = executor.taskStates[key.taskID], state.isTerminal,
             let task = executor.tasks.removeValue(forKey: key.taskID)
         else { return }
         executor.taskStates[key.taskID] = nil

@@ -97,7 +97,7 @@ public struct AgentRecord: Hashable, Sendable {
             "scheme": .string("http"),
             "address": .object([
                 "hostname": .string(info.hostname),
-                "ip": .string(String(endpoint.split(separator: ":").first ?? "")),
+                "ip": .string(MasterCore.host(of: endpoint)),
                 "port": .number(Double(info.port ?? 5051)),
             ]),
             "path": .string("/slave(1)"),
