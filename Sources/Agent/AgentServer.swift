@@ -150,8 +150,8 @@ public actor AgentServer {
             self.imagesUnavailableReason = "Image containers are unavailable on this agent: \(error)"
         }
         // A dead master refuses at once, but the pool retries refused connections until the
-        // connect timeout: keep it short so the agent moves on to the next master promptly.
-        self.client = HTTPClientSession(connectTimeout: .seconds(2))
+        // connect timeout: a short one lets the agent move on to the next master promptly.
+        self.client = HTTPClientSession.forMasters()
         (self.outgoing, self.outbox) = AsyncStream<OutgoingCall>.makeStream()
         self.masters = MasterList(options.master)
         let endpoint = "\(options.ip):\(options.port)"

@@ -21,11 +21,13 @@ public struct HTTPSchedulerTransport: SchedulerTransport {
     /// - Parameters:
     ///   - master: `host:port` (port defaults to 5050), or a URL such as `http://host:port`
     ///     (the path defaults to `/api/v1/scheduler`).
-    ///   - session: the HTTP client to use; the caller owns (and shuts down) it.
+    ///   - session: the HTTP client to use; the caller owns (and shuts down) it. The default's short
+    ///     connect timeout lets a re-subscription move on from a leader that died
+    ///     (`HTTPClientSession.masters`).
     ///   - maxRedirects: how many 307s a SUBSCRIBE follows before giving up.
     ///   - headers: added to every request (for example `Authorization`).
     public init(
-        master: String, session: HTTPClientSession = .shared, maxRedirects: Int = 3, headers: [String: String] = [:]
+        master: String, session: HTTPClientSession = .masters, maxRedirects: Int = 3, headers: [String: String] = [:]
     ) {
         self.session = session
         self.target = MasterTarget(seed: Self.schedulerURL(for: master))

@@ -45,6 +45,20 @@ public final class HTTPClientSession: Sendable {
     /// A process-wide session (never shut down).
     public static let shared = HTTPClientSession()
 
+    /// A process-wide session for calls to masters, which fail over (never shut down). A master
+    /// that died refuses connections at once, but async-http-client's pool retries a refused
+    /// connection until the connect timeout: with the default 10 s a framework whose leader was
+    /// killed waited that long before asking the next master (`forMasters`).
+    public static let masters = HTTPClientSession.forMasters()
+
+    /// A session for a client of masters (an agent, a scheduler driver): a call to a master that
+    /// cannot be connected to fails within 2 s, so the client moves on to the next master. (Turning
+    /// the pool's retries off instead, which async-http-client advises against, failed refused
+    /// calls at once but crashed the benchmark's fleet in the pool's state machine at 10,000 agents.)
+    public static func forMasters(connectionsPerHost: Int? = nil) -> HTTPClientSession {
+        HTTPClientSession(connectTimeout: .seconds(2), connectionsPerHost: connectionsPerHost)
+    }
+
     private let client: HTTPClient
     /// Timeout for whole calls when none is given.
     public let defaultTimeout: TimeAmount

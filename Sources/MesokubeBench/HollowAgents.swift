@@ -54,12 +54,14 @@ final class HollowFleet: Sendable {
     init(_ options: Options) throws {
         self.options = options
         resources = try Resources.parse(options.resources).list
-        streamClients = (0..<options.count).map { _ in HTTPClientSession(connectionsPerHost: 1) }
+        streamClients = (0..<options.count).map { _ in
+            HTTPClientSession.forMasters(connectionsPerHost: 1)
+        }
         let shards = (options.count + Self.agentsPerClient - 1) / Self.agentsPerClient
         callClients = (0..<max(shards, 1)).map { _ in
             // Half a connection per agent: at 10,000 agents a second connection each, beside the
             // streams, would pass the 20,000 open files a process may have here.
-            HTTPClientSession(connectionsPerHost: Self.agentsPerClient / 2)
+            HTTPClientSession.forMasters(connectionsPerHost: Self.agentsPerClient / 2)
         }
     }
 
@@ -76,7 +78,8 @@ final class HollowFleet: Sendable {
 
     var counters: Counters { state.withLockedValue { $0 } }
 
-    /// Starts every agent against the master at `master` (`host:port`); returns at once.
+    /// Starts every agent against `master` (`host:port`, or a comma-separated list of masters as
+    /// `mesokube agent --master` takes); returns at once.
     private func start(master: String) {
         let tasks = (0..<options.count).map { index in
             Task {
@@ -121,7 +124,10 @@ final class HollowFleet: Sendable {
 private struct HollowAgent {
     let fleet: HollowFleet
     let index: Int
-    let master: String
+    /// The masters this agent was given and the one it talks to now, as `mesokube agent` keeps them.
+    let masters: MasterList
+    /// The agent endpoint of the master holding this agent's session: its calls go there.
+    var sessionURL = ""
     var agentID: AgentID? { didSet { if agentID != oldValue { registrationHead = nil } } }
     var tasks: [TaskID: AgentTaskReport] = [:]
     /// Each task's report as JSON, encoded once when the task starts. A re-registration splices
@@ -139,24 +145,30 @@ private struct HollowAgent {
     init(fleet: HollowFleet, index: Int, master: String) {
         self.fleet = fleet
         self.index = index
-        self.master = master
+        masters = MasterList(master)
     }
 
     var hostname: String { "\(fleet.options.namePrefix)-\(String(format: "%05d", index))" }
-    var url: String { "http://\(master)/internal/agent" }
 
-    /// Reconnects as `mesokube agent` does with one master (`AgentCore.registrationBackoffCeiling`), so
-    /// failover figures include the agents' own backoff: 0.2 s after a session ends, five attempts
-    /// at random in [0.1 s, 0.5 s], then random up to 2ⁿ s, capped at 10 s.
+    /// Reconnects as `mesokube agent` does (`AgentCore.registrationBackoffCeiling`), so failover
+    /// figures include the agents' own backoff: 0.2 s after a session ends, a redirect to the
+    /// leader followed at once, five attempts at random in [0.1 s, 0.5 s], then random up to 2ⁿ s,
+    /// capped at 10 s (or a shorter ceiling when there are several masters to ask).
     mutating func run() async {
         var failures = 0
         while !Task.isCancelled {
-            let registered = await followMasterOnce()
-            failures = registered ? 0 : failures + 1
-            let ceiling = AgentCore.registrationBackoffCeiling(failures: failures, severalMasters: false)
-            let delay = registered ? 0.2 : Double.random(in: 0.1...ceiling)
+            let outcome = await followMasterOnce()
+            if outcome == .redirected { continue }
+            failures = outcome == .registered ? 0 : failures + 1
+            let ceiling = AgentCore.registrationBackoffCeiling(
+                failures: failures, severalMasters: masters.seeds.count > 1)
+            let delay = outcome == .registered ? 0.2 : Double.random(in: 0.1...ceiling)
             try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
+    }
+
+    enum Outcome {
+        case registered, redirected, failed
     }
 
     func registration(tasks reported: [AgentTaskReport]) -> AgentCall {
@@ -189,29 +201,40 @@ private struct HollowAgent {
         return tasks.removeValue(forKey: taskID)
     }
 
-    /// One registration and, once accepted, the master's stream until it ends; false when the
-    /// master could not be reached or refused.
-    mutating func followMasterOnce() async -> Bool {
+    /// One registration and, once accepted, the master's stream until it ends. A standby's
+    /// redirect is followed as the agent follows it; a master that cannot be reached, has no
+    /// leader (503) or ends the stream is marked failed, so the next attempt asks the next one.
+    mutating func followMasterOnce() async -> Outcome {
+        let master = masters.current
+        let url = "http://\(master)/internal/agent"
         let response: HTTPClientSession.StreamResponse
         do {
             let body = try registrationBody()
             response = try await fleet.streamClient(for: index).postStream(
                 url: url, body: body, headers: ["Content-Type": "application/json"])
         } catch {
+            masters.failed(master)
             fleet.update {
                 $0.lastError = "register: \(error)"
                 $0.registrationFailures += 1
             }
-            return false
+            return .failed
+        }
+        if response.status == .temporaryRedirect, let location = response.headers.first(name: "Location") {
+            if masters.follow(location: location), masters.current != master { return .redirected }
+            masters.failed(master)  // it names a leader that just failed
+            return .failed
         }
         guard response.status == .ok, let session = response.headers.first(name: "Mesokube-Agent-Session") else {
+            if response.status == .serviceUnavailable { masters.failed(master) }
             let answer = String(decoding: response.body, as: UTF8.self)
             fleet.update {
                 $0.lastError = "register: \(response.status) \(answer)"
                 $0.registrationFailures += 1
             }
-            return false
+            return .failed
         }
+        sessionURL = url
         do {
             for try await record in response.records {
                 let event = try MesosJSON.decoder.decode(AgentEvent.self, from: Data(record))
@@ -220,7 +243,9 @@ private struct HollowAgent {
         } catch {
             fleet.update { $0.lastError = "stream: \(error)" }
         }
-        return true
+        // The stream ended: the master died or stepped down. The next attempt asks the next one.
+        masters.failed(master)
+        return .registered
     }
 
     mutating func handle(_ event: AgentEvent, session: String) async throws {
@@ -330,7 +355,7 @@ private struct HollowAgent {
             if attempt > 0 { try await Task.sleep(for: .seconds(attempt)) }
             do {
                 let answer = try await fleet.callClient(for: index).post(
-                    url: url, body: body,
+                    url: sessionURL, body: body,
                     headers: ["Content-Type": "application/json", "Mesokube-Agent-Session": session])
                 if answer.status == .ok || answer.status == .accepted { return }
                 // An answer other than a failure to deliver: the master decided; trying again would not help.

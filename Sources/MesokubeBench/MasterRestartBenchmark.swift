@@ -10,37 +10,49 @@ import NIOConcurrencyHelpers
 /// killed (-9) and started again on the same store and port, as a supervisor restarts it; the clock
 /// runs from the kill until the master answers again, until every agent has re-registered with its
 /// tasks (the agents reconnect with `mesokube agent`'s own backoff), and until the framework,
-/// subscribed again, gets an offer. The etcd leader change is the `failover` benchmark's.
+/// subscribed again, gets an offer. With `leaderChange`, two masters share an etcd store instead
+/// and the leader is stopped: the clock runs until the standby leads, and the agents (given both
+/// masters) and the framework find it as they would in a cluster (`LeaderPair`).
 enum MasterRestartBenchmark {
     struct Settings {
         var agents: Int
         var tasksPerAgent: Int
+        var leaderChange: LeaderChange?
         var total: Int { agents * tasksPerAgent }
     }
 
+    /// How the etcd leader is stopped, and its lease's TTL (`--election-ttl`).
+    struct LeaderChange {
+        var signal: Int32
+        var ttl: Int
+    }
+
     static func run(_ settings: Settings) async throws -> [BenchFigure] {
-        let master = try BenchMaster(name: "restart", kube: false, marathon: false)
-        defer { master.stop() }
-        try await master.ready()
+        let masters: any FailingMasters =
+            try settings.leaderChange.map { LeaderPair(signal: $0.signal, ttl: $0.ttl) } ?? RestartedMaster()
+        defer { masters.stop() }
+        try await masters.ready()
         let agents = HollowFleet.Options(
             count: settings.agents, resources: "cpus:4;mem:8192;disk:8192;ports:[31000-32000]")
-        return try await HollowFleet.with(agents, master: master.address) { fleet in
+        return try await HollowFleet.with(agents, master: masters.agentMasters) { fleet in
             try await fleet.wait("\(settings.agents) agents registered", limit: .seconds(900)) {
                 $0.registered >= settings.agents
             }
             let framework = FillingFramework(perAgent: settings.tasksPerAgent, total: settings.total)
-            let session = HTTPClientSession()
+            // Its own client (shut down after), configured as the scheduler driver's default.
+            let session = HTTPClientSession.forMasters()
             var driverSettings = SchedulerDriver.Settings()
             driverSettings.initialBackoff = .milliseconds(100)
             driverSettings.maxBackoff = .seconds(1)
             let driver = SchedulerDriver(
                 framework: FrameworkInfo(user: "bench", name: "restart-bench", failoverTimeout: 3600, role: "bench"),
-                transport: HTTPSchedulerTransport(master: master.address, session: session), settings: driverSettings,
+                transport: HTTPSchedulerTransport(master: masters.frameworkMaster, session: session),
+                settings: driverSettings,
                 logger: quietLogger)
             let running = Task { await driver.run(handler: framework) }
             let result: Result<[BenchFigure], any Error>
             do {
-                result = .success(try await measure(settings, master: master, fleet: fleet, framework: framework))
+                result = .success(try await measure(settings, masters: masters, fleet: fleet, framework: framework))
             } catch {
                 result = .failure(error)
             }
@@ -60,7 +72,7 @@ enum MasterRestartBenchmark {
     }
 
     static func measure(
-        _ settings: Settings, master: BenchMaster, fleet: HollowFleet, framework: FillingFramework
+        _ settings: Settings, masters: any FailingMasters, fleet: HollowFleet, framework: FillingFramework
     ) async throws -> [BenchFigure] {
         let clock = ContinuousClock()
         let filling = clock.now
@@ -68,21 +80,21 @@ enum MasterRestartBenchmark {
             $0.running >= settings.total
         }
         let filled = filling.duration(to: clock.now)
-        try await waitForMetric(master, "master/tasks_running", settings.total, limit: .seconds(120))
+        try await waitForMetric(masters.leaderBefore, "master/tasks_running", settings.total, limit: .seconds(120))
         // Steady state before the crash: the framework has also seen (and acknowledges) every
         // update, so no backlog of its own delays its re-subscription.
         try await BenchProcess.waitUntil("the framework's \(settings.total) TASK_RUNNING updates", limit: .seconds(600))
         {
             framework.runningUpdates >= settings.total
         }
-        let residentBefore = BenchProcess.residentBytes(of: master.process.processIdentifier) ?? 0
+        let residentBefore = BenchProcess.residentBytes(of: masters.leaderBefore.process.processIdentifier) ?? 0
         let reregisteredBefore = fleet.counters.reregistered
         let failuresBefore = fleet.counters.registrationFailures
         let subscriptionsBefore = framework.subscriptions
 
         let crashed = clock.now
-        try master.crashAndRestart()
-        try await BenchProcess.waitForOK("http://\(master.address)/health", limit: .seconds(120), what: "the master")
+        try masters.fail()
+        try await masters.leading(limit: .seconds(120))
         let answering = crashed.duration(to: clock.now)
         try await fleet.wait("every agent re-registered", limit: .seconds(600)) {
             $0.reregistered >= reregisteredBefore + settings.agents
@@ -92,26 +104,31 @@ enum MasterRestartBenchmark {
         let offered = try await framework.firstOffer(afterSubscription: subscriptionsBefore, limit: .seconds(600))
         let offers = crashed.duration(to: offered)
         // A check, not a figure (it is only looked at after the offer): the master knows every task again.
-        try await waitForMetric(master, "master/tasks_running", settings.total, limit: .seconds(120))
+        try await waitForMetric(masters.leaderAfter, "master/tasks_running", settings.total, limit: .seconds(120))
         let size = "\(settings.agents) agents, \(settings.total) tasks"
+        // Kept apart from the restart's figures (and plot): the leader change waits out a lease.
+        let prefix = settings.leaderChange == nil ? "restart" : "leader-change"
+        let failure = "\(masters.failure), \(size)"
         let details: [String: Double] = [
             "agents": Double(settings.agents), "tasks": Double(settings.total),
             "master_rss_mb_before": Double(residentBefore) / 1_048_576,
             // Attempts that found no master (while it restarted) or failed: each costs an agent backoff.
             "failed_registration_attempts": Double(failedAttempts),
+            "election_ttl_s": Double(settings.leaderChange?.ttl ?? 0),
         ]
         return [
             BenchFigure(
-                name: "restart.fill", measure: "framework fills \(size): first launch to all TASK_RUNNING",
+                name: "\(prefix).fill", measure: "framework fills \(size): first launch to all TASK_RUNNING",
                 value: filled.seconds, unit: "s", details: details),
             BenchFigure(
-                name: "restart.answering", measure: "master kill -9 and restart, \(size): answers /health",
+                name: "\(prefix).answering",
+                measure: "\(failure): \(settings.leaderChange == nil ? "answers /health" : "the standby leads")",
                 value: answering.seconds, unit: "s", details: details),
             BenchFigure(
-                name: "restart.reregistered", measure: "master kill -9 and restart, \(size): every agent re-registered",
+                name: "\(prefix).reregistered", measure: "\(failure): every agent re-registered",
                 value: reregistered.seconds, unit: "s", target: "≤ 1 s", anchor: "Mesos 1.5: ≈4.5 s", details: details),
             BenchFigure(
-                name: "restart.offers", measure: "master kill -9 and restart, \(size): framework offered again",
+                name: "\(prefix).offers", measure: "\(failure): framework offered again",
                 value: offers.seconds, unit: "s", target: "≤ 1 s", details: details),
         ]
     }

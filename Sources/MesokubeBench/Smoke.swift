@@ -19,6 +19,9 @@ enum Smoke {
         var figures: [BenchFigure] = []
         section("restart")
         figures += try await MasterRestartBenchmark.run(.init(agents: 20, tasksPerAgent: 3))
+        section("restart, leader change")
+        figures += try await MasterRestartBenchmark.run(
+            .init(agents: 20, tasksPerAgent: 3, leaderChange: .init(signal: SIGTERM, ttl: 2)))
         section("marathon")
         figures += try await MarathonBenchmark.run(.init(agents: 5, instances: 20))
         section("pod-scheduling")

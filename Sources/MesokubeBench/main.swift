@@ -22,6 +22,7 @@ let usage = """
            mesokube-bench pod-startup [--pods 100] [--json]   (root: runc, pod networks)
            mesokube-bench scale [--agents 50000] [--tasks 1000000] [--cycles 3] [--json]   (the master's core in process)
            mesokube-bench restart [--agents 10000] [--tasks-per-agent 10] [--json]   (master kill -9 and restart)
+               [--leader-change kill|term [--ttl 3]]   (two masters on etcd: the leader stopped, the standby takes over)
            mesokube-bench idle [--seconds 60] [--settle 15] [--json]
            mesokube-bench smoke [--json]   (every benchmark at a small size; the test command runs it)
     """
@@ -202,15 +203,21 @@ case "scale":
 
 case "restart":
     guard
-        let options = parseOptions(arguments.dropFirst(), known: ["agents", "tasks-per-agent"]),
+        let options = parseOptions(
+            arguments.dropFirst(), known: ["agents", "tasks-per-agent", "leader-change", "ttl"]),
         let agents = integerOption(options, "agents", default: 10_000),
-        let perAgent = integerOption(options, "tasks-per-agent", default: 10)
+        let perAgent = integerOption(options, "tasks-per-agent", default: 10),
+        let ttl = integerOption(options, "ttl", default: 3),
+        [nil, "kill", "term"].contains(options["leader-change"])
     else {
         print(usage)
         exit(2)
     }
+    let leaderChange = options["leader-change"].map {
+        MasterRestartBenchmark.LeaderChange(signal: $0 == "kill" ? SIGKILL : SIGTERM, ttl: ttl)
+    }
     await runFigures("restart", json: options["json"] != nil) {
-        try await MasterRestartBenchmark.run(.init(agents: agents, tasksPerAgent: perAgent))
+        try await MasterRestartBenchmark.run(.init(agents: agents, tasksPerAgent: perAgent, leaderChange: leaderChange))
     }
 
 case "idle":

@@ -132,9 +132,11 @@ struct MasterCommand: AsyncParsableCommand {
         }
         await ShutdownSignal.wait()
         ShutdownSignal.exitIfStuck(after: .seconds(20))
-        // Resigning deletes the election key at once: a standby takes over without waiting a TTL.
+        // Resigning deletes the election key at once: a standby takes over without waiting a TTL;
+        // stepping down right after sends the agents and frameworks to it before the rest stops.
         election?.1.cancel()
         if let election { await election.0.resign() }
+        await server.stepDown()
         await duties.stop()
         await dns.stop()
         await kubeEndpoint?.stop()

@@ -32,6 +32,37 @@ struct TransportAndSupervisionTests {
         await cluster.shutdown()
     }
 
+    @Test("a leader that steps down ends its frameworks' streams and answers later calls as a leaderless standby")
+    func steppedDownLeaderLetsGo() async throws {
+        let cluster = try await TestCluster.start()
+        let framework = RunningFramework.start(master: await cluster.masterAddress)
+        do {
+            _ = try await framework.subscribed()
+            let revision = try await cluster.store.currentRevision()
+            await cluster.master.stepDown()
+            _ = try await eventually("the framework's stream ends") {
+                await framework.log.disconnects.isEmpty ? nil : true
+            }
+            let state = try await cluster.http.get(url: "http://\(await cluster.masterAddress)/master/state")
+            #expect(state.status.code == 503)
+            // Its re-subscriptions are refused as retryable and change nothing in the store.
+            var call = SchedulerCall(type: .subscribe)
+            call.subscribe = .init(frameworkInfo: FrameworkInfo(user: "u", name: "late"))
+            do {
+                _ = try await HTTPSchedulerTransport(master: await cluster.masterAddress).subscribe(call)
+                Issue.record("a stepped-down master accepted a subscription")
+            } catch let error as SchedulerCallError {
+                #expect(error.status == 503)
+                #expect(error.isRetryable)
+            }
+            #expect(try await cluster.store.currentRevision() == revision)
+        } catch {
+            Issue.record(error)
+        }
+        await framework.stop()
+        await cluster.shutdown()
+    }
+
     @Test("a master without a leader answers 503, which is retryable; a bad FrameworkInfo is not")
     func subscribeFailures() async throws {
         var options = TestCluster.masterOptions(port: 0)
