@@ -148,14 +148,24 @@ def test_a_large_rolling_deployment_survives_leader_agent_and_store_faults(fault
     wait_until(rolled, 600, "the roll finished", interval=2)
     wait_until(lambda: instances_by_tag(cluster, [tag + "-v1", tag + "-v2"])
                == {tag + "-v1": 0, tag + "-v2": INSTANCES}, 300, "exactly the new version's instances", interval=2)
-    tasks = app_tasks(marathon)
+    # The roll can end right at the last leader kill: until the standbys learn the new leader their
+    # Marathon answers 502 "Could not determine the current leader", so these reads are retried.
+    tasks = wait_until(lambda: app_tasks(marathon), 60, "Marathon lists the app's tasks", interval=1)
+    version = wait_until(lambda: marathon.get_app("fleet").version, 60, "Marathon shows the app", interval=1)
     assert len(tasks) == INSTANCES and len({t.id for t in tasks}) == INSTANCES
-    assert {t.version for t in tasks} == {marathon.get_app("fleet").version}
+    assert {t.version for t in tasks} == {version}
     wait_until(lambda: sum(1 for t in leader.get_json("/master/tasks?limit=100000")["tasks"]
                            if t["id"].startswith("fleet.") and t["state"] == "TASK_RUNNING") == INSTANCES,
                300, "the leader counts the instances running, once each", interval=2)
     assert leader.used_within_totals()
+    # pymesos, which knows only the master it was connected to, comes back on its own backoff (up to
+    # seconds) after the last leader kill: wait for it before judging.
+    def bystander_back(state) -> bool:
+        framework, key = leader.framework(framework_id, state)
+        return key == "frameworks" and framework.get("active") is True
+    wait_until(lambda: bystander_back(leader.state()), 120,
+               "the pymesos framework subscribed to the leader again", interval=1)
+    state = leader.state()
     for i in range(3):
-        copies = leader.tasks_named(f"held-{i}")
+        copies = leader.tasks_named(f"held-{i}", state)
         assert [c["state"] for c in copies] == ["TASK_RUNNING"], copies
-    assert leader.framework(framework_id)[1] == "frameworks"
