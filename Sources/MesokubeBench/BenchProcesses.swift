@@ -28,6 +28,22 @@ enum BenchProcess {
         return process
     }
 
+    /// One member of a local etcd cluster (Debian's `etcd`, default timing) on 127.0.0.1 ports.
+    /// `cluster`: every member's `name=peer URL`, this one's included.
+    static func launchEtcd(
+        name: String, clientPort: Int, peerPort: Int, cluster: String, dataDirectory: String, log: String
+    ) throws -> Process {
+        let client = "http://127.0.0.1:\(clientPort)"
+        let peer = "http://127.0.0.1:\(peerPort)"
+        return try launch(
+            "/usr/bin/etcd",
+            [
+                "--name", name, "--data-dir", dataDirectory, "--listen-client-urls", client, "--advertise-client-urls",
+                client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", cluster,
+                "--log-level", "error",
+            ], log: log)
+    }
+
     /// The test support's picker: a 127.0.0.1 port nothing listens on right now.
     static func freePort() throws -> Int { try TestRegistry.freeLoopbackPort() }
 

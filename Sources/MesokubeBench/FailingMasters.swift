@@ -73,16 +73,12 @@ final class LeaderPair: FailingMasters {
 
     func ready() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let client = "http://127.0.0.1:\(try BenchProcess.freePort())"
-        let peer = "http://127.0.0.1:\(try BenchProcess.freePort())"
-        etcd = try BenchProcess.launch(
-            "/usr/bin/etcd",
-            [
-                "--name", "e0", "--data-dir", "\(directory)/etcd", "--listen-client-urls", client,
-                "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "e0=\(peer)", "--log-level", "error",
-            ], log: "\(directory)/etcd.log")
-        let store = ["--store", "etcd://\(client.dropFirst("http://".count))", "--election-ttl", "\(ttl)"]
+        let clientPort = try BenchProcess.freePort()
+        let peerPort = try BenchProcess.freePort()
+        etcd = try BenchProcess.launchEtcd(
+            name: "e0", clientPort: clientPort, peerPort: peerPort, cluster: "e0=http://127.0.0.1:\(peerPort)",
+            dataDirectory: "\(directory)/etcd", log: "\(directory)/etcd.log")
+        let store = ["--store", "etcd://127.0.0.1:\(clientPort)", "--election-ttl", "\(ttl)"]
         first = try BenchMaster(name: "restart-first", kube: false, marathon: false, extra: store)
         // The first master must lead: the standby starts once it does.
         try await first!.ready()

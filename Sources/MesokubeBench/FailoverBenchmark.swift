@@ -94,17 +94,10 @@ final class BenchCluster {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let cluster = (0..<3).map { "e\($0)=http://127.0.0.1:\(etcdPeer[$0])" }.joined(separator: ",")
         for index in 0..<3 {
-            let client = "http://127.0.0.1:\(etcdClient[index])"
-            let peer = "http://127.0.0.1:\(etcdPeer[index])"
             others.append(
-                try BenchProcess.launch(
-                    "/usr/bin/etcd",
-                    [
-                        "--name", "e\(index)", "--data-dir", "\(directory)/etcd-\(index)", "--listen-client-urls",
-                        client,
-                        "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls",
-                        peer, "--initial-cluster", cluster, "--log-level", "error",
-                    ], log: "\(directory)/etcd-\(index).log"))
+                try BenchProcess.launchEtcd(
+                    name: "e\(index)", clientPort: etcdClient[index], peerPort: etcdPeer[index], cluster: cluster,
+                    dataDirectory: "\(directory)/etcd-\(index)", log: "\(directory)/etcd-\(index).log"))
         }
         for index in 0..<3 { try startMaster(index) }
         _ = try await waitForLeader(excluding: nil)

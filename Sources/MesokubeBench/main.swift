@@ -208,7 +208,9 @@ case "restart":
         let agents = integerOption(options, "agents", default: 10_000),
         let perAgent = integerOption(options, "tasks-per-agent", default: 10),
         let ttl = integerOption(options, "ttl", default: 3),
-        [nil, "kill", "term"].contains(options["leader-change"])
+        [nil, "kill", "term"].contains(options["leader-change"]),
+        // The lease is the leader change's; `mesokube master --election-ttl` takes 2 to 60 s.
+        options["ttl"] == nil || options["leader-change"] != nil, (2...60).contains(ttl)
     else {
         print(usage)
         exit(2)
