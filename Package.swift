@@ -232,7 +232,10 @@ let package = Package(
         .testTarget(name: "MasterCoreTests", dependencies: ["MasterCore", "MesosModel", "TestSupport"]),
         .testTarget(
             name: "MasterTests",
-            dependencies: ["Master", "MasterCore", "MesosModel", "StateStore", "StateStoreSQLite", "TestSupport"]),
+            dependencies: [
+                "Master", "MasterCore", "MesosModel", "StateStore", "StateStoreSQLite", "TestSupport", "HTTPSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "MesosModel", "TestSupport"]),
         .testTarget(name: "MarathonCoreTests", dependencies: ["MarathonCore", "MesosModel"]),
         .testTarget(name: "DiscoveryCoreTests", dependencies: ["DiscoveryCore"]),

@@ -55,8 +55,8 @@ public final class HTTPClientSession: Sendable {
     /// cannot be connected to fails within 2 s, so the client moves on to the next master. (Turning
     /// the pool's retries off instead, which async-http-client advises against, failed refused
     /// calls at once but crashed the benchmark's fleet in the pool's state machine at 10,000 agents.)
-    public static func forMasters(connectionsPerHost: Int? = nil) -> HTTPClientSession {
-        HTTPClientSession(connectTimeout: .seconds(2), connectionsPerHost: connectionsPerHost)
+    public static func forMasters(connectionsPerHost: Int? = nil, idleTimeout: TimeAmount? = nil) -> HTTPClientSession {
+        HTTPClientSession(connectTimeout: .seconds(2), connectionsPerHost: connectionsPerHost, idleTimeout: idleTimeout)
     }
 
     private let client: HTTPClient
@@ -70,7 +70,8 @@ public final class HTTPClientSession: Sendable {
         connectTimeout: TimeAmount = .seconds(10),
         defaultTimeout: TimeAmount = .seconds(75),
         maxResponseBytes: Int = 64 << 20,
-        connectionsPerHost: Int? = nil
+        connectionsPerHost: Int? = nil,
+        idleTimeout: TimeAmount? = nil
     ) {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -81,6 +82,8 @@ public final class HTTPClientSession: Sendable {
         if let connectionsPerHost {
             configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
         }
+        // How long a pooled connection may stay unused (the pool's default: 60 s).
+        if let idleTimeout { configuration.connectionPool.idleTimeout = idleTimeout }
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
         self.defaultTimeout = defaultTimeout
         self.maxResponseBytes = maxResponseBytes

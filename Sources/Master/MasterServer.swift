@@ -67,6 +67,10 @@ public actor MasterServer {
     struct AgentSession {
         var agentID: AgentID
         var stream: ResponseStream
+        /// Events decided while the session's REGISTERED waits for its registry write (the actor
+        /// runs other work meanwhile): sent after it, so the agent hears it is registered first.
+        /// Nil once REGISTERED went out.
+        var held: [AgentEvent]? = []
     }
 
     public init(options: MasterOptions, store: any StateStore, logger: Logger = Logger(label: "mesokube.master")) {
@@ -203,7 +207,7 @@ public actor MasterServer {
             case .closeFrameworkStream(let streamID):
                 frameworkStreams.removeValue(forKey: streamID)?.finish()
             case .sendToAgent(let sessionID, let event):
-                agentSessions[sessionID]?.stream.sendRecord(encodeRecord(event))
+                sendToAgent(sessionID, event)
             case .closeAgentSession(let sessionID):
                 agentSessions.removeValue(forKey: sessionID)?.stream.finish()
             case .persistRegistry:
@@ -215,6 +219,22 @@ public actor MasterServer {
             case .observed(let observation):
                 publish(observation)
             }
+        }
+    }
+
+    /// Sends an event on an agent's session in the order the agent must hear it: nothing before
+    /// REGISTERED, and no PING at all before it (Mesos pings registered agents only; an agent
+    /// could not yet answer it with its id).
+    func sendToAgent(_ sessionID: String, _ event: AgentEvent) {
+        guard let session = agentSessions[sessionID] else { return }
+        if event.type == .registered {
+            session.stream.sendRecord(encodeRecord(event))
+            for held in session.held ?? [] { session.stream.sendRecord(encodeRecord(held)) }
+            agentSessions[sessionID]?.held = nil
+        } else if session.held != nil {
+            if event.type != .ping { agentSessions[sessionID]?.held?.append(event) }
+        } else {
+            session.stream.sendRecord(encodeRecord(event))
         }
     }
 

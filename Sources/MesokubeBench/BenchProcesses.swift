@@ -77,12 +77,15 @@ enum BenchProcess {
     ) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + limit
-        // A long wait at full size says how it is going (on stderr: stdout is the figures).
+        // A long wait at full size says how it is going (on stderr: stdout is the figures), and
+        // how near the process is to its open-file limit (hollow agents hold connections).
         var nextProgress = clock.now + .seconds(30)
         while !done() {
             guard clock.now < deadline else { throw BenchError("\(what) not reached within \(limit)\(detail())") }
             if clock.now >= nextProgress {
-                FileHandle.standardError.write(Data("still waiting for \(what)\(detail())\n".utf8))
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+                FileHandle.standardError.write(
+                    Data("still waiting for \(what)\(detail()) [\(files) open files]\n".utf8))
                 nextProgress = clock.now + .seconds(30)
             }
             try await Task.sleep(for: interval)
@@ -133,11 +136,21 @@ enum BenchProcess {
     /// `MESOKUBE_BENCH_KEEP=1` keeps the benchmarks' directories (logs, stores) for a look after.
     static var keepDirectories: Bool { ProcessInfo.processInfo.environment["MESOKUBE_BENCH_KEEP"] != nil }
 
-    /// Lets one process hold as many connections as the hard limit allows (hollow agents each
-    /// keep one open); processes started afterwards inherit it.
+    /// Lets one process hold as many connections as it may: hollow agents keep one open each,
+    /// and during a leader change each holds its stream to the old master while it opens one to
+    /// the new. As root the hard limit itself is raised (to `fs.nr_open`), since a shell's
+    /// `ulimit -n 20000` lowers it too; 10,000 agents changing leaders passed 20,000 descriptors,
+    /// and libdispatch aborts the process when its pool monitor then cannot open /proc. Processes
+    /// started afterwards inherit the limit.
     static func raiseFileLimit() {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let ceiling = (try? String(contentsOfFile: "/proc/sys/fs/nr_open", encoding: .utf8))
+            .flatMap { rlim_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        if let ceiling, ceiling > limit.rlim_max {
+            var raised = rlimit(rlim_cur: ceiling, rlim_max: ceiling)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { return }
+        }
         limit.rlim_cur = limit.rlim_max
         _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }

@@ -54,8 +54,12 @@ final class HollowFleet: Sendable {
     init(_ options: Options) throws {
         self.options = options
         resources = try Resources.parse(options.resources).list
+        // A stream that ended leaves its connection idle in the pool; after a leader change
+        // each agent would hold one to the old leader beside its new stream for the pool's
+        // default minute, and 10,000 agents passed the 20,000 open files a process may have
+        // here (libdispatch aborts the process when it then cannot read /proc).
         streamClients = (0..<options.count).map { _ in
-            HTTPClientSession.forMasters(connectionsPerHost: 1)
+            HTTPClientSession.forMasters(connectionsPerHost: 1, idleTimeout: .seconds(1))
         }
         let shards = (options.count + Self.agentsPerClient - 1) / Self.agentsPerClient
         callClients = (0..<max(shards, 1)).map { _ in

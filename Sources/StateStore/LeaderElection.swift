@@ -10,6 +10,10 @@ import Foundation
 /// the store can expire its lease and let another candidate in. A leader that loses leadership
 /// must stop acting on it; the master exits, as a Mesos master does when its ZooKeeper
 /// session ends, and its supervisor starts it again as a candidate.
+///
+/// The election runs on a thread of its own (`DedicatedThreadExecutor.leaderElection`): the actor,
+/// its renewals and the store calls they await. A master busy with thousands of agents would
+/// otherwise wake its renewals late and lose a lease it was perfectly able to keep.
 public actor LeaderElection<Candidate: Codable & Sendable & Equatable> {
     public enum Role: Sendable, Equatable {
         /// This candidate leads.
@@ -56,6 +60,10 @@ public actor LeaderElection<Candidate: Codable & Sendable & Equatable> {
     /// Set by a renewal that ends the election (lease gone while leading, store closed).
     private var renewalFailure: (any Error)?
 
+    private let executor = DedicatedThreadExecutor.leaderElection
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     public init(store: any StateStore, key: String, candidate: Candidate, timing: Timing = Timing()) {
         self.store = store
         self.key = key
@@ -69,6 +77,10 @@ public actor LeaderElection<Candidate: Codable & Sendable & Equatable> {
     /// Campaigns until leadership is lost (throws `LeadershipLost`) or the task is cancelled.
     /// `report` hears every change of role, in order.
     public func run(report: @escaping @Sendable (Role) async -> Void) async throws {
+        try await withTaskExecutorPreference(executor) { try await self.elect(report: report) }
+    }
+
+    private func elect(report: @escaping @Sendable (Role) async -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             lease = try await grantLease()
             group.addTask { try await self.keepLeaseAlive() }
@@ -116,7 +128,7 @@ public actor LeaderElection<Candidate: Codable & Sendable & Equatable> {
             do {
                 try await store.create(key, value: value, lease: lease)
                 leading = true
-                await report(.leading)
+                await tell(report, .leading)
                 // Leading until the lease keeper gives up; it throws, which ends `run`.
                 while true { try await Task.sleep(for: .seconds(3600)) }
             } catch StoreError.keyExists {
@@ -130,15 +142,28 @@ public actor LeaderElection<Candidate: Codable & Sendable & Equatable> {
         }
     }
 
+    /// Reports a change of role off the election's thread: what the report does (a master taking
+    /// up leadership recovers its whole registry) is the candidate's work, and would otherwise run
+    /// here, as the task's executor preference, beside the renewals. Cancelling the election
+    /// (leadership lost) cancels the report too, as when it ran in the election's own task.
+    private func tell(_ report: @escaping @Sendable (Role) async -> Void, _ role: Role) async {
+        let reporting = Task(executorPreference: globalConcurrentExecutor) { await report(role) }
+        await withTaskCancellationHandler {
+            await reporting.value
+        } onCancel: {
+            reporting.cancel()
+        }
+    }
+
     /// Reports the current leader and waits for its key to go away.
     private func followUntilVacant(report: @escaping @Sendable (Role) async -> Void) async throws {
         guard let kv = try await store.get(key) else { return }
-        await report(.following(try? JSONDecoder().decode(Candidate.self, from: kv.value)))
+        await tell(report, .following(try? JSONDecoder().decode(Candidate.self, from: kv.value)))
         do {
             for try await event in store.watch(prefix: key, fromRevision: kv.modRevision + 1)
             where event.key == key {
                 if case .delete = event {
-                    await report(.following(nil))
+                    await tell(report, .following(nil))
                     return
                 }
             }
@@ -160,7 +185,7 @@ public actor LeaderElection<Candidate: Codable & Sendable & Equatable> {
             renewalsInFlight += 1
             let sent = now()
             let current = lease
-            renewals.append(Task { await self.renew(current, sentAt: sent) })
+            renewals.append(Task(executorPreference: executor) { await self.renew(current, sentAt: sent) })
             // Older handles belong to renewals long finished (each is bounded by its timeouts).
             if renewals.count > 8 { renewals.removeFirst(renewals.count - 8) }
         }
