@@ -6,13 +6,16 @@ extension AgentCore {
     /// reconnect in step). A master that was just lost is most likely restarting under its
     /// supervisor, or being replaced by an election: the first attempts come briskly (≤ 0.5 s), so
     /// a cluster re-registers within a moment of the master's return. A master that stays away is
-    /// then asked less and less often (2ⁿ s, capped at 10 s, as Mesos' agents back off), except
-    /// with several masters, where the list is kept being asked round briskly.
+    /// then asked less and less often (2ⁿ s, capped at 10 s, as Mesos' agents back off). With
+    /// several masters the brisk round lasts twice as long (about 3 s, an election's TTL) and the
+    /// backoff stops at 4 s, since a new leader is expected soon; it used to stay brisk for good,
+    /// and 10,000 agents asking a new leader that was still recovering its registry every 0.3 s
+    /// (127,088 attempts in a minute) took the CPU it needed to finish.
     public static func registrationBackoffCeiling(failures: Int, severalMasters: Bool) -> Double {
-        let briskAttempts = 5
-        if severalMasters || failures <= briskAttempts { return 0.5 }
-        // 2, 4, 8, then 10: the shift stops before it could overflow.
-        return min(Double(1 << min(failures - briskAttempts, 4)), 10)
+        let briskAttempts = severalMasters ? 10 : 5
+        if failures <= briskAttempts { return 0.5 }
+        // 2, 4, 8, then 10 (4 with several masters): the shift stops before it could overflow.
+        return min(Double(1 << min(failures - briskAttempts, 4)), severalMasters ? 4 : 10)
     }
 
     /// The REGISTER call sent whenever a master stream opens; it carries everything the

@@ -34,6 +34,8 @@ final class HollowFleet: Sendable {
         var bindFailures = 0
         /// Registration attempts that failed (master unreachable, or an error answer).
         var registrationFailures = 0
+        /// The failed attempts by what failed them (an error, or a status and its message).
+        var registrationFailureKinds: [String: Int] = [:]
         /// Calls (status updates, pongs) not delivered after their retries.
         var callFailures = 0
         var lastError: String?
@@ -221,6 +223,7 @@ private struct HollowAgent {
             fleet.update {
                 $0.lastError = "register: \(error)"
                 $0.registrationFailures += 1
+                $0.registrationFailureKinds["\(error)".prefix(80).description, default: 0] += 1
             }
             return .failed
         }
@@ -235,6 +238,7 @@ private struct HollowAgent {
             fleet.update {
                 $0.lastError = "register: \(response.status) \(answer)"
                 $0.registrationFailures += 1
+                $0.registrationFailureKinds["\(response.status) \(answer)".prefix(80).description, default: 0] += 1
             }
             return .failed
         }

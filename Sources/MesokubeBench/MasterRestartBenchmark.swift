@@ -101,6 +101,11 @@ enum MasterRestartBenchmark {
         }
         let reregistered = crashed.duration(to: clock.now)
         let failedAttempts = fleet.counters.registrationFailures - failuresBefore
+        // What the failed attempts were (the figure counts them; this says why, on stderr).
+        if failedAttempts > 0 {
+            FileHandle.standardError.write(
+                Data("re-registered with \(failedAttempts) failed attempts; the fleet: \(fleet.counters)\n".utf8))
+        }
         let offered = try await framework.firstOffer(afterSubscription: subscriptionsBefore, limit: .seconds(600))
         let offers = crashed.duration(to: offered)
         // A check, not a figure (it is only looked at after the offer): the master knows every task again.
