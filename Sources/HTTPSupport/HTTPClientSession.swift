@@ -54,7 +54,9 @@ public final class HTTPClientSession: Sendable {
     /// A session for a client of masters (an agent, a scheduler driver): a call to a master that
     /// cannot be connected to fails within 2 s, so the client moves on to the next master. (Turning
     /// the pool's retries off instead, which async-http-client advises against, failed refused
-    /// calls at once but crashed the benchmark's fleet in the pool's state machine at 10,000 agents.)
+    /// calls at once but the benchmark's fleet crashed at 10,000 agents with it; a later crash at
+    /// that size, with the same signal, was the process running out of file descriptors, and that
+    /// one was not re-examined.)
     public static func forMasters(connectionsPerHost: Int? = nil, idleTimeout: TimeAmount? = nil) -> HTTPClientSession {
         HTTPClientSession(connectTimeout: .seconds(2), connectionsPerHost: connectionsPerHost, idleTimeout: idleTimeout)
     }
