@@ -211,7 +211,7 @@ let package = Package(
             swiftSettings: strict),
 
         // Test-only support.
-        .target(name: "TestSupport", dependencies: ["MesosModel"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["MesosModel", "StateStore"], swiftSettings: strict),
         .target(
             name: "ClusterTestSupport",
             dependencies: [

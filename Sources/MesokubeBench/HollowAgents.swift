@@ -39,6 +39,13 @@ final class HollowFleet: Sendable {
         /// Calls (status updates, pongs) not delivered after their retries.
         var callFailures = 0
         var lastError: String?
+
+        /// Counts a failed registration attempt under what failed it.
+        mutating func registrationFailed(_ what: String) {
+            lastError = "register: \(what)"
+            registrationFailures += 1
+            registrationFailureKinds[String(what.prefix(80)), default: 0] += 1
+        }
     }
 
     let options: Options
@@ -220,11 +227,7 @@ private struct HollowAgent {
                 url: url, body: body, headers: ["Content-Type": "application/json"])
         } catch {
             masters.failed(master)
-            fleet.update {
-                $0.lastError = "register: \(error)"
-                $0.registrationFailures += 1
-                $0.registrationFailureKinds["\(error)".prefix(80).description, default: 0] += 1
-            }
+            fleet.update { $0.registrationFailed("\(error)") }
             return .failed
         }
         if response.status == .temporaryRedirect, let location = response.headers.first(name: "Location") {
@@ -235,11 +238,7 @@ private struct HollowAgent {
         guard response.status == .ok, let session = response.headers.first(name: "Mesokube-Agent-Session") else {
             if response.status == .serviceUnavailable { masters.failed(master) }
             let answer = String(decoding: response.body, as: UTF8.self)
-            fleet.update {
-                $0.lastError = "register: \(response.status) \(answer)"
-                $0.registrationFailures += 1
-                $0.registrationFailureKinds["\(response.status) \(answer)".prefix(80).description, default: 0] += 1
-            }
+            fleet.update { $0.registrationFailed("\(response.status) \(answer)") }
             return .failed
         }
         sessionURL = url
